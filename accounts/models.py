@@ -1,0 +1,201 @@
+"""People and places: the Area tree, users and their roles, and the append-only audit log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import OpClass
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
+
+
+class AreaLevel(models.TextChoices):
+    PREFECTURE = "prefecture", _("州")
+    COUNTY = "county", _("县(市)")
+    TOWNSHIP = "township", _("乡镇(街道)")
+    VILLAGE = "village", _("村(居)")
+
+
+# How many leading digits of the 12-digit statistical code are significant at each level.
+# Every descendant of an area shares that prefix, so scoping needs no tree walk.
+PREFIX_LENGTH = {
+    AreaLevel.PREFECTURE: 4,
+    AreaLevel.COUNTY: 6,
+    AreaLevel.TOWNSHIP: 9,
+    AreaLevel.VILLAGE: 12,
+}
+
+CHILD_LEVEL = {
+    AreaLevel.PREFECTURE: AreaLevel.COUNTY,
+    AreaLevel.COUNTY: AreaLevel.TOWNSHIP,
+    AreaLevel.TOWNSHIP: AreaLevel.VILLAGE,
+}
+
+
+class Area(models.Model):
+    """An administrative division; its primary key is the 12-digit statistical code."""
+
+    code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("级别"), max_length=12, choices=AreaLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+        indexes = [
+            # LIKE 'prefix%' can use a btree index only with the pattern operator class.
+            models.Index(OpClass("code", name="varchar_pattern_ops"), name="area_code_prefix_idx"),
+            models.Index(fields=["level", "code"], name="area_level_code_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(code__regex=r"^[0-9]{12}$"), name="area_code_is_12_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def prefix(self) -> str:
+        return self.code[: PREFIX_LENGTH[self.level]]
+
+    @property
+    def short_name(self) -> str:
+        """Village names are published as "…村村民委员会"; people say "…村"."""
+        for suffix in ("村民委员会", "社区居民委员会", "居民委员会", "村委会"):
+            if self.name.endswith(suffix) and len(self.name) > len(suffix):
+                trimmed = self.name[: -len(suffix)]
+                return trimmed if suffix != "社区居民委员会" else trimmed + "社区"
+        return self.name
+
+    def descendants(self) -> models.QuerySet[Area]:
+        return Area.objects.filter(code__startswith=self.prefix).exclude(code=self.code)
+
+    def contains(self, code: str) -> bool:
+        return code.startswith(self.prefix)
+
+    def ancestors(self) -> list[Area]:
+        """Prefecture first; the area itself is not included."""
+        codes = [self.code[:n].ljust(12, "0") for n in (4, 6, 9) if n < PREFIX_LENGTH[self.level]]
+        by_code = Area.objects.in_bulk(codes)
+        return [by_code[c] for c in codes if c in by_code]
+
+
+class User(AbstractUser):
+    """A person who signs in. Real name and phone are what colleagues know them by."""
+
+    real_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        indexes = [models.Index(Upper("username"), name="user_username_upper_idx")]
+
+    def __str__(self) -> str:
+        return self.real_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.real_name or self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    CADRE = "cadre", _("结对帮扶干部")
+    VILLAGE_COMMITTEE = "village_committee", _("村(居)民委员会")
+    TOWNSHIP = "township", _("乡镇(街道)")
+    COUNTY = "county", _("县(市)民政")
+    PREFECTURE = "prefecture", _("州民政局")
+    DEPARTMENT = "department", _("部门联络员")
+    FINANCIAL_SUPERVISOR = "financial_supervisor", _("金融监管")
+
+
+# Roles that see every row of their area. A cadre sees only assigned households, a department
+# liaison only referrals to the department, a financial supervisor only sampled accounts.
+AREA_ROLES = frozenset({Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE})
+
+# The level of area each area-bound role must be attached to.
+ROLE_AREA_LEVEL = {
+    Role.VILLAGE_COMMITTEE: AreaLevel.VILLAGE,
+    Role.TOWNSHIP: AreaLevel.TOWNSHIP,
+    Role.COUNTY: AreaLevel.COUNTY,
+    Role.PREFECTURE: AreaLevel.PREFECTURE,
+}
+
+
+class RoleAssignment(models.Model):
+    """One role of one user, bound to an Area (or, for a liaison, to a Department)."""
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("角色"), max_length=24, choices=Role.choices)
+    area = models.ForeignKey(
+        Area, verbose_name=_("所属区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        "services.Department",
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="liaisons",
+    )
+    created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(role="department", department__isnull=False, area__isnull=True))
+                | (~models.Q(role="department") & models.Q(area__isnull=False, department__isnull=True)),
+                name="role_bound_to_area_or_department",
+            ),
+            models.UniqueConstraint(fields=["user", "role", "area"], name="role_unique_per_area"),
+            models.UniqueConstraint(fields=["user", "role", "department"], name="role_unique_per_department"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.department or self.area
+        return f"{self.get_role_display()} · {where}"
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("查看")
+    CREATE = "create", _("新增")
+    CHANGE = "change", _("修改")
+    EXPORT = "export", _("导出")
+    REVEAL = "reveal", _("查看完整证件号")
+    LOGIN = "login", _("登录")
+    LOGOUT = "logout", _("退出")
+    IMPORT = "import", _("导入")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when and from where. Append-only: the database refuses
+    UPDATE and DELETE on this table (see the trigger in migration 0002)."""
+
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("操作"), max_length=12, choices=AuditAction.choices)
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=40, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr}"

@@ -1,0 +1,44 @@
+"""The navigation menu by role. Each app adds its entries here — one list, read top to bottom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+ALL = frozenset(Role.values)
+OFFICIALS = frozenset({Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE})
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(_("首页"), "home", ALL),
+    NavItem(_("区划"), "accounts:area_browser", OFFICIALS | {Role.CADRE}),
+]
+
+
+def items_for(user) -> list[dict[str, str]]:
+    from .scoping import user_roles
+
+    roles = {r.role for r in user_roles(user)}
+    if user.is_superuser:
+        roles = set(ALL)
+    out = []
+    for item in NAV_ITEMS:
+        if not roles & item.roles:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        out.append({"label": str(item.label), "url": url})
+    return out

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from oversight import views as oversight_views
+
+admin.site.site_header = "关爱帮扶 管理后台"
+admin.site.site_title = "关爱帮扶"
+admin.site.index_title = "数据管理"
+
+urlpatterns = [
+    path("", oversight_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
