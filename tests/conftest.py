@@ -25,3 +25,34 @@ def other_village_code(db) -> str:
     from accounts.models import Area
 
     return Area.objects.filter(parent_id=OTHER_TOWNSHIP).order_by("code").values_list("code", flat=True).first()
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+    )
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Transactional tests (browser journeys, concurrency) flush the database after themselves,
+    taking the reference rows that data migrations loaded with them. Load them again."""
+    if not _is_transactional(request):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from accounts.actions import areas_load
+    from accounts.models import Area
+
+    if not Area.objects.exists():
+        areas_load()
+    for loader in REFERENCE_LOADERS:
+        loader()
+    yield
+
+
+# Other apps append idempotent loaders of their own reference data (e.g. departments).
+REFERENCE_LOADERS: list = []
