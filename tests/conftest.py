@@ -44,6 +44,19 @@ def reference_data(request):
         yield
         return
     request.getfixturevalue("transactional_db")
+    load_reference_data()
+    yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With --reuse-db the kept test database may have been flushed by the last transactional
+    test of an earlier run; put the reference rows back once per session."""
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+def load_reference_data() -> None:
     from accounts.actions import areas_load
     from accounts.models import Area
 
@@ -51,7 +64,6 @@ def reference_data(request):
         areas_load()
     for loader in REFERENCE_LOADERS:
         loader()
-    yield
 
 
 # Other apps append idempotent loaders of their own reference data (e.g. departments).
