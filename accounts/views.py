@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET
 from .actions import audit_record
 from .forms import LoginForm
 from .models import Area, AuditAction
-from .scoping import scope_queryset
 from .queries import child_areas_for_user, get_area_for_user, top_areas_for_user
+from .scoping import scope_queryset
 
 
 class LoginView(auth_views.LoginView):

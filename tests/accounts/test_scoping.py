@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import Area, Role
 from accounts.scoping import area_prefixes, get_object_for_user, scope_queryset
 from tests.conftest import COUNTY, OTHER_TOWNSHIP, TOWNSHIP
-from tests.factories import PASSWORD, user_with_role
+from tests.factories import user_with_role
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         for step in self.extra_steps():
             step(households=options["households"], seed=options["seed"], stdout=self.stdout)
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % accounts_demo.DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {accounts_demo.DEMO_PASSWORD}）："))
         for spec, user in users:
             role = user.roles.get(role=spec.role)
             where = role.department.name if role.department else role.area.name

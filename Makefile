@@ -1,0 +1,67 @@
+# Care — developer commands. `make run` starts everything; `make test` runs the suite.
+# Without DATABASE_URL / REDIS_URL in the environment, devstack starts an embedded PostgreSQL
+# (data in var/pgdata) and a private redis-server for the command; with them (CI) it starts nothing.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+DEVSTACK := $(PY) -m devstack exec --
+PYTEST_ARGS ?=
+
+# Dummy values that satisfy config.settings.production for `check --deploy` (never used to connect).
+DEPLOY_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
+	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	DATABASE_URL=postgres://care:care@127.0.0.1:5432/care \
+	REDIS_URL=redis://127.0.0.1:6379/0 \
+	ALLOWED_HOSTS=care.example.org
+
+.PHONY: help venv run test lint check bench browser
+
+help:
+	@echo "make run      migrate, seed demo data, serve http://127.0.0.1:8000/ with celery worker+beat"
+	@echo "make test     pytest (PYTEST_ARGS='-k foo' to narrow); installs chromium for e2e when root"
+	@echo "make lint     ruff check"
+	@echo "make check    missing migrations + production 'check --deploy'"
+	@echo "make bench    benchmarks in tests/bench, if any"
+	@echo "make venv     create .venv and install '.[dev]' when pyproject.toml changed"
+
+venv: $(VENV)/.installed
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+# Re-install only when pyproject.toml is newer than the stamp.
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+run: venv
+	$(PY) -m devstack run
+
+test: venv browser
+	$(DEVSTACK) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+check: venv
+	$(DEVSTACK) $(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: venv
+	@if [ -d tests/bench ]; then \
+		$(DEVSTACK) $(VENV)/bin/pytest tests/bench -q $(PYTEST_ARGS); \
+	else echo "no benchmarks yet (put them in tests/bench)"; fi
+
+# The e2e tests drive Debian's chromium through Playwright (no browser download).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk; \
+	else \
+		echo "warning: /usr/bin/chromium is missing and we are not root; browser tests will fail." >&2; \
+		echo "         install it with: sudo apt-get install chromium fonts-noto-cjk" >&2; \
+	fi
