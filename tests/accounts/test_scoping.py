@@ -83,3 +83,17 @@ def test_area_browser_lists_only_the_users_villages(client, owner):
     assert "西江社区居民委员会" in names
     # The county above is not linked for a township official.
     assert response.context["trail"] == []
+
+
+def test_admin_lists_are_scoped_like_the_site(client, owner):
+    owner.is_staff = True
+    owner.save(update_fields=["is_staff"])
+    from django.contrib.auth.models import Permission
+
+    owner.user_permissions.add(Permission.objects.get(codename="view_area"))
+    client.force_login(owner)
+    response = client.get(reverse("admin:accounts_area_changelist") + "?level__exact=village")
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 22
+    other = Area.objects.filter(parent_id=OTHER_TOWNSHIP).first()
+    assert client.get(reverse("admin:accounts_area_change", args=[other.code])).status_code in (302, 404)
