@@ -24,7 +24,7 @@ help:
 	@echo "make test     pytest (PYTEST_ARGS='-k foo' to narrow); installs chromium for e2e when root"
 	@echo "make lint     ruff check"
 	@echo "make check    missing migrations + production 'check --deploy'"
-	@echo "make bench    benchmarks in tests/bench, if any"
+	@echo "make bench    timing scripts in bench/ (print figures, assert nothing)"
 	@echo "make venv     create .venv and install '.[dev]' when pyproject.toml changed"
 
 venv: $(VENV)/.installed
@@ -50,10 +50,12 @@ check: venv
 	$(DEVSTACK) $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
+# Each bench/*.py seeds a realistic volume into its own database and prints figures.
 bench: venv
-	@if [ -d tests/bench ]; then \
-		$(DEVSTACK) $(VENV)/bin/pytest tests/bench -q $(PYTEST_ARGS); \
-	else echo "no benchmarks yet (put them in tests/bench)"; fi
+	@for script in bench/*.py; do \
+		[ -e "$$script" ] || { echo "no benchmarks in bench/"; break; }; \
+		echo "== $$script"; $(DEVSTACK) $(PY) "$$script" || exit $$?; \
+	done
 
 # The e2e tests drive Debian's chromium through Playwright (no browser download).
 browser:
