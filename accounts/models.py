@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
-from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +34,8 @@ CHILD_LEVEL = {
 class Area(models.Model):
     """An administrative division; its primary key is the 12-digit statistical code."""
 
+    # Django gives a varchar primary key a second "_like" index (varchar_pattern_ops), which is
+    # what LIKE 'prefix%' scoping uses.
     code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("级别"), max_length=12, choices=AreaLevel.choices)
@@ -47,8 +48,6 @@ class Area(models.Model):
         verbose_name_plural = _("行政区划")
         ordering = ["code"]
         indexes = [
-            # LIKE 'prefix%' can use a btree index only with the pattern operator class.
-            models.Index(OpClass("code", name="varchar_pattern_ops"), name="area_code_prefix_idx"),
             models.Index(fields=["level", "code"], name="area_level_code_idx"),
         ]
         constraints = [

@@ -5,7 +5,9 @@ Every list, detail, export and admin view goes through `scope_queryset` (or
 the row exists).
 
 A model opts in by declaring `scope_rule = ScopeRule(...)`:
-- `area`: the lookup path to an Area primary key (the 12-digit code) — area roles
+- `area`: the lookup path to an Area code, ending in `__code` (e.g. "household__village__code";
+  Django trims the join to the foreign-key column, and an FK column itself takes no
+  `startswith`) — area roles
   (village committee, township, county, prefecture) see rows whose code starts with the
   significant prefix of their area;
 - `assignment`: a function (user) → Q for rows reached by assignment rather than area —

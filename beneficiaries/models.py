@@ -112,7 +112,7 @@ class Agency(models.Model):
     county = models.ForeignKey(Area, verbose_name=_("服务县(市)"), on_delete=models.PROTECT, related_name="+")
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
 
-    scope_rule = ScopeRule(area="county_id")
+    scope_rule = ScopeRule(area="county__code")
 
     class Meta:
         verbose_name = _("第三方机构")
@@ -158,7 +158,7 @@ class Household(models.Model):
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    scope_rule = ScopeRule(area="village_id", assignment=lambda user: _cadre_household_q(user))
+    scope_rule = ScopeRule(area="village__code", assignment=lambda user: _cadre_household_q(user))
 
     class Meta:
         verbose_name = _("关爱对象家庭")
@@ -213,7 +213,7 @@ class Person(models.Model):
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    scope_rule = ScopeRule(area="household__village_id", assignment=lambda user: _cadre_household_q(user, "household__"))
+    scope_rule = ScopeRule(area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__"))
 
     class Meta:
         verbose_name = _("家庭成员")
@@ -250,7 +250,7 @@ class Classification(models.Model):
     decided_by = models.ForeignKey(User, verbose_name=_("认定人"), null=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(_("认定时间"), auto_now_add=True)
 
-    scope_rule = ScopeRule(area="household__village_id", assignment=lambda user: _cadre_household_q(user, "household__"))
+    scope_rule = ScopeRule(area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__"))
 
     class Meta:
         verbose_name = _("类别认定")
@@ -294,7 +294,7 @@ class Cadre(models.Model):
     active = models.BooleanField(_("在岗"), default=True)
     left_on = models.DateField(_("离岗日期"), null=True, blank=True)
 
-    scope_rule = ScopeRule(area="home_village_id", assignment=lambda user: Q(user=user) if user.is_authenticated else None)
+    scope_rule = ScopeRule(area="home_village__code", assignment=lambda user: Q(user=user) if user.is_authenticated else None)
 
     class Meta:
         verbose_name = _("帮扶干部")
@@ -327,7 +327,7 @@ class Pairing(models.Model):
     end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
     created_by = models.ForeignKey(User, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+")
 
-    scope_rule = ScopeRule(area="household__village_id", assignment=lambda user: _cadre_household_q(user, "household__"))
+    scope_rule = ScopeRule(area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__"))
 
     class Meta:
         verbose_name = _("结对帮扶")

@@ -2,10 +2,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.models import Role
 from accounts.queries import top_areas_for_user
+from accounts.scoping import has_role
+
+from .queries import roster_by_area
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Start page: the user's roles and areas, and the entry points of their daily work."""
-    return render(request, "oversight/home.html", {"my_areas": top_areas_for_user(request.user)})
+    """Start page: the user's roles and areas, and — for county and prefecture staff — the
+    roster figures of the areas below them at a glance."""
+    user = request.user
+    figures = roster_by_area(user) if user.is_superuser or has_role(user, Role.COUNTY, Role.PREFECTURE) else []
+    return render(request, "oversight/home.html", {"my_areas": top_areas_for_user(user), "figures": figures})
