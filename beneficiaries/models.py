@@ -4,7 +4,6 @@ and one-to-one plans."""
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -165,7 +164,6 @@ class Household(models.Model):
         verbose_name_plural = _("关爱对象家庭")
         ordering = ["code"]
         indexes = [
-            models.Index(OpClass("village_id", name="varchar_pattern_ops"), name="household_village_prefix_idx"),
             models.Index(fields=["status", "tier"], name="household_status_tier_idx"),
             models.Index(fields=["status", "next_due_on"], name="household_due_idx"),
         ]
@@ -300,7 +298,6 @@ class Cadre(models.Model):
         verbose_name = _("帮扶干部")
         verbose_name_plural = _("帮扶干部")
         ordering = ["name", "id"]
-        indexes = [models.Index(OpClass("home_village_id", name="varchar_pattern_ops"), name="cadre_village_prefix_idx")]
         constraints = [
             models.UniqueConstraint(fields=["name", "phone"], name="cadre_unique_name_phone"),
             models.CheckConstraint(condition=~Q(kind="agency") | Q(agency__isnull=False), name="cadre_agency_staff_has_agency"),
@@ -350,3 +347,34 @@ class Pairing(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_on is None
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("制定中")
+    ACTIVE = "active", _("实施中")
+    DONE = "done", _("已完成")
+
+
+class CarePlan(models.Model):
+    """The one-to-one plan (一对一解难脱困方案) of a household: its problems, the measures taken,
+    who is responsible, by when, and the review notes of the quarterly check."""
+
+    household = models.OneToOneField(Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="plan")
+    problems = models.TextField(_("存在困难和问题"))
+    measures = models.TextField(_("帮扶措施"))
+    responsible = models.CharField(_("责任人"), max_length=100)
+    target_on = models.DateField(_("计划完成日期"), null=True, blank=True)
+    status = models.CharField(_("方案状态"), max_length=8, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    review_notes = models.TextField(_("评估意见"), blank=True)
+    reviewed_on = models.DateField(_("评估日期"), null=True, blank=True)
+    updated_by = models.ForeignKey(User, verbose_name=_("更新人"), null=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_rule = ScopeRule(area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__"))
+
+    class Meta:
+        verbose_name = _("一对一解难脱困方案")
+        verbose_name_plural = _("一对一解难脱困方案")
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.get_status_display()}"
