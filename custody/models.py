@@ -114,7 +114,7 @@ class CustodyPolicy(models.Model):
     county = models.OneToOneField(Area, verbose_name=_("县(市)"), primary_key=True, on_delete=models.PROTECT,
                                   related_name="+")
     balance_ceiling_fen = models.BigIntegerField(_("余额上限(分)"), validators=[MinValueValidator(1)])
-    changed_by = models.ForeignKey(User, verbose_name=_("修改人"), null=True, on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(User, verbose_name=_("修改人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     scope_rule = ScopeRule(area="county__code")
@@ -139,7 +139,7 @@ class CustodyAccount(models.Model):
     status = models.CharField(_("状态"), max_length=8, choices=AccountStatus.choices, default=AccountStatus.OPEN)
     opened_on = models.DateField(_("开户日期"))
     opening_reason = models.TextField(_("开户原因"))
-    opened_by = models.ForeignKey(User, verbose_name=_("开户人"), null=True, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(User, verbose_name=_("开户人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     balance_fen = models.BigIntegerField(_("余额(分)"), default=0)
     closed_on = models.DateField(_("销户日期"), null=True, blank=True)
     closing_reason = models.TextField(_("销户原因"), blank=True)
@@ -182,7 +182,7 @@ class VillageMeeting(models.Model):
     resolution = models.TextField(_("会议决议"))
     minutes = models.FileField(_("会议记录(文件)"), upload_to="custody/minutes/%Y/%m/",
                                validators=[FileExtensionValidator(MINUTES_EXTENSIONS)])
-    recorded_by = models.ForeignKey(User, verbose_name=_("记录人"), null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(User, verbose_name=_("记录人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     scope_rule = ScopeRule(area="village__code")
@@ -214,7 +214,7 @@ class Custodian(models.Model):
     started_on = models.DateField(_("任职日期"))
     ended_on = models.DateField(_("卸任日期"), null=True, blank=True)
     end_reason = models.CharField(_("卸任原因"), max_length=200, blank=True)
-    created_by = models.ForeignKey(User, verbose_name=_("登记人"), null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(User, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     scope_rule = ScopeRule(area="account__" + ACCOUNT_AREA, assignment=lambda user: _sampled_accounts_q(user, "account__"))
 
@@ -250,7 +250,7 @@ class Caregiver(models.Model):
     started_on = models.DateField(_("开始日期"))
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
     end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
-    created_by = models.ForeignKey(User, verbose_name=_("登记人"), null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(User, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     scope_rule = ScopeRule(area="account__" + ACCOUNT_AREA, assignment=lambda user: _sampled_accounts_q(user, "account__"))
 
@@ -298,7 +298,7 @@ class LedgerEntry(models.Model):
                                     on_delete=models.PROTECT, related_name="reversed_by")
     note = models.CharField(_("摘要"), max_length=200, blank=True)
     idempotency_key = models.UUIDField(_("提交标识"), unique=True, default=uuid.uuid4, editable=False)
-    posted_by = models.ForeignKey(User, verbose_name=_("记账人"), null=True, on_delete=models.PROTECT, related_name="+")
+    posted_by = models.ForeignKey(User, verbose_name=_("记账人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     posted_at = models.DateTimeField(_("记账时间"), auto_now_add=True)
 
     scope_rule = ScopeRule(area="account__" + ACCOUNT_AREA, assignment=lambda user: _sampled_accounts_q(user, "account__"))
