@@ -23,6 +23,8 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("首页"), "home", ALL),
     NavItem(_("区划"), "accounts:area_browser", OFFICIALS | {Role.CADRE}),
+    NavItem(_("花名册"), "beneficiaries:roster_list", OFFICIALS),
+    NavItem(_("帮扶干部"), "beneficiaries:cadre_list", OFFICIALS),
 ]
 
 

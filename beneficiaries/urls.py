@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+app_name = "beneficiaries"
+
+urlpatterns = [
+    path("", views.roster_list, name="roster_list"),
+    path("new/", views.household_create, name="household_create"),
+    path("import/", views.roster_import, name="roster_import"),
+    path("template/", views.roster_template, name="roster_template"),
+    path("export/", views.roster_export, name="roster_export"),
+    path("export/pairings/", views.pairing_export, name="pairing_export"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/members/new/", views.person_edit, name="person_create"),
+    path("households/<int:pk>/members/<int:person_pk>/", views.person_edit, name="person_edit"),
+    path("households/<int:pk>/classify/", views.classify, name="classify"),
+    path("households/<int:pk>/exit/", views.household_exit, name="household_exit"),
+    path("households/<int:pk>/pair/", views.pairing_create, name="pairing_create"),
+    path("households/<int:pk>/plan/", views.plan_edit, name="plan_edit"),
+    path("households/<int:pk>/door-card/", views.door_card, name="door_card"),
+    path("villages/<str:code>/door-cards/", views.door_cards_village, name="door_cards_village"),
+    path("pairings/<int:pairing_pk>/end/", views.pairing_end, name="pairing_end"),
+    path("people/<int:person_pk>/reveal/", views.id_reveal, name="id_reveal"),
+    path("cadres/", views.cadre_list, name="cadre_list"),
+    path("cadres/new/", views.cadre_edit, name="cadre_create"),
+    path("cadres/<int:pk>/", views.cadre_detail, name="cadre_detail"),
+    path("cadres/<int:pk>/edit/", views.cadre_edit, name="cadre_edit"),
+    path("cadres/<int:pk>/reassign/", views.cadre_reassign, name="cadre_reassign"),
+]
