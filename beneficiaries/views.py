@@ -1,0 +1,469 @@
+"""HTTP layer of the roster: fetch in scope (404 outside), call one action, redirect."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.actions import audit_record
+from accounts.models import Area, AreaLevel, AuditAction
+from accounts.scoping import get_object_for_user, scope_queryset
+
+from . import actions, queries, roster_io, rules
+from .forms import (
+    CadreForm,
+    CarePlanForm,
+    ClassifyForm,
+    ExitForm,
+    HouseholdForm,
+    ImportForm,
+    PairingEndForm,
+    PairingForm,
+    PersonForm,
+    ReassignForm,
+    RosterFilterForm,
+)
+from .models import Household, Pairing, Person
+
+PAGE_SIZE = 50
+IMPORT_DIR = Path(settings.MEDIA_ROOT) / "roster-imports"
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- roster list and household page -------------------------------------------------------------
+
+
+@login_required
+def roster_list(request: HttpRequest) -> HttpResponse:
+    form = RosterFilterForm(request.GET or None, user=request.user)
+    households = queries.roster_households(request.user, form.filters())
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    # Suggestions for the unclassified rows of this page: one query for their members.
+    unclassified = [h.pk for h in rows if not h.tier]
+    if unclassified:
+        today = timezone.localdate()
+        by_household: dict[int, list] = {}
+        for p in Person.objects.filter(household_id__in=unclassified):
+            by_household.setdefault(p.household_id, []).append(rules.MemberFacts.of(p))
+        for h in rows:
+            if not h.tier:
+                h.suggestion = rules.suggest(by_household.get(h.pk, []), today)
+    return render(request, "beneficiaries/roster_list.html", {
+        "form": form, "page": page, "rows": rows,
+        "can_edit": actions.can_edit_roster(request.user), "can_reveal": actions.can_reveal(request.user),
+    })
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = queries.get_household_for_user(request.user, pk)
+    today = timezone.localdate()
+    context = queries.household_page(household)
+    audit_record(actor=request.user, action=AuditAction.VIEW, obj=household, request=request)
+    context.update(
+        household=household,
+        suggestion=rules.suggest([rules.MemberFacts.of(p) for p in context["members"]], today),
+        active_pairing=next((p for p in context["pairings"] if p.is_active), None),
+        today=today,
+        can_edit=actions.can_edit_roster(request.user),
+        can_classify=actions.can_classify(request.user),
+        can_reveal=actions.can_reveal(request.user),
+    )
+    return render(request, "beneficiaries/household_detail.html", context)
+
+
+@login_required
+def household_create(request: HttpRequest) -> HttpResponse:
+    _require(actions.can_edit_roster(request.user))
+    form = HouseholdForm(request.POST or None, user=request.user, prefix="hh")
+    head = PersonForm(request.POST or None, prefix="head", initial={"relation": "head"})
+    if request.method == "POST" and form.is_valid() and head.is_valid():
+        try:
+            with transaction.atomic():
+                household = actions.household_create(actor=request.user, request=request, **form.cleaned_data)
+                actions.person_save(actor=request.user, household=household, data=head.cleaned_data,
+                                    today=timezone.localdate(), request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已登记家庭 %(c)s。") % {"c": household.code})
+            return redirect("beneficiaries:household_detail", household.pk)
+    return render(request, "beneficiaries/household_form.html", {"form": form, "head": head, "creating": True})
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(actions.can_edit_roster(request.user))
+    household = queries.get_household_for_user(request.user, pk)
+    initial = {"code": household.code, "village": household.village, "address": household.address}
+    form = HouseholdForm(request.POST or None, user=request.user, initial=initial, prefix="hh")
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.household_update(actor=request.user, household=household, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("beneficiaries:household_detail", household.pk)
+    return render(request, "beneficiaries/household_form.html", {"form": form, "household": household})
+
+
+@login_required
+def person_edit(request: HttpRequest, pk: int, person_pk: int | None = None) -> HttpResponse:
+    _require(actions.can_edit_roster(request.user))
+    household = queries.get_household_for_user(request.user, pk)
+    person = get_object_for_user(request.user, Person, pk=person_pk, household=household) if person_pk else None
+    form = PersonForm(request.POST or None, instance=person or Person(household=household))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.person_save(actor=request.user, household=household, person=person, data=form.cleaned_data,
+                                today=timezone.localdate(), request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已保存成员信息。"))
+            return redirect("beneficiaries:household_detail", household.pk)
+    return render(request, "beneficiaries/person_form.html", {"form": form, "household": household, "person": person})
+
+
+@login_required
+@require_POST
+def id_reveal(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person = get_object_for_user(request.user, Person.objects.select_related("household"), pk=person_pk)
+    try:
+        number = actions.id_reveal(actor=request.user, person=person, request=request)
+    except ValidationError as exc:
+        raise PermissionDenied from exc
+    return render(request, "beneficiaries/partials/id_revealed.html", {"person": person, "number": number})
+
+
+@login_required
+def classify(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(actions.can_classify(request.user))
+    household = queries.get_household_for_user(request.user, pk)
+    today = timezone.localdate()
+    members = list(household.members.all())
+    suggestion = rules.suggest([rules.MemberFacts.of(p) for p in members], today)
+    initial = {"tier": household.tier or suggestion.tier, "criteria": household.criteria or list(suggestion.criteria)}
+    form = ClassifyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.classification_confirm(actor=request.user, household=household, today=today, request=request,
+                                           **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已认定为%(t)s类。") % {"t": form.cleaned_data["tier"]})
+            return redirect("beneficiaries:household_detail", household.pk)
+    return render(request, "beneficiaries/classify.html",
+                  {"form": form, "household": household, "suggestion": suggestion, "members": members})
+
+
+@login_required
+def household_exit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(actions.can_edit_roster(request.user))
+    household = queries.get_household_for_user(request.user, pk)
+    form = ExitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.household_exit(actor=request.user, household=household, reason=form.cleaned_data["reason"],
+                                   today=timezone.localdate(), request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("该户已退出花名册。"))
+            return redirect("beneficiaries:household_detail", household.pk)
+    return render(request, "beneficiaries/simple_form.html", {
+        "form": form, "household": household, "title": _("退出花名册"), "submit": _("确认退出"),
+        "intro": _("退出后该户保留全部记录，不再计入在册对象，当前结对同时结束。"),
+    })
+
+
+@login_required
+def pairing_create(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(actions.can_edit_roster(request.user))
+    household = queries.get_household_for_user(request.user, pk)
+    form = PairingForm(request.POST or None, user=request.user, initial={"started_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.pairing_create(actor=request.user, household=household, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已安排结对干部 %(c)s。") % {"c": form.cleaned_data["cadre"].name})
+            return redirect("beneficiaries:household_detail", household.pk)
+    return render(request, "beneficiaries/simple_form.html", {
+        "form": form, "household": household, "title": _("安排结对干部"), "submit": _("确认结对"),
+    })
+
+
+@login_required
+def pairing_end(request: HttpRequest, pairing_pk: int) -> HttpResponse:
+    _require(actions.can_edit_roster(request.user))
+    pairing = get_object_for_user(request.user, Pairing.objects.select_related("household", "cadre"), pk=pairing_pk)
+    form = PairingEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.pairing_end(actor=request.user, pairing=pairing, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已结束结对。"))
+            return redirect("beneficiaries:household_detail", pairing.household_id)
+    return render(request, "beneficiaries/simple_form.html", {
+        "form": form, "household": pairing.household, "title": _("结束结对：%(c)s") % {"c": pairing.cadre.name},
+        "submit": _("结束结对"),
+    })
+
+
+@login_required
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = queries.get_household_for_user(request.user, pk)
+    plan = queries.household_page(household)["plan"]
+    form = CarePlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.careplan_save(actor=request.user, household=household, data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise PermissionDenied from exc
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已保存一对一解难脱困方案。"))
+            return redirect(reverse("beneficiaries:household_detail", args=[household.pk]) + "#plan")
+    return render(request, "beneficiaries/simple_form.html", {
+        "form": form, "household": household, "title": _("一对一解难脱困方案"), "submit": _("保存方案"),
+    })
+
+
+# --- door cards --------------------------------------------------------------------------------
+
+
+def _qr_svg(request: HttpRequest, household: Household) -> str:
+    url = request.build_absolute_uri(reverse("beneficiaries:household_detail", args=[household.pk]))
+    return segno.make(url, error="m").svg_inline(scale=3, border=2)
+
+
+@login_required
+def door_card(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_for_user(request.user, queries.door_card_households(request.user), pk=pk)
+    card = _card(request, household)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, obj=household, request=request,
+                 details={"report": "door_card"})
+    return render(request, "beneficiaries/door_cards.html", {"cards": [card], "title": _("爱心牌")})
+
+
+@login_required
+def door_cards_village(request: HttpRequest, code: str) -> HttpResponse:
+    village = get_object_for_user(request.user, Area.objects.filter(level=AreaLevel.VILLAGE), code=code)
+    cards = [_card(request, h) for h in queries.village_households(request.user, village)]
+    audit_record(actor=request.user, action=AuditAction.EXPORT, obj=village, request=request,
+                 details={"report": "door_cards", "count": len(cards)})
+    return render(request, "beneficiaries/door_cards.html",
+                  {"cards": cards, "title": _("%(v)s 爱心牌") % {"v": village.short_name}, "village": village})
+
+
+def _card(request: HttpRequest, household: Household) -> dict:
+    pairing = household.active_pairings[0] if household.active_pairings else None
+    head = household.heads[0] if household.heads else None
+    return {"household": household, "head": head, "cadre": pairing.cadre if pairing else None,
+            "qr": _qr_svg(request, household)}
+
+
+# --- cadres ------------------------------------------------------------------------------------
+
+
+@login_required
+def cadre_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    active = request.GET.get("active", "yes")
+    cadres = queries.cadre_directory(request.user, q=q, area=request.GET.get("area", ""),
+                                     kind=request.GET.get("kind", ""), active=active)
+    page = Paginator(cadres, PAGE_SIZE).get_page(request.GET.get("page"))
+    for c in page.object_list:
+        c.monthly_visits = queries.monthly_visits(c.load_a, c.load_b, c.load_c)
+    return render(request, "beneficiaries/cadre_list.html", {
+        "page": page, "q": q, "active": active, "can_edit": actions.can_edit_roster(request.user),
+    })
+
+
+@login_required
+def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cadre = queries.get_cadre_for_user(request.user, pk)
+    cadre.monthly_visits = queries.monthly_visits(cadre.load_a, cadre.load_b, cadre.load_c)
+    households = queries.roster_households(request.user, queries.RosterFilters(cadre=cadre.pk))
+    history = scope_queryset(request.user, Pairing.objects.filter(cadre=cadre)).select_related("household")
+    audit_record(actor=request.user, action=AuditAction.VIEW, obj=cadre, request=request)
+    return render(request, "beneficiaries/cadre_detail.html", {
+        "cadre": cadre, "households": households[:500], "history": history[:200],
+        "can_edit": actions.can_edit_roster(request.user),
+    })
+
+
+@login_required
+def cadre_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _require(actions.can_edit_roster(request.user))
+    cadre = queries.get_cadre_for_user(request.user, pk) if pk else None
+    form = CadreForm(request.POST or None, instance=cadre, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cadre = actions.cadre_save(actor=request.user, cadre=cadre, data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已保存帮扶干部 %(c)s。") % {"c": cadre.name})
+            return redirect("beneficiaries:cadre_detail", cadre.pk)
+    return render(request, "beneficiaries/simple_form.html", {
+        "form": form, "title": _("编辑帮扶干部") if cadre else _("新增帮扶干部"), "submit": _("保存"),
+        "back": reverse("beneficiaries:cadre_detail", args=[cadre.pk]) if cadre else reverse("beneficiaries:cadre_list"),
+    })
+
+
+@login_required
+def cadre_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(actions.can_edit_roster(request.user))
+    cadre = queries.get_cadre_for_user(request.user, pk)
+    form = ReassignForm(request.POST or None, user=request.user, exclude=cadre)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = actions.pairings_reassign(
+                actor=request.user, from_cadre=cadre, to_cadre=form.cleaned_data["to_cadre"],
+                reason=form.cleaned_data["reason"], cadre_leaves=form.cleaned_data["cadre_leaves"],
+                today=timezone.localdate(), request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已将 %(n)d 户移交给 %(c)s。") % {"n": moved, "c": form.cleaned_data["to_cadre"].name})
+            return redirect("beneficiaries:cadre_detail", form.cleaned_data["to_cadre"].pk)
+    return render(request, "beneficiaries/simple_form.html", {
+        "form": form, "title": _("批量移交结对户：%(c)s") % {"c": cadre.name}, "submit": _("确认移交"),
+        "intro": _("%(c)s 当前结对 %(n)d 户，将全部移交给接收干部，结对日期为今天。") % {"c": cadre.name, "n": cadre.load_total},
+        "back": reverse("beneficiaries:cadre_detail", args=[cadre.pk]),
+    })
+
+
+# --- import / export ---------------------------------------------------------------------------
+
+
+@login_required
+def roster_import(request: HttpRequest) -> HttpResponse:
+    """Step 1: upload → dry-run preview (nothing written). Step 2: confirm → write all or nothing."""
+    _require(actions.can_edit_roster(request.user))
+    today = timezone.localdate()
+    if request.method == "POST" and request.POST.get("token"):
+        path = _stored_upload(request, request.POST["token"])
+        result = roster_io.roster_import(actor=request.user, content=path.read_bytes(), filename=path.name,
+                                         today=today, request=request)
+        if result.ok:
+            path.unlink(missing_ok=True)
+            messages.success(request, _("导入成功：%(h)d户，%(p)d人。") % {"h": len(result.households), "p": result.people})
+            return redirect(reverse("beneficiaries:roster_list") + "?tier=none" if any(not h.tier for h in result.households)
+                            else reverse("beneficiaries:roster_list"))
+        return render(request, "beneficiaries/import.html", {"form": ImportForm(), "result": result})
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = token = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        result = roster_io.roster_parse(actor=request.user, content=content, filename=upload.name, today=today)
+        if result.ok:
+            token = f"{request.user.pk}-{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+            IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+            (IMPORT_DIR / token).write_bytes(content)
+    return render(request, "beneficiaries/import.html", {"form": form, "result": result, "token": token})
+
+
+def _stored_upload(request: HttpRequest, token: str) -> Path:
+    # The token names a file this user uploaded; anything else is not found.
+    if "/" in token or "\\" in token or not token.startswith(f"{request.user.pk}-"):
+        raise Http404
+    path = IMPORT_DIR / token
+    if not path.exists():
+        raise Http404
+    return path
+
+
+def _file_response(content: bytes, filename: str, fmt: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    ctype = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(content, content_type=ctype)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+def roster_template(request: HttpRequest) -> HttpResponse:
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    if fmt == "csv":
+        content = roster_io.write_csv(roster_io.HEADERS, [])
+    else:
+        content = roster_io.write_xlsx(roster_io.TEMPLATE_TITLE, roster_io.HEADERS, [], notes=roster_io.template_notes())
+    return _file_response(content, f"{roster_io.TEMPLATE_TITLE}.{fmt}", fmt)
+
+
+@login_required
+def roster_export(request: HttpRequest) -> HttpResponse:
+    """特殊困难群体关爱台账: the filtered roster, one row per person, masked unless a revealing role
+    asks for full numbers (then audited as a reveal as well as an export)."""
+    form = RosterFilterForm(request.GET or None, user=request.user)
+    households = queries.roster_households(request.user, form.filters())
+    full = request.GET.get("full_ids") == "1"
+    if full and not actions.can_reveal(request.user):
+        raise PermissionDenied
+    rows = roster_io.roster_rows(households, full_ids=full)
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    content = roster_io.write_csv(roster_io.HEADERS, rows) if fmt == "csv" else \
+        roster_io.write_xlsx(roster_io.ROSTER_TITLE, roster_io.HEADERS, rows)
+    details = {"report": roster_io.ROSTER_TITLE, "rows": len(rows), "filters": request.GET.dict(), "full_ids": full}
+    audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="beneficiaries.household",
+                 object_repr=roster_io.ROSTER_TITLE, request=request, details=details)
+    if full:
+        audit_record(actor=request.user, action=AuditAction.REVEAL, object_type="beneficiaries.person",
+                     object_repr=roster_io.ROSTER_TITLE, request=request, details=details)
+    return _file_response(content, f"{roster_io.ROSTER_TITLE}_{timezone.localdate():%Y%m%d}.{fmt}", fmt)
+
+
+@login_required
+def pairing_export(request: HttpRequest) -> HttpResponse:
+    """结对帮扶关爱台账: pairings of the households in scope (active, or all with ?all=1)."""
+    pairings = scope_queryset(request.user, Pairing.objects.all())
+    if request.GET.get("all") != "1":
+        pairings = pairings.filter(ended_on__isnull=True)
+    rows = roster_io.pairing_rows(pairings)
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    content = roster_io.write_csv(roster_io.PAIRING_HEADERS, rows) if fmt == "csv" else \
+        roster_io.write_xlsx(roster_io.PAIRING_TITLE, roster_io.PAIRING_HEADERS, rows)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="beneficiaries.pairing",
+                 object_repr=roster_io.PAIRING_TITLE, request=request,
+                 details={"report": roster_io.PAIRING_TITLE, "rows": len(rows)})
+    return _file_response(content, f"{roster_io.PAIRING_TITLE}_{timezone.localdate():%Y%m%d}.{fmt}", fmt)
