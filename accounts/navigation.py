@@ -25,6 +25,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("区划"), "accounts:area_browser", OFFICIALS | {Role.CADRE}),
     NavItem(_("花名册"), "beneficiaries:roster_list", OFFICIALS),
     NavItem(_("帮扶干部"), "beneficiaries:cadre_list", OFFICIALS),
+    NavItem(_("资金代管"), "custody:account_list", OFFICIALS | {Role.FINANCIAL_SUPERVISOR}),
+    NavItem(_("村民会议"), "custody:meeting_list", frozenset({Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY})),
+    NavItem(_("照料评估"), "custody:evaluations_due", frozenset({Role.TOWNSHIP})),
+    NavItem(_("代管抽查"), "custody:spot_check_list", frozenset({Role.FINANCIAL_SUPERVISOR, Role.COUNTY, Role.PREFECTURE})),
 ]
 
 

@@ -11,6 +11,7 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("", oversight_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("custody/", include("custody.urls")),
     path("roster/", include("beneficiaries.urls")),
     path("admin/", admin.site.urls),
 ]
