@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("custody/", include("custody.urls")),
     path("roster/", include("beneficiaries.urls")),
+    path("visits/", include("visits.urls")),
     path("admin/", admin.site.urls),
 ]
 
