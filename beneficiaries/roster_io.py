@@ -135,6 +135,10 @@ class HouseholdRows:
     suggestion: rules.Suggestion | None = None
 
     @property
+    def cadre_name(self) -> str:
+        return self.cadre.get("结对干部姓名", "")
+
+    @property
     def head_name(self) -> str:
         return next((p.values["name"] for p in self.people if p.values.get("relation") == "head"), "")
 

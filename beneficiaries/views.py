@@ -23,7 +23,7 @@ from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction
 from accounts.scoping import get_object_for_user, scope_queryset
 
-from . import actions, queries, roster_io, rules
+from . import actions, idnumber, queries, roster_io, rules
 from .forms import (
     CadreForm,
     CarePlanForm,
@@ -38,6 +38,7 @@ from .forms import (
     RosterFilterForm,
 )
 from .models import Household, Pairing, Person
+from .tabs import tabs_for
 
 PAGE_SIZE = 50
 IMPORT_DIR = Path(settings.MEDIA_ROOT) / "roster-imports"
@@ -65,6 +66,8 @@ def roster_list(request: HttpRequest) -> HttpResponse:
     households = queries.roster_households(request.user, form.filters())
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    for h in rows:
+        h.head_id_masked = idnumber.mask(h.head_id_number)
     # Suggestions for the unclassified rows of this page: one query for their members.
     unclassified = [h.pk for h in rows if not h.tier]
     if unclassified:
@@ -77,8 +80,13 @@ def roster_list(request: HttpRequest) -> HttpResponse:
                 h.suggestion = rules.suggest(by_household.get(h.pk, []), today)
     return render(request, "beneficiaries/roster_list.html", {
         "form": form, "page": page, "rows": rows,
-        "can_edit": actions.can_edit_roster(request.user), "can_reveal": actions.can_reveal(request.user),
+        "can_edit": actions.can_edit_roster(request.user), "can_export_full": _can_export_full(request.user),
     })
+
+
+def _can_export_full(user) -> bool:
+    # Full ID numbers leave the system only for county and prefecture staff, audited as a reveal.
+    return actions.can_reveal(user) and actions.can_classify(user)
 
 
 @login_required
@@ -87,7 +95,10 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     context = queries.household_page(household)
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=household, request=request)
+    for p in context["members"]:
+        p.age = idnumber.age_on(p.birth_date, today)
     context.update(
+        tabs=tabs_for(request, household),
         household=household,
         suggestion=rules.suggest([rules.MemberFacts.of(p) for p in context["members"]], today),
         active_pairing=next((p for p in context["pairings"] if p.is_active), None),
@@ -111,7 +122,8 @@ def household_create(request: HttpRequest) -> HttpResponse:
                 actions.person_save(actor=request.user, household=household, data=head.cleaned_data,
                                     today=timezone.localdate(), request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            target = head if hasattr(exc, "error_dict") and set(exc.message_dict) & set(head.fields) else form
+            _apply_errors(target, exc)
         else:
             messages.success(request, _("已登记家庭 %(c)s。") % {"c": household.code})
             return redirect("beneficiaries:household_detail", household.pk)
@@ -438,7 +450,7 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     form = RosterFilterForm(request.GET or None, user=request.user)
     households = queries.roster_households(request.user, form.filters())
     full = request.GET.get("full_ids") == "1"
-    if full and not actions.can_reveal(request.user):
+    if full and not _can_export_full(request.user):
         raise PermissionDenied
     rows = roster_io.roster_rows(households, full_ids=full)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
