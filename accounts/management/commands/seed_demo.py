@@ -28,4 +28,9 @@ class Command(BaseCommand):
 
     def extra_steps(self):
         """Each later app adds its own demo seeding here, in dependency order."""
-        return []
+        from visits.demo import seed_visits
+
+        steps = []
+        # The roster's demo step goes before this line; visits need its households.
+        steps.append(seed_visits)
+        return steps
