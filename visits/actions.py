@@ -478,7 +478,7 @@ WITH new AS (
     FROM visits_overduealert AS a JOIN beneficiaries_household AS h ON h.id = a.household_id
     WHERE a.closed_on IS NULL AND a.due_on <= %(cutoff)s
     ORDER BY a.id
-    ON CONFLICT (alert_id, level) WHERE alert_id IS NOT NULL DO NOTHING
+    ON CONFLICT (alert_id, level) DO NOTHING
     RETURNING id, household_id, area_id, summary
 ), notified AS (
     INSERT INTO visits_notification (recipient_id, key, title, household_id, created_at)

@@ -6,3 +6,11 @@ class VisitsConfig(AppConfig):
     name = "visits"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("探视走访")
+
+    def ready(self) -> None:
+        from beneficiaries.tabs import HOUSEHOLD_TABS, HouseholdTab
+
+        from .views import household_tab_context
+
+        if not any(t.key == "visits" for t in HOUSEHOLD_TABS):
+            HOUSEHOLD_TABS.append(HouseholdTab("visits", _("走访"), "visits/household_tab.html", household_tab_context))

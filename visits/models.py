@@ -258,6 +258,9 @@ class VisitPhoto(models.Model):
         verbose_name = _("走访照片")
         verbose_name_plural = _("走访照片")
 
+    def __str__(self) -> str:
+        return self.image.name
+
 
 class FindingKind(models.TextChoices):
     HAZARD = "hazard", _("安全隐患")
@@ -336,6 +339,9 @@ class FindingEvent(models.Model):
         verbose_name_plural = _("问题处理记录")
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'}→{self.to_status}"
+
 
 class OverdueAlert(models.Model):
     """One alert per (household, due date): raised by the daily job when the due date has passed,
@@ -388,6 +394,9 @@ class ShortfallAlert(models.Model):
             models.UniqueConstraint(fields=["household", "month"], name="shortfallalert_once_per_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="shortfallalert_month_is_first_day"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.month:%Y-%m} {self.counted}/{self.minimum}"
 
 
 class EscalationLevel(models.TextChoices):

@@ -11,7 +11,10 @@ from visits.rules import History, Period, TierChange
 D = dt.date
 
 
-def hist(tier="A", visits=(), pauses=(), start=D(2026, 1, 1), changes=None):
+START = D(2026, 1, 1)
+
+
+def hist(tier="A", visits=(), pauses=(), start=START, changes=None):
     return History(tier_changes=changes or [TierChange(D(2025, 1, 1), tier)], counted_visits=list(visits),
                    pauses=list(pauses), clock_start=start)
 

@@ -1,0 +1,72 @@
+"""Demo visits for `manage.py seed_demo`: past visits for the demo households, so some are
+overdue, some short this month, and the township desk has something on it. Idempotent: a
+household that already has visits is left alone. Runs after the roster's demo step; with no
+households yet it does nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, RoleAssignment
+from beneficiaries.models import Household, HouseholdStatus, Pairing
+
+from . import actions, rules
+from .models import Finding, FindingEvent, FindingKind, Visit, VisitMode
+
+
+@transaction.atomic
+def seed_visits(households: int = 300, seed: int = 20261128, stdout=None) -> int:
+    today = timezone.localdate()
+    rng = random.Random(seed)
+    candidates = list(
+        Household.objects.filter(status=HouseholdStatus.ACTIVE)
+        .exclude(tier="")
+        .exclude(visits__isnull=False)
+        .order_by("id")
+        .values_list("id", "tier", "village_id")
+    )
+    if not candidates:
+        if stdout:
+            stdout.write("走访演示数据：没有可用的家庭，跳过。")
+        return 0
+    cadre_users = dict(
+        Pairing.objects.filter(ended_on__isnull=True, household_id__in=[c[0] for c in candidates])
+        .values_list("household_id", "cadre__user_id")
+    )
+    fallback = RoleAssignment.objects.filter(role=Role.TOWNSHIP).values_list("user_id", flat=True).first()
+    visits = []
+    for hid, tier, _village in candidates:
+        user_id = cadre_users.get(hid) or fallback
+        if user_id is None:
+            continue
+        interval = rules.DEFAULT_POLICY[tier].interval_days
+        # Roughly one in six households has fallen behind: the last visit is well past its interval.
+        lag = rng.randint(interval + 2, interval + 40) if rng.random() < 0.17 else rng.randint(0, interval - 1)
+        day = today - dt.timedelta(days=lag)
+        for _ in range(6):
+            visits.append(Visit(
+                household_id=hid, visited_on=day, mode=VisitMode.IN_PERSON, counted=True, visitor_id=user_id,
+                visitor_name="结对干部", met_with="本人", health=rng.choice(["good", "fair", "poor"]),
+                food="ok", clothing="ok", housing=rng.choice(["ok", "ok", "difficult"]), transport="ok", medical="ok",
+                house_safety="safe", water_safety="safe", power_safety=rng.choice(["safe", "safe", "hazard"]),
+                notes="入户走访，了解生活情况。", recorded_by_id=user_id,
+            ))
+            day -= dt.timedelta(days=max(1, interval - rng.randint(0, 3)))
+    created = Visit.objects.bulk_create(visits, batch_size=2000)
+    hazards = [v for v in created if v.power_safety == "hazard"][:20]
+    for v in hazards:
+        finding = Finding.objects.create(
+            household_id=v.household_id, visit=v, kind=FindingKind.HAZARD, description="电线老化裸露，存在用电隐患。",
+            owner_id=v.recorded_by_id, due_on=v.visited_on + dt.timedelta(days=7), created_by_id=v.recorded_by_id,
+        )
+        FindingEvent.objects.create(finding=finding, to_status="open", note=finding.description, actor_id=v.recorded_by_id)
+    ids = Household.objects.filter(id__in=[c[0] for c in candidates])
+    actions.schedule_refresh(households=ids, today=today)
+    run = actions.overdue_alerts(today=today)
+    if stdout:
+        stdout.write(f"走访演示数据：{len(created)} 条走访，{len(hazards)} 个隐患问题，{run.opened} 户逾期。")
+    return len(created)

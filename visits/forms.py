@@ -1,0 +1,162 @@
+"""Forms of the visits app: input only, no business logic (that is in visits.actions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Area, AreaLevel
+from beneficiaries.models import Tier
+
+from .models import (
+    Benefit,
+    Condition,
+    FamilySupport,
+    FindingStatus,
+    Health,
+    Need,
+    PauseKind,
+    Safety,
+    SpecialPeriodKind,
+    VisitMode,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _choice(label, choices, required=False):
+    return forms.ChoiceField(label=label, choices=[("", "—")] + list(choices), required=required)
+
+
+def _radio(label, choices):
+    return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect, required=False)
+
+
+class VisitForm(forms.Form):
+    """The cadre's phone form: the §3 checklist as structured fields, findings as short texts."""
+
+    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    visited_on = forms.DateField(label=_("走访日期"), widget=DATE)
+    mode = forms.ChoiceField(label=_("走访方式"), choices=VisitMode.choices, widget=forms.RadioSelect,
+                             initial=VisitMode.IN_PERSON)
+    met_with = forms.CharField(label=_("见到的人"), max_length=100, required=False)
+    health = _radio(_("健康情况"), Health.choices)
+    health_note = forms.CharField(label=_("健康情况说明"), max_length=200, required=False)
+    food = _radio(_("食"), Condition.choices)
+    clothing = _radio(_("衣"), Condition.choices)
+    housing = _radio(_("住"), Condition.choices)
+    transport = _radio(_("行"), Condition.choices)
+    medical = _radio(_("医"), Condition.choices)
+    living_note = forms.CharField(label=_("衣食住行医说明"), max_length=200, required=False)
+    benefits = forms.MultipleChoiceField(label=_("享受社会保障待遇"), choices=Benefit.choices,
+                                         widget=forms.CheckboxSelectMultiple, required=False)
+    family_support = _radio(_("赡养扶养义务履行"), FamilySupport.choices)
+    house_safety = _radio(_("房屋安全"), Safety.choices)
+    water_safety = _radio(_("用水安全"), Safety.choices)
+    power_safety = _radio(_("用电安全"), Safety.choices)
+    gas_safety = _radio(_("用气安全"), Safety.choices)
+    heating_safety = _radio(_("取暖安全"), Safety.choices)
+    needs = forms.MultipleChoiceField(label=_("服务需求"), choices=Need.choices,
+                                      widget=forms.CheckboxSelectMultiple, required=False)
+    wishes = forms.CharField(label=_("本人意愿"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(label=_("走访记录"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    hazard = forms.CharField(label=_("安全隐患（需跟踪整改）"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    service_need = forms.CharField(label=_("服务需求（需对接解决）"), widget=forms.Textarea(attrs={"rows": 2}),
+                                   required=False)
+    benefit = forms.CharField(label=_("可能符合的救助政策（告知并协助申请）"), widget=forms.Textarea(attrs={"rows": 2}),
+                              required=False)
+    special = forms.CharField(label=_("特殊情况（立即报告乡镇）"), widget=forms.Textarea(attrs={"rows": 2}),
+                              required=False)
+    photos = MultipleFileField(label=_("照片（可选）"), required=False)
+    late_reason = forms.CharField(label=_("补录说明"), max_length=200, required=False,
+                                  help_text=_("走访日期早于昨天时必填"))
+
+    FINDING_FIELDS = ("hazard", "service_need", "benefit", "special")
+    CHECKLIST = (
+        "health", "health_note", "food", "clothing", "housing", "transport", "medical", "living_note", "benefits",
+        "family_support", "house_safety", "water_safety", "power_safety", "gas_safety", "heating_safety", "needs",
+    )
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visited_on"].widget.attrs["max"] = today.isoformat()
+        if not self.is_bound:
+            self.initial.setdefault("visited_on", today)
+            self.initial.setdefault("client_token", uuid.uuid4())
+
+
+class FindingTransitionForm(forms.Form):
+    to_status = forms.ChoiceField(
+        label=_("处理"), choices=[(FindingStatus.IN_PROGRESS, _("开始处理")), (FindingStatus.CLOSED, _("办结"))]
+    )
+    note = forms.CharField(label=_("办结情况 / 处理说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class PauseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("暂停原因类别"), choices=PauseKind.choices)
+    starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
+    ends_on = forms.DateField(label=_("结束日期"), widget=DATE, required=False, help_text=_("尚未结束可不填"))
+    reason = forms.CharField(label=_("情况说明"), max_length=200)
+
+
+class PauseEndForm(forms.Form):
+    ends_on = forms.DateField(label=_("结束日期"), widget=DATE)
+
+
+class SpecialPeriodForm(forms.Form):
+    area = forms.ModelChoiceField(label=_("区划"), queryset=Area.objects.none())
+    kind = forms.ChoiceField(label=_("类型"), choices=SpecialPeriodKind.choices)
+    starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
+    ends_on = forms.DateField(label=_("结束日期"), widget=DATE)
+    reason = forms.CharField(label=_("说明"), max_length=200)
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+
+
+class PolicyForm(forms.Form):
+    county = forms.ModelChoiceField(label=_("县(市)"), queryset=Area.objects.filter(level=AreaLevel.COUNTY))
+    tier = forms.ChoiceField(label=_("类别"), choices=Tier.choices)
+    interval_days = forms.IntegerField(label=_("走访间隔(天)"), min_value=1, max_value=92)
+    monthly_minimum = forms.IntegerField(label=_("每月最低走访次数"), min_value=0, max_value=31)
+    effective_on = forms.DateField(label=_("生效日期"), widget=DATE)
+    reason = forms.CharField(label=_("调整理由"), max_length=200)
+
+
+class AreaMonthForm(forms.Form):
+    area = forms.ModelChoiceField(label=_("区划"), queryset=Area.objects.none())
+    month = forms.CharField(label=_("月份"), widget=forms.DateInput(attrs={"type": "month"}))
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+
+    def clean_month(self) -> dt.date:
+        try:
+            return dt.datetime.strptime(self.cleaned_data["month"], "%Y-%m").date()
+        except ValueError as exc:
+            raise forms.ValidationError(_("请按“年-月”填写月份，如 2026-06。")) from exc
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("纸质台账文件（xlsx 或 csv）"))

@@ -1,0 +1,18 @@
+"""Thin Celery tasks: take a date, call one action. Scheduled in config/settings/base.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+
+from celery import shared_task
+from django.utils import timezone
+
+from .actions import overdue_alerts
+
+
+@shared_task(name="visits.tasks.overdue_alerts_daily")
+def overdue_alerts_daily(date: str | None = None) -> dict:
+    """Idempotent: a retry or a second worker on the same day changes nothing."""
+    today = dt.date.fromisoformat(date) if date else timezone.localdate()
+    return asdict(overdue_alerts(today=today))

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("mine/", views.my_households, name="mine"),
+    path("households/<int:pk>/", views.household_visits, name="household"),
+    path("households/<int:pk>/record/", views.visit_new, name="record"),
+    path("households/<int:pk>/pauses/", views.pause_add, name="pause_add"),
+    path("pauses/<int:pk>/end/", views.pause_close, name="pause_end"),
+    path("findings/<int:pk>/", views.finding_detail, name="finding"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("desk/", views.desk, name="desk"),
+    path("report/overdue.csv", views.overdue_report, name="overdue_report"),
+    path("ledger.xlsx", views.visit_ledger, name="ledger"),
+    path("import/", views.visit_import, name="import"),
+    path("policy/", views.policy, name="policy"),
+    path("special-periods/", views.special_periods, name="special_periods"),
+]
