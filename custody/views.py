@@ -24,6 +24,7 @@ from .models import (
     Caregiver,
     Custodian,
     CustodyAccount,
+    CustodyPolicy,
     DutyRole,
     EvaluatorLevel,
     LedgerEntry,
@@ -75,6 +76,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "custody/account_list.html", {
         "rows": rows, "villages": villages, "village": village, "status": status, "flagged": flagged,
         "can_manage": request.user.is_superuser or has_role(request.user, *MANAGERS),
+        "can_set_policy": request.user.is_superuser or has_role(request.user, Role.PREFECTURE),
         "due_count": queries.due_evaluations(request.user, today).count() if has_role(request.user, Role.TOWNSHIP) else 0,
     })
 
@@ -545,7 +547,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("余额上限已更新。"))
             return redirect("custody:policy")
-    policies = {p.county_id: p for p in scope_queryset(request.user, queries.CustodyPolicy.objects.all())}
+    policies = {p.county_id: p for p in scope_queryset(request.user, CustodyPolicy.objects.all())}
     rows = [(c, policies.get(c.code)) for c in counties]
     return render(request, "custody/policy.html", {"form": form, "rows": rows,
                                                    "default_fen": rules.DEFAULT_BALANCE_CEILING_FEN})
