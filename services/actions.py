@@ -103,6 +103,8 @@ def referral_create(
         errors["person"] = _("所选成员不属于该家庭。")
     if finding is not None and finding.household_id != household.pk:
         errors["problem"] = _("该问题不属于这个家庭。")
+    elif finding is not None and not finding.is_open:
+        errors["problem"] = _("该问题已办结，不能再转介。")
     if errors:
         raise ValidationError(errors)
     department = department or field.route_to
@@ -111,18 +113,20 @@ def referral_create(
         rerouted=department.pk != field.route_to_id, problem=problem.strip(),
         contact=(contact.strip() or default_contact(household, person))[:20], urgent=urgent,
         submitted_at=now, due_at=rules.due_at(submitted_at=now, deadline_days=field.deadline_days, urgent=urgent),
-        created_by=actor,
+        finding=finding, created_by=actor,
     )
-    if finding is not None:
-        referral.finding = finding
     referral.full_clean()
     referral.save()
     _event(referral, action=ReferralAction.SUBMIT, from_status="", to_status=ReferralStatus.SUBMITTED,
            note=referral.problem, actor=actor, at=now)
+    if finding is not None:
+        from .finding_link import mark_referred
+
+        mark_referred(referral=referral, actor=actor, request=request)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=referral, request=request,
                  details={"household": household.code, "field": field.code, "department": department.code,
                           "urgent": urgent, "rerouted": referral.rerouted,
-                          "finding": getattr(finding, "pk", None)})
+                          "finding": finding.pk if finding else None})
     return referral
 
 
@@ -175,13 +179,12 @@ def referral_transition(
 
 
 def _close_finding(*, referral: Referral, actor: User, now: dt.datetime, request: HttpRequest | None) -> None:
-    """Hook for the visits link: closes the finding a resolved referral came from."""
-    finding_id = getattr(referral, "finding_id", None)
-    if finding_id is None:
+    """The loop closes where it opened: the visit finding the referral came from is closed."""
+    if referral.finding_id is None:
         return
-    from . import finding_link
+    from .finding_link import close_finding
 
-    finding_link.close_finding(referral=referral, actor=actor, now=now, request=request)
+    close_finding(referral=referral, actor=actor, now=now, request=request)
 
 
 @transaction.atomic

@@ -178,6 +178,11 @@ class Referral(models.Model):
         ServiceProvider, verbose_name=_("对接服务资源"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="referrals",
     )
+    # The visit finding this referral came from; resolving the referral closes it.
+    finding = models.ForeignKey(
+        "visits.Finding", verbose_name=_("来源问题"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="referrals",
+    )
     created_by = models.ForeignKey(User, verbose_name=_("转介人"), on_delete=models.PROTECT, related_name="+")
 
     scope_rule = ScopeRule(area="household__village__code", assignment=_referral_assignment)

@@ -1,0 +1,84 @@
+"""The link to the visits app: a referral opened from a visit finding, and the finding closed
+when the referral is resolved (the loop closes where it opened). The finding's own state change
+is the visits app's action, `visits.actions.finding_transition`; nothing here re-implements it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from visits.actions import finding_transition
+from visits.models import Finding, FindingKind, FindingStatus
+
+from .models import Referral, ReferralAction, ReferralEvent
+
+# The kinds of finding that lead to a referral, and the field a sender most likely means.
+REFERABLE_KINDS = {
+    FindingKind.BENEFIT: "basic-living",
+    FindingKind.HAZARD: "housing",
+    FindingKind.SERVICE_NEED: "social-participation",
+}
+
+
+def suggested_field_code(finding: Finding) -> str:
+    return REFERABLE_KINDS.get(finding.kind, "basic-living")
+
+
+def mark_referred(*, referral: Referral, actor: User, request: HttpRequest | None = None) -> None:
+    """An open finding moves to "in progress" once it is referred (the sender reaches the
+    household, so the visits action accepts them)."""
+    finding = referral.finding
+    if finding is None or finding.status != FindingStatus.OPEN:
+        return
+    finding_transition(
+        actor=actor, finding=finding, to_status=FindingStatus.IN_PROGRESS,
+        note=_("已转介至%(dept)s") % {"dept": referral.department.name},
+        today=timezone.localdate(referral.submitted_at), request=request,
+    )
+
+
+def close_finding(*, referral: Referral, actor: User, now: dt.datetime, request: HttpRequest | None = None) -> bool:
+    """Close the finding a resolved referral came from, with the department's outcome.
+
+    A liaison does not reach the household file, and the visits action checks that whoever
+    closes a finding does; so the closure is made in the name of the person who sent the
+    referral (or, failing that, the finding's owner), and the note names the department and
+    the liaison who resolved it. If neither can act any more, the finding stays open and the
+    referral's timeline says so. Returns whether the finding was closed."""
+    finding = Finding.objects.select_related("household").get(pk=referral.finding_id)
+    if finding.status == FindingStatus.CLOSED:
+        return False
+    note = _("转介办结（%(dept)s %(who)s）：%(outcome)s") % {
+        "dept": referral.department.name, "who": actor.display_name, "outcome": referral.outcome,
+    }
+    today = timezone.localdate(now)
+    for closer in _closers(referral, finding, actor):
+        try:
+            with transaction.atomic():
+                finding_transition(actor=closer, finding=finding, to_status=FindingStatus.CLOSED, note=note,
+                                   today=today, request=request)
+            return True
+        except PermissionDenied:
+            continue
+        except ValidationError:
+            break
+    ReferralEvent.objects.create(
+        referral=referral, action=ReferralAction.NOTE, from_status=referral.status, to_status=referral.status,
+        note=_("来源问题未能自动办结，请责任人在走访问题中办结。"), actor=None, at=now,
+    )
+    return False
+
+
+def _closers(referral: Referral, finding: Finding, actor: User) -> list[User]:
+    seen, out = set(), []
+    for user in (actor, referral.created_by, finding.owner):
+        if user is not None and user.pk not in seen:
+            seen.add(user.pk)
+            out.append(user)
+    return out
