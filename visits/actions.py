@@ -459,8 +459,8 @@ WITH new AS (
     ON CONFLICT (household_id, due_on) DO NOTHING
     RETURNING id, household_id, due_on
 ), notified AS (
-    INSERT INTO visits_notification (recipient_id, key, title, household_id, created_at)
-    SELECT c.user_id, 'overdue:' || new.id, format(%(title)s, h.code, new.due_on), h.id, now()
+    INSERT INTO visits_notification (recipient_id, key, title, household_id, url, created_at)
+    SELECT c.user_id, 'overdue:' || new.id, format(%(title)s, h.code, new.due_on), h.id, '', now()
     FROM new
     JOIN beneficiaries_household AS h ON h.id = new.household_id
     JOIN beneficiaries_pairing AS p ON p.household_id = h.id AND p.ended_on IS NULL
@@ -481,8 +481,8 @@ WITH new AS (
     ON CONFLICT (alert_id, level) DO NOTHING
     RETURNING id, household_id, area_id, summary
 ), notified AS (
-    INSERT INTO visits_notification (recipient_id, key, title, household_id, created_at)
-    SELECT r.user_id, 'escalation:' || new.id, new.summary, new.household_id, now()
+    INSERT INTO visits_notification (recipient_id, key, title, household_id, url, created_at)
+    SELECT r.user_id, 'escalation:' || new.id, new.summary, new.household_id, '', now()
     FROM new JOIN accounts_roleassignment AS r ON r.area_id = new.area_id AND r.role = %(level)s
     ON CONFLICT (recipient_id, key) DO NOTHING
 )
@@ -554,9 +554,9 @@ def shortfall_alerts(*, month: dt.date, today: dt.date) -> int:
                 ON CONFLICT (household_id, month) DO NOTHING
                 RETURNING id, household_id, counted, minimum
             ), notified AS (
-                INSERT INTO visits_notification (recipient_id, key, title, household_id, created_at)
+                INSERT INTO visits_notification (recipient_id, key, title, household_id, url, created_at)
                 SELECT c.user_id, 'shortfall:' || new.id,
-                       format(%(title)s, h.code, new.counted, new.minimum), h.id, now()
+                       format(%(title)s, h.code, new.counted, new.minimum), h.id, '', now()
                 FROM new
                 JOIN beneficiaries_household AS h ON h.id = new.household_id
                 JOIN beneficiaries_pairing AS p ON p.household_id = h.id AND p.ended_on IS NULL
