@@ -133,6 +133,7 @@ class HouseholdRows:
     cadre: dict[str, str] = field(default_factory=dict)
     existing: Household | None = None
     suggestion: rules.Suggestion | None = None
+    has_row_errors: bool = False  # then household-level checks would only repeat the row's error
 
     @property
     def cadre_name(self) -> str:
@@ -330,6 +331,8 @@ def roster_parse(*, actor: User, content: bytes, filename: str, today: date) -> 
             _household_level(hh, cells, offset, err)
             if not row_errors:
                 hh.people.append(PersonRow(row=offset, values=values, masked=masked))
+            else:
+                hh.has_row_errors = True
         errors.extend(row_errors)
 
     _check_against_database(actor, households, errors, today)
@@ -396,6 +399,8 @@ def _check_against_database(actor: User, households: dict[str, HouseholdRows], e
 
     for code, hh in households.items():
         hh.existing = existing.get(code)
+        if hh.has_row_errors:
+            continue
         if hh.existing is not None and code not in visible:
             errors.append(RowError(hh.first_row, "户编号", _("户编号“%(c)s”已被您负责区域以外的家庭使用。") % {"c": code}))
             continue
