@@ -326,7 +326,7 @@ def overdue_report_rows(households: QuerySet[Household], on: dt.date) -> list[li
 
 def households_in_area(area: Area | None) -> QuerySet[Household]:
     qs = Household.objects.all()
-    return qs.filter(village_id__startswith=area.prefix) if area else qs
+    return qs.filter(village__code__startswith=area.prefix) if area else qs
 
 
 # --- visit ledger ----------------------------------------------------------------------------
@@ -335,7 +335,7 @@ def households_in_area(area: Area | None) -> QuerySet[Household]:
 def ledger_visits(user: User, area: Area, month: dt.date) -> QuerySet[Visit]:
     first, last = rules.month_bounds(month)
     return (
-        scope_queryset(user, Visit.objects.filter(household__village_id__startswith=area.prefix))
+        scope_queryset(user, Visit.objects.filter(household__village__code__startswith=area.prefix))
         .filter(visited_on__gte=first, visited_on__lte=last)
         .select_related("household", "household__village")
         .annotate(head_name=Subquery(
