@@ -28,9 +28,13 @@ class Command(BaseCommand):
 
     def extra_steps(self):
         """Each later app adds its own demo seeding here, in dependency order."""
+        from beneficiaries.demo import seed_roster
         from visits.demo import seed_visits
 
-        steps = []
+        steps = [seed_roster]
         # The roster's demo step goes before this line; visits need its households.
         steps.append(seed_visits)
+        from custody.demo import seed_custody
+
+        steps.append(seed_custody)
         return steps
