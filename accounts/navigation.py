@@ -35,6 +35,11 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("村民会议"), "custody:meeting_list", frozenset({Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY})),
     NavItem(_("照料评估"), "custody:evaluations_due", frozenset({Role.TOWNSHIP})),
     NavItem(_("代管抽查"), "custody:spot_check_list", frozenset({Role.FINANCIAL_SUPERVISOR, Role.COUNTY, Role.PREFECTURE})),
+    NavItem(_("转介收件箱"), "services:inbox", ALL - {Role.FINANCIAL_SUPERVISOR, Role.CADRE}),
+    NavItem(_("政策清单"), "services:lists", OFFICIALS),
+    NavItem(_("转介统计"), "services:counts", frozenset({Role.COUNTY, Role.PREFECTURE})),
+    NavItem(_("社会服务资源"), "services:providers", OFFICIALS),
+    NavItem(_("帮扶领域"), "services:fields", frozenset({Role.PREFECTURE, Role.DEPARTMENT})),
 ]
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("custody/", include("custody.urls")),
     path("roster/", include("beneficiaries.urls")),
     path("visits/", include("visits.urls")),
+    path("services/", include("services.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -144,6 +144,10 @@ class ServiceProvider(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def service_labels(self) -> list[str]:
+        return [str(ServiceKind(s).label) for s in self.services if s in ServiceKind.values]
+
 
 class Referral(models.Model):
     """A case sent from a household (or a visit finding) to one department (一门受理、协同办理):

@@ -68,3 +68,12 @@ def load_reference_data() -> None:
 
 # Other apps append idempotent loaders of their own reference data (e.g. departments).
 REFERENCE_LOADERS: list = []
+
+
+def _services_reference() -> None:
+    from services.reference import reference_load
+
+    reference_load()
+
+
+REFERENCE_LOADERS.append(_services_reference)

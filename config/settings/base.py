@@ -149,6 +149,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "visits.tasks.overdue_alerts_daily",
         "schedule": crontab(hour=7, minute=0),
     },
+    "services-escalate-overdue-referrals": {
+        "task": "services.tasks.escalate_overdue_referrals",
+        "schedule": crontab(hour=7, minute=10),
+    },
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
