@@ -30,7 +30,7 @@ UNITS = ["雷山县民政局", "雷山县人民医院", "雷山县教育局", "�
 
 # Profiles with realistic weights: most households are C or B, fewer A, some awaiting decision.
 PROFILES = [
-    ("A1", 9), ("A2", 2), ("A3", 1), ("B1", 14), ("B2", 5), ("B3", 3), ("B4", 2), ("C1", 30), ("C2", 4), ("none", 30),
+    ("A1", 9), ("A2", 2), ("A3", 1), ("B1", 14), ("B2", 5), ("B3", 3), ("B4", 2), ("C1", 30), ("C2", 4), ("none", 8),
 ]
 JUDGEMENT_REASONS = {
     "A3": "特困供养政策已覆盖，但本人长期精神障碍，监护人年老体弱，照料监护难以落实。",
