@@ -78,8 +78,10 @@ def roster_list(request: HttpRequest) -> HttpResponse:
         for h in rows:
             if not h.tier:
                 h.suggestion = rules.suggest(by_household.get(h.pk, []), today)
+    filters = form.filters()
+    village = Area.objects.filter(code=filters.area, level=AreaLevel.VILLAGE).first() if filters.area else None
     return render(request, "beneficiaries/roster_list.html", {
-        "form": form, "page": page, "rows": rows,
+        "form": form, "page": page, "rows": rows, "village": village,
         "can_edit": actions.can_edit_roster(request.user), "can_export_full": _can_export_full(request.user),
     })
 
