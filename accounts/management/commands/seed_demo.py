@@ -37,4 +37,7 @@ class Command(BaseCommand):
         from custody.demo import seed_custody
 
         steps.append(seed_custody)
+        from services.demo import seed_services
+
+        steps.append(seed_services)
         return steps
