@@ -260,3 +260,15 @@ def test_the_prefecture_sets_a_county_ceiling_and_it_is_audited(client):
     assert CustodyPolicy.objects.get(county_id=COUNTY).balance_ceiling_fen == 500000
     assert AuditEvent.objects.filter(actor=user, object_type="custody.custodypolicy").exists()
     assert OPENED  # the default factory date is before every ceiling change
+
+
+def test_the_account_page_does_not_query_per_entry(client, account, owner, django_assert_max_num_queries):
+    for day in range(6, 16):
+        deposit(account, 100, on=dt.date(2026, 3, day))
+    client.force_login(owner)
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("custody:account_detail", args=[account.pk]))
+    assert len(response.context["entries"]) == 12
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("custody:statement", args=[account.pk]))
+    assert [e.running_fen for e in response.context["entries"]][-1] == 60000 - 12050 + 1000
