@@ -158,7 +158,7 @@ class WithdrawalForm(PostingForm):
     purpose = forms.ChoiceField(label=_("用途"), choices=Purpose.choices)
     entry_date = forms.DateField(label=_("支取日期"), widget=DateInput())
     receipt_number = forms.CharField(label=_("票据号"), max_length=60, required=False,
-                                     help_text=_("没有票据的支取会被标记为异常。"))
+                                     help_text=_("既无票据号又无票据照片的支取会被标记为异常。"))
     receipt_photo = forms.FileField(label=_("票据照片"), required=False,
                                     widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}))
     note = forms.CharField(label=_("摘要"), max_length=200, required=False)

@@ -123,7 +123,8 @@ def with_flags(qs: QuerySet[CustodyAccount], today: date) -> QuerySet[CustodyAcc
         last_checked_on=Subquery(last_check, output_field=DateField()),
         ceiling_fen=Coalesce(Subquery(ceiling, output_field=BigIntegerField()), Value(rules.DEFAULT_BALANCE_CEILING_FEN)),
     ).annotate(
-        flag_no_receipt=Exists(_live_withdrawals(recent).filter(Q(receipt_number="") | Q(receipt_photo=""))),
+        # A receipt is a receipt number or a photo of it; a withdrawal with neither is flagged.
+        flag_no_receipt=Exists(_live_withdrawals(recent).filter(receipt_number="", receipt_photo="")),
         flag_large_withdrawal=Exists(large),
         flag_no_deposit=Case(
             When(is_open & Q(opened_on__lt=rules.no_deposit_cutoff(today), last_deposit_on__isnull=True), then=True),

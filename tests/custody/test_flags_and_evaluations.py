@@ -28,6 +28,14 @@ def test_a_healthy_account_has_no_flags(village_code):
     assert flags(account) == []
 
 
+def test_a_receipt_number_or_a_photo_is_a_receipt(village_code):
+    account = open_account(village_code, opened_on=dt.date(2026, 2, 1))
+    deposit(account, 60000, on=dt.date(2026, 3, 1))
+    withdraw(account, 2000, on=dt.date(2026, 3, 5), receipt="R-7", photo=False)
+    withdraw(account, 2000, on=dt.date(2026, 3, 6), receipt="", photo=True)
+    assert flags(account) == []
+
+
 def test_withdrawal_without_receipt_is_flagged_until_reversed(village_code):
     account = open_account(village_code, opened_on=dt.date(2026, 2, 1))
     deposit(account, 60000, on=dt.date(2026, 3, 1))
