@@ -86,7 +86,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = queries.get_referral_for_user(request.user, pk, now=now)
     can_handle = actions.can_handle(request.user, referral)
     transition_form = TransitionForm(referral=referral) if can_handle and referral.is_open else None
-    note_form = NoteForm() if can_handle and referral.is_open else None
+    note_form = NoteForm(auto_id="progress_%s") if can_handle and referral.is_open else None
     match_form = None
     providers = None
     if referral.is_open and (can_handle or actions.is_official_for(request.user, referral.household)):
@@ -104,7 +104,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("已保存。"))
                     return redirect("services:referral", pk=referral.pk)
             elif which == "note" and note_form is not None:
-                note_form = NoteForm(request.POST)
+                note_form = NoteForm(request.POST, auto_id="progress_%s")
                 if note_form.is_valid():
                     actions.referral_note(actor=request.user, referral=referral, note=note_form.cleaned_data["note"],
                                           now=now, request=request)
