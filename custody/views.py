@@ -208,6 +208,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                  % {"name": d["name"], "person": d["account"].person.name})
                 return redirect("custody:account_detail", pk=d["account"].pk)
     elected = Custodian.objects.filter(meeting=meeting).select_related("account__person")
+    if request.method == "GET":
+        audit_record(actor=request.user, action=AuditAction.VIEW, obj=meeting, request=request)
     return render(request, "custody/meeting_detail.html", {"meeting": meeting, "form": form, "elected": elected,
                                                            "can_manage": can_manage})
 
