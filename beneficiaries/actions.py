@@ -143,7 +143,11 @@ def person_save(
         diff = _audit_person_diff(changed_fields(person, values))
     for name, value in values.items():
         setattr(person, name, value)
-    person.full_clean(validate_unique=True, validate_constraints=True)
+    # Uniqueness of the ID number and the single head are held by the database (and checked
+    # by the form for the screen); asking for them here would cost queries per imported row.
+    person.full_clean(validate_unique=False, validate_constraints=False)
+    if person.disability_grade is not None and not 1 <= person.disability_grade <= 4:
+        raise ValidationError({"disability_grade": _("残疾等级应为1至4级。")})
     try:
         with transaction.atomic():
             person.save()
