@@ -196,3 +196,34 @@ def test_the_prefecture_changes_a_fields_deadline_and_routing_and_it_is_audited(
     with pytest.raises(PermissionDenied):
         actions.field_update(actor=user_with_role(Role.TOWNSHIP, TOWNSHIP), field=medical,
                              route_to=department("medical-security"), deadline_days=10)
+
+
+# --- urgent cases ------------------------------------------------------------------------------
+
+
+def test_a_township_records_a_case_conference_and_a_one_case_decision_on_the_household():
+    household, cadre = paired_household()
+    township = user_with_role(Role.TOWNSHIP, TOWNSHIP)
+    referral = make_referral(actor=cadre, household=household, field_code="basic-living", urgent=True)
+    today = dt.date(2026, 3, 2)
+    conference = actions.case_conference_record(
+        actor=township, household=household, held_on=today, participants="镇民政办、卫生院、村委会",
+        topic="突发重病急需救助", decision="启动临时救助快速审批", referral=referral, today=today)
+    decision = actions.one_case_decision_record(
+        actor=township, household=household, decided_on=today, matter="住院押金", decision="给予临时救助",
+        approved_by="西江镇 李镇长", amount_fen=300000, referral=referral, today=today)
+    assert household.case_conferences.get() == conference and household.one_case_decisions.get() == decision
+    assert AuditEvent.objects.filter(object_type="services.onecasedecision", details__amount_fen=300000).exists()
+
+
+def test_urgent_case_records_are_for_officials_and_not_dated_in_the_future():
+    household, cadre = paired_household()
+    today = dt.date(2026, 3, 2)
+    with pytest.raises(PermissionDenied):
+        actions.case_conference_record(actor=cadre, household=household, held_on=today, participants="甲",
+                                       topic="乙", decision="丙", today=today)
+    with pytest.raises(ValidationError) as exc:
+        actions.one_case_decision_record(actor=user_with_role(Role.COUNTY, COUNTY), household=household,
+                                         decided_on=today + dt.timedelta(days=1), matter="甲", decision="乙",
+                                         approved_by="丙", today=today)
+    assert "议定日期不能晚于今天。" in exc.value.message_dict["decided_on"]
