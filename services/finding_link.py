@@ -44,41 +44,24 @@ def mark_referred(*, referral: Referral, actor: User, request: HttpRequest | Non
 
 
 def close_finding(*, referral: Referral, actor: User, now: dt.datetime, request: HttpRequest | None = None) -> bool:
-    """Close the finding a resolved referral came from, with the department's outcome.
-
-    A liaison does not reach the household file, and the visits action checks that whoever
-    closes a finding does; so the closure is made in the name of the person who sent the
-    referral (or, failing that, the finding's owner), and the note names the department and
-    the liaison who resolved it. If neither can act any more, the finding stays open and the
-    referral's timeline says so. Returns whether the finding was closed."""
+    """Close the finding a resolved referral came from, with the department's outcome, in the
+    name of the liaison who resolved it (the visits action accepts them through the referral).
+    If the finding cannot be closed (already closed meanwhile), the referral's timeline says
+    so. Returns whether the finding was closed."""
     finding = Finding.objects.select_related("household").get(pk=referral.finding_id)
     if finding.status == FindingStatus.CLOSED:
         return False
     note = _("转介办结（%(dept)s %(who)s）：%(outcome)s") % {
         "dept": referral.department.name, "who": actor.display_name, "outcome": referral.outcome,
     }
-    today = timezone.localdate(now)
-    for closer in _closers(referral, finding, actor):
-        try:
-            with transaction.atomic():
-                finding_transition(actor=closer, finding=finding, to_status=FindingStatus.CLOSED, note=note,
-                                   today=today, request=request)
-            return True
-        except PermissionDenied:
-            continue
-        except ValidationError:
-            break
-    ReferralEvent.objects.create(
-        referral=referral, action=ReferralAction.NOTE, from_status=referral.status, to_status=referral.status,
-        note=_("来源问题未能自动办结，请责任人在走访问题中办结。"), actor=None, at=now,
-    )
-    return False
-
-
-def _closers(referral: Referral, finding: Finding, actor: User) -> list[User]:
-    seen, out = set(), []
-    for user in (actor, referral.created_by, finding.owner):
-        if user is not None and user.pk not in seen:
-            seen.add(user.pk)
-            out.append(user)
-    return out
+    try:
+        with transaction.atomic():
+            finding_transition(actor=actor, finding=finding, to_status=FindingStatus.CLOSED, note=note,
+                               today=timezone.localdate(now), request=request, via_referral=referral)
+        return True
+    except (PermissionDenied, ValidationError):
+        ReferralEvent.objects.create(
+            referral=referral, action=ReferralAction.NOTE, from_status=referral.status, to_status=referral.status,
+            note=_("来源问题未能自动办结，请责任人在走访问题中办结。"), actor=None, at=now,
+        )
+        return False

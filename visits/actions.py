@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -380,10 +380,21 @@ def finding_transition(
     note: str = "",
     today: dt.date,
     request: HttpRequest | None = None,
+    via_referral: models.Model | None = None,
 ) -> Finding:
     """Move a finding open → in progress → closed. Closing needs a note and closes the
-    escalation it raised. A conditional update makes a double submit a clear error."""
-    _require(_can_reach_household(actor, finding.household), _("无权处理该问题。"))
+    escalation it raised. A conditional update makes a double submit a clear error.
+
+    `via_referral`: the referral made from this finding, when its department liaison closes
+    the loop by resolving it — the liaison does not reach the household file, but may close
+    the finding the referral came from (the loop closes where it opened)."""
+    by_referral = (
+        via_referral is not None
+        and via_referral.finding_id == finding.pk
+        and to_status == FindingStatus.CLOSED
+        and scope_queryset(actor, type(via_referral).objects.filter(pk=via_referral.pk)).exists()
+    )
+    _require(by_referral or _can_reach_household(actor, finding.household), _("无权处理该问题。"))
     current = finding.status
     if to_status not in FINDING_TRANSITIONS.get(current, set()):
         raise ValidationError(

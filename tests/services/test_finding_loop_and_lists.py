@@ -38,7 +38,26 @@ def test_finding_to_referral_to_resolution_closes_the_finding():
     assert finding.status == FindingStatus.CLOSED
     assert finding.closed_on == dt.date(2026, 3, 5)
     assert "州医保局" in finding.closing_note and "已纳入医疗救助对象" in finding.closing_note
-    assert FindingEvent.objects.filter(finding=finding, to_status=FindingStatus.CLOSED).count() == 1
+    closing = FindingEvent.objects.get(finding=finding, to_status=FindingStatus.CLOSED)
+    assert closing.actor == yibao  # the liaison who resolved the referral closes the loop
+
+
+def test_a_liaison_may_not_close_a_finding_without_its_referral():
+    from django.core.exceptions import PermissionDenied
+
+    from visits.actions import finding_transition
+
+    household, cadre = paired_household()
+    finding = _visit_with_benefit_finding(household, cadre)
+    other_finding = _visit_with_benefit_finding(household, cadre, today=dt.date(2026, 3, 3))
+    referral = make_referral(actor=cadre, household=household, finding=finding)
+    yibao = liaison()
+    with pytest.raises(PermissionDenied):
+        finding_transition(actor=yibao, finding=other_finding, to_status=FindingStatus.CLOSED, note="x",
+                           today=dt.date(2026, 3, 5), via_referral=referral)
+    with pytest.raises(PermissionDenied):
+        finding_transition(actor=yibao, finding=finding, to_status=FindingStatus.CLOSED, note="x",
+                           today=dt.date(2026, 3, 5))
 
 
 def test_declining_a_referral_leaves_its_finding_open_for_the_cadre():
