@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record, changed_fields
@@ -202,6 +203,7 @@ def classification_confirm(
         details={"classification": classification.pk, "from": from_tier, "to": tier, "criteria": criteria,
                  "override": classification.is_override},
     )
+    _refresh_schedule(household, today)
     return classification
 
 
@@ -224,6 +226,7 @@ def household_exit(
     household.refresh_from_db()
     audit_record(actor=actor, action=AuditAction.CHANGE, obj=household, request=request,
                  details={"status": ["active", "exited"], "reason": reason.strip()})
+    _refresh_schedule(household, today)
     return household
 
 
@@ -239,6 +242,7 @@ def household_reenter(*, actor: User, household: Household, reason: str, request
     household.refresh_from_db()
     audit_record(actor=actor, action=AuditAction.CHANGE, obj=household, request=request,
                  details={"status": ["exited", "active"], "reason": reason.strip()})
+    _refresh_schedule(household, timezone.localdate())
     return household
 
 
@@ -248,6 +252,14 @@ def id_reveal(*, actor: User, person: Person, request: HttpRequest | None = None
     audit_record(actor=actor, action=AuditAction.REVEAL, obj=person, request=request,
                  details={"household": person.household_id})
     return person.id_number
+
+
+def _refresh_schedule(household: Household, today: date) -> None:
+    """A tier, pairing or status change moves the stored next due date at once (not only at the
+    next 07:00 run). The schedule rule itself lives in the visits app."""
+    from visits.actions import schedule_refresh  # visits builds on the roster: import at call time
+
+    schedule_refresh(households=Household.objects.filter(pk=household.pk), today=today)
 
 
 # --- cadres and pairings ----------------------------------------------------------------------
@@ -301,6 +313,7 @@ def pairing_create(
         raise ValidationError(_("该户已有结对干部，请先结束原结对。")) from exc
     audit_record(actor=actor, action=AuditAction.CREATE, obj=pairing, request=request,
                  details={"household": household.code, "cadre": cadre.pk, "relation": relation})
+    _refresh_schedule(household, timezone.localdate())
     return pairing
 
 

@@ -179,3 +179,21 @@ def test_the_paired_cadre_may_keep_the_plan():
     stranger, _ = cadre_user("c2")
     with pytest.raises(ValidationError):
         actions.careplan_save(actor=stranger, household=hh, data={"problems": "x", "measures": "y", "responsible": "z"})
+
+
+def test_pairing_and_a_tier_change_move_the_stored_due_date_at_once():
+    import time_machine
+
+    officer = county_officer()
+    hh = tekun_household()
+    with time_machine.travel(TODAY, tick=False):
+        actions.classification_confirm(actor=officer, household=hh, tier="C", criteria=["C2"],
+                                       reason="县里认定的边缘户", today=TODAY)
+        actions.pairing_create(actor=officer, household=hh, cadre=CadreFactory(), relation="kin", started_on=TODAY)
+    hh.refresh_from_db()
+    assert hh.next_due_on == date(2026, 7, 15)  # tier C: 30 days after the pairing started
+    raised_on = date(2026, 6, 19)
+    with time_machine.travel(raised_on, tick=False):
+        actions.classification_confirm(actor=officer, household=hh, tier="A", criteria=["A1"], reason="", today=raised_on)
+    hh.refresh_from_db()
+    assert hh.next_due_on == date(2026, 6, 29)  # the earlier of 07-15 and 06-19 + 10 days
