@@ -19,7 +19,7 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import openpyxl
@@ -194,6 +194,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, datetime):  # Excel keeps dates as datetimes at midnight
+        value = value.date()
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()

@@ -4,9 +4,7 @@ Chinese reason. Each row goes through visits.actions.visit_record — the one wa
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,19 +15,14 @@ from accounts.actions import audit_record
 from accounts.models import AuditAction, User
 from accounts.scoping import scope_queryset
 from beneficiaries.models import Household
+from beneficiaries.roster_io import RowError
+from beneficiaries.roster_io import read_table as roster_read_table
 
 from .actions import VisitInput, visit_record
 from .models import VisitMode, VisitSource
 
 HEADERS = ["户编号", "走访日期", "走访方式", "走访人", "备注"]
 MODES = {"入户": VisitMode.IN_PERSON, "电话": VisitMode.PHONE, "视频": VisitMode.VIDEO}
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
 
 
 @dataclass
@@ -48,20 +41,14 @@ class _Rollback(Exception):
     pass
 
 
-def read_table(name: str, content: bytes) -> list[dict[str, object]]:
-    """Rows as {header: value}; the first row holds the headers."""
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        ws = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        values = [list(r) for r in ws.iter_rows(values_only=True)]
-    else:
-        text = content.decode("utf-8-sig") if not content.startswith(b"\xff") else content.decode("utf-16")
-        values = list(csv.reader(io.StringIO(text)))
+def read_table(name: str, content: bytes) -> list[dict[str, str]]:
+    """Rows as {header: value}; the first row holds the headers. Reading the file (xlsx, or csv
+    in UTF-8 or GB18030 as Excel saves it here) is the roster import's own reader."""
+    values = roster_read_table(content, name)
     if not values:
         return []
-    headers = [str(h).strip() if h is not None else "" for h in values[0]]
-    return [dict(zip(headers, row, strict=False)) for row in values[1:] if any(v not in (None, "") for v in row)]
+    headers = [h.strip() for h in values[0]]
+    return [dict(zip(headers, row, strict=False)) for row in values[1:] if any(v for v in row)]
 
 
 def _date(value: object) -> dt.date:
@@ -77,8 +64,8 @@ def visits_import(*, actor: User, name: str, content: bytes, dry_run: bool, toda
     result = ImportResult()
     try:
         rows = read_table(name, content)
-    except Exception:  # any unreadable file gets the same plain answer
-        result.errors.append(RowError(1, "", _("无法读取文件，请使用 xlsx 或 UTF-8 编码的 csv。")))
+    except ValidationError as exc:
+        result.errors.append(RowError(1, "", exc.messages[0]))
         return result
     if not rows:
         result.errors.append(RowError(1, "", _("文件没有数据行。")))
