@@ -15,6 +15,20 @@ class ScopedAdminMixin:
         return scope_queryset(request.user, super().get_queryset(request))
 
 
+class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """For domain records: every write goes through the pages and their actions (validation,
+    audit, locks), so the admin only shows — scoped like the site."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Area)
 class AreaAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "level", "parent")

@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from accounts.admin import ScopedAdminMixin
+from accounts.admin import ReadOnlyAdmin
 
 from .models import (
     Caregiver,
@@ -17,17 +17,6 @@ from .models import (
     SpotCheckSample,
     VillageMeeting,
 )
-
-
-class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CustodyAccount)
