@@ -37,3 +37,15 @@ def test_township_home_has_no_county_table(client):
     user = user_with_role(Role.TOWNSHIP, TOWNSHIP)
     client.force_login(user)
     assert client.get(reverse("home")).context["figures"] == []
+
+
+def test_a_cadre_starts_on_my_households_and_a_liaison_on_the_inbox(client):
+    from services.models import Department
+    from tests.factories import cadre_user
+
+    user, _ = cadre_user("home_cadre")
+    client.force_login(user)
+    assert client.get(reverse("home"))["Location"] == reverse("visits:mine")
+    liaison = user_with_role(Role.DEPARTMENT, department=Department.objects.get(code="medical-security"))
+    client.force_login(liaison)
+    assert client.get(reverse("home"))["Location"] == reverse("services:inbox")
