@@ -18,44 +18,65 @@ class NavItem:
     label: str
     url_name: str
     roles: frozenset[str]
+    group: str = ""  # items of one group show as one drop-down menu when the user has several
+
+
+# Groups, in menu order; an item's group must be one of these (or "" for a top-level link).
+GROUPS = {
+    "roster": _("花名册"),
+    "visits": _("走访"),
+    "custody": _("资金代管"),
+    "services": _("部门协同"),
+    "settings": _("设置"),
+}
 
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("首页"), "home", ALL),
-    NavItem(_("区划"), "accounts:area_browser", OFFICIALS | {Role.CADRE}),
-    NavItem(_("花名册"), "beneficiaries:roster_list", OFFICIALS),
-    NavItem(_("帮扶干部"), "beneficiaries:cadre_list", OFFICIALS),
     NavItem(_("我的结对户"), "visits:mine", frozenset({Role.CADRE})),
-    NavItem(_("走访工作台"), "visits:desk", OFFICIALS),
-    NavItem(_("消息"), "visits:inbox", frozenset({Role.CADRE, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE})),
-    NavItem(_("走访频次"), "visits:policy", frozenset({Role.COUNTY, Role.PREFECTURE})),
-    NavItem(_("特殊时期"), "visits:special_periods", frozenset({Role.COUNTY, Role.PREFECTURE})),
-    NavItem(_("导入走访台账"), "visits:import", frozenset({Role.TOWNSHIP, Role.COUNTY})),
-    NavItem(_("资金代管"), "custody:account_list", OFFICIALS | {Role.FINANCIAL_SUPERVISOR}),
-    NavItem(_("村民会议"), "custody:meeting_list", frozenset({Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY})),
-    NavItem(_("照料评估"), "custody:evaluations_due", frozenset({Role.TOWNSHIP})),
-    NavItem(_("代管抽查"), "custody:spot_check_list", frozenset({Role.FINANCIAL_SUPERVISOR, Role.COUNTY, Role.PREFECTURE})),
-    NavItem(_("转介收件箱"), "services:inbox", ALL - {Role.FINANCIAL_SUPERVISOR, Role.CADRE}),
-    NavItem(_("政策清单"), "services:lists", OFFICIALS),
-    NavItem(_("转介统计"), "services:counts", frozenset({Role.COUNTY, Role.PREFECTURE})),
-    NavItem(_("社会服务资源"), "services:providers", OFFICIALS),
-    NavItem(_("帮扶领域"), "services:fields", frozenset({Role.PREFECTURE, Role.DEPARTMENT})),
+    NavItem(_("区划"), "accounts:area_browser", OFFICIALS | {Role.CADRE}),
+    NavItem(_("花名册"), "beneficiaries:roster_list", OFFICIALS, "roster"),
+    NavItem(_("帮扶干部"), "beneficiaries:cadre_list", OFFICIALS, "roster"),
+    NavItem(_("走访工作台"), "visits:desk", OFFICIALS, "visits"),
+    NavItem(_("消息"), "visits:inbox", frozenset({Role.CADRE, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE}), "visits"),
+    NavItem(_("导入走访台账"), "visits:import", frozenset({Role.TOWNSHIP, Role.COUNTY}), "visits"),
+    NavItem(_("资金代管"), "custody:account_list", OFFICIALS | {Role.FINANCIAL_SUPERVISOR}, "custody"),
+    NavItem(_("村民会议"), "custody:meeting_list", frozenset({Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY}), "custody"),
+    NavItem(_("照料评估"), "custody:evaluations_due", frozenset({Role.TOWNSHIP}), "custody"),
+    NavItem(_("代管抽查"), "custody:spot_check_list",
+            frozenset({Role.FINANCIAL_SUPERVISOR, Role.COUNTY, Role.PREFECTURE}), "custody"),
+    NavItem(_("转介收件箱"), "services:inbox", ALL - {Role.FINANCIAL_SUPERVISOR, Role.CADRE}, "services"),
+    NavItem(_("政策清单"), "services:lists", OFFICIALS, "services"),
+    NavItem(_("转介统计"), "services:counts", frozenset({Role.COUNTY, Role.PREFECTURE}), "services"),
+    NavItem(_("社会服务资源"), "services:providers", OFFICIALS, "services"),
+    NavItem(_("走访频次"), "visits:policy", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
+    NavItem(_("特殊时期"), "visits:special_periods", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
+    NavItem(_("帮扶领域"), "services:fields", frozenset({Role.PREFECTURE, Role.DEPARTMENT}), "settings"),
 ]
 
 
-def items_for(user) -> list[dict[str, str]]:
+def items_for(user) -> list[dict]:
+    """Menu entries for the user: links, and drop-downs for groups holding several links.
+
+    Each entry is {"label", "url"} or {"label", "children": [{"label", "url"}, ...]}."""
     from .scoping import user_roles
 
-    roles = {r.role for r in user_roles(user)}
-    if user.is_superuser:
-        roles = set(ALL)
-    out = []
+    roles = set(ALL) if user.is_superuser else {r.role for r in user_roles(user)}
+    entries: list[dict] = []
+    groups: dict[str, dict] = {}
     for item in NAV_ITEMS:
         if not roles & item.roles:
             continue
         try:
-            url = reverse(item.url_name)
+            link = {"label": str(item.label), "url": reverse(item.url_name)}
         except NoReverseMatch:
             continue
-        out.append({"label": str(item.label), "url": url})
-    return out
+        if not item.group:
+            entries.append(link)
+            continue
+        if item.group not in groups:
+            groups[item.group] = {"label": str(GROUPS[item.group]), "children": []}
+            entries.append(groups[item.group])
+        groups[item.group]["children"].append(link)
+    # A group with a single link is just that link.
+    return [e["children"][0] if len(e.get("children", ())) == 1 else e for e in entries]

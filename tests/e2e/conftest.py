@@ -91,3 +91,16 @@ def login(live_server):
         page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
 
     return _login
+
+
+def open_menu(page, group: str, item: str | None = None) -> None:
+    """Navigate through the top menu: a top-level link, or a drop-down group and its item
+    (opening the phone's collapsed menu first when it is collapsed)."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    nav = page.locator("#mainnav")
+    # A group's toggle has the role "button"; a top-level entry is a link. Both are .nav-link.
+    nav.locator(".nav-link").get_by_text(group, exact=True).first.click()
+    if item is not None:
+        nav.locator(".dropdown-menu.show").get_by_role("link", name=item, exact=True).click()

@@ -7,6 +7,7 @@ from accounts.models import Area, AuditEvent
 from beneficiaries.models import Household, Pairing
 from tests.beneficiaries.factories import township_official
 from tests.conftest import TOWNSHIP
+from tests.e2e.conftest import open_menu
 from tests.factories import CadreFactory, HouseholdFactory, PairingFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +24,7 @@ def test_township_official_reveals_reassigns_and_exits(page, live_server, login)
         PairingFactory(household=h, cadre=leaving)
 
     login(page, "xj")
-    page.get_by_role("link", name="花名册").first.click()
+    open_menu(page, "花名册", "花名册")
     page.get_by_placeholder("户编号、姓名、电话或完整身份证号").fill(people[1].id_number)
     page.get_by_role("button", name="筛选").click()
     assert page.get_by_test_id("roster-row").count() == 1
@@ -34,7 +35,7 @@ def test_township_official_reveals_reassigns_and_exits(page, live_server, login)
     assert AuditEvent.objects.filter(action="reveal", object_id=str(people[1].pk)).count() == 1
 
     # The leaving cadre's load, then the bulk move.
-    page.get_by_role("link", name="帮扶干部").first.click()
+    open_menu(page, "花名册", "帮扶干部")
     assert "吴春花" in page.get_by_test_id("cadre-table").inner_text()
     page.get_by_role("link", name="杨光明").click()
     assert page.get_by_test_id("monthly-visits").inner_text() == "8"

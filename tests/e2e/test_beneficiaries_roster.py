@@ -8,6 +8,7 @@ from accounts.models import Area
 from beneficiaries.models import Classification, Household, Pairing, Person
 from tests.beneficiaries.factories import county_officer, roster_sheet, twenty_households
 from tests.conftest import TOWNSHIP
+from tests.e2e.conftest import open_menu
 from tests.factories import CadreFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +22,7 @@ def test_county_officer_imports_classifies_pairs_and_prints_a_door_card(page, li
     sheet.write_bytes(roster_sheet(twenty_households(village.code)))
 
     login(page, "leishan_officer")
-    page.get_by_role("link", name="花名册").first.click()
+    open_menu(page, "花名册", "花名册")
     page.get_by_role("link", name="导入花名册").click()
     page.get_by_label("花名册文件（.xlsx或.csv）").set_input_files(str(sheet))
     page.get_by_role("button", name="上传并预览").click()

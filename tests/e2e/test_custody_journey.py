@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from custody.models import CustodyAccount, LedgerEntry
 from tests.custody.factories import eligible_person, villager_id
+from tests.e2e.conftest import open_menu
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +26,7 @@ def test_village_committee_runs_a_custody_account_and_prints_the_statement(page,
     receipt.write_bytes(b"\xff\xd8\xff\xe0 jpeg receipt")
 
     login(page, "cunwei_e2e")
-    page.get_by_role("link", name="资金代管").first.click()
+    open_menu(page, "资金代管", "资金代管")
     page.get_by_role("link", name="开设代管账户").click()
     page.get_by_label("代管对象").select_option(str(person.pk))
     page.get_by_label("开户原因").fill("无民事行为能力，无监护人")
@@ -41,7 +42,7 @@ def test_village_committee_runs_a_custody_account_and_prints_the_statement(page,
     expect(page.get_by_test_id("caregivers")).to_contain_text("吴照料")
 
     # The village meeting that elects the custodian.
-    page.get_by_role("link", name="村民会议").first.click()
+    open_menu(page, "资金代管", "村民会议")
     page.get_by_role("link", name="记录村民会议").click()
     page.get_by_label("到会人数").fill("48")
     page.get_by_label("会议决议").fill("推选李寨老为杨阿婆的保障资金代管人")

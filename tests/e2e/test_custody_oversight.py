@@ -9,6 +9,7 @@ from beneficiaries.models import SelfCare
 from custody.models import Replacement, SpotCheck
 from tests.conftest import COUNTY, TOWNSHIP
 from tests.custody.factories import open_account
+from tests.e2e.conftest import open_menu
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +22,7 @@ def test_township_evaluates_a_caregiver_from_the_due_list_and_a_failure_starts_a
     open_account(village_code, self_care=SelfCare.FULL, name="不需月评")
 
     login(page, "xijiang_e2e")
-    page.get_by_role("link", name="照料评估").click()
+    open_menu(page, "资金代管", "照料评估")
     expect(page.get_by_test_id("due-row")).to_have_count(1)
     page.get_by_test_id("due-row").click()
     page.get_by_label("不称职").check()
@@ -29,7 +30,7 @@ def test_township_evaluates_a_caregiver_from_the_due_list_and_a_failure_starts_a
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("评估不称职，已启动更换照料护理人。")).to_be_visible()
     assert Replacement.objects.filter(account=account, role="caregiver", closed_on__isnull=True).exists()
-    page.get_by_role("link", name="照料评估").click()
+    open_menu(page, "资金代管", "照料评估")
     expect(page.get_by_text("本月评估已全部完成。")).to_be_visible()
 
 
@@ -38,7 +39,7 @@ def test_supervisor_draws_a_sample_and_opens_only_sampled_statements(page, live_
     accounts = [open_account(village_code, name=f"对象{i}") for i in range(4)]
 
     login(page, "jinrong_e2e")
-    page.get_by_role("link", name="代管抽查").click()
+    open_menu(page, "资金代管", "代管抽查")
     page.get_by_role("link", name="抽取样本").click()
     page.get_by_label("抽查比例(%)").fill("50")
     page.get_by_label("随机种子(可不填)").fill("20260316")

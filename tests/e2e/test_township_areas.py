@@ -4,6 +4,7 @@ import pytest
 
 from accounts.models import Area, Role
 from tests.conftest import OTHER_TOWNSHIP, TOWNSHIP
+from tests.e2e.conftest import open_menu
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,7 +17,7 @@ def test_township_official_sees_exactly_their_villages(page, live_server, login)
 
     login(page, "xijiang_official")
     assert page.get_by_test_id("user-menu").inner_text().strip() == "西江镇 李干事"
-    page.get_by_role("link", name="区划").first.click()
+    open_menu(page, "区划")
     page.get_by_role("link", name="西江镇").click()
     shown = set(page.get_by_test_id("area-name").all_inner_texts())
     assert shown == expected
