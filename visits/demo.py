@@ -57,10 +57,17 @@ def seed_visits(households: int = 300, seed: int = 20261128, stdout=None) -> int
             ))
             day -= dt.timedelta(days=max(1, interval - rng.randint(0, 3)))
     created = Visit.objects.bulk_create(visits, batch_size=2000)
-    hazards = [v for v in created if v.power_safety == "hazard"][:20]
+    # Open hazards come from each household's latest visit (older ones would have been closed).
+    latest: dict[int, Visit] = {}
+    for v in created:
+        if v.household_id not in latest or v.visited_on > latest[v.household_id].visited_on:
+            latest[v.household_id] = v
+    hazards = [v for v in latest.values() if v.power_safety == "hazard"][:20]
+    descriptions = ["厨房电线老化裸露，存在用电隐患。", "卧室插座松动发热。", "木屋灶台离柴堆太近，有火灾隐患。",
+                    "屋外电线被树枝压住。", "电热毯使用多年，外皮破损。"]
     for v in hazards:
         finding = Finding.objects.create(
-            household_id=v.household_id, visit=v, kind=FindingKind.HAZARD, description="电线老化裸露，存在用电隐患。",
+            household_id=v.household_id, visit=v, kind=FindingKind.HAZARD, description=rng.choice(descriptions),
             owner_id=v.recorded_by_id, due_on=v.visited_on + dt.timedelta(days=7), created_by_id=v.recorded_by_id,
         )
         FindingEvent.objects.create(finding=finding, to_status="open", note=finding.description, actor_id=v.recorded_by_id)
