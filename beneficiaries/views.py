@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction
@@ -61,8 +61,11 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def roster_list(request: HttpRequest) -> HttpResponse:
-    form = RosterFilterForm(request.GET or None, user=request.user)
+    # A search by full ID number arrives by POST (the page's script switches the form), so the
+    # number never stands in a URL, a server log or the browser history.
+    form = RosterFilterForm((request.POST if request.method == "POST" else request.GET) or None, user=request.user)
     households = queries.roster_households(request.user, form.filters())
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)

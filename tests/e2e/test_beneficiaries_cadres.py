@@ -28,6 +28,7 @@ def test_township_official_reveals_reassigns_and_exits(page, live_server, login)
     page.get_by_placeholder("户编号、姓名、电话或完整身份证号").fill(people[1].id_number)
     page.get_by_role("button", name="筛选").click()
     assert page.get_by_test_id("roster-row").count() == 1
+    assert people[1].id_number not in page.url  # searched by POST: the number is in no URL or log
     assert people[1].id_number not in page.get_by_test_id("roster-table").inner_text()
     page.get_by_role("link", name=households[1].code).click()
     page.get_by_role("button", name="查看完整号码").click()
