@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record, changed_fields
@@ -214,11 +215,22 @@ WITH late AS (
       AND r.due_at <= %(now)s
       AND r.escalated_at IS NULL
       AND EXISTS (SELECT 1 FROM accounts_area a WHERE a.code = substr(h.village_id, 1, 6) || '000000')
-    RETURNING r.id, r.status, r.escalated_to_id
+    RETURNING r.id, r.status, r.escalated_to_id, r.household_id
+), logged AS (
+    INSERT INTO services_referralevent (referral_id, action, from_status, to_status, note, actor_id, at)
+    SELECT late.id, 'escalate', late.status, late.status, %(note)s || a.name, NULL, %(now)s
+    FROM late JOIN accounts_area a ON a.code = late.escalated_to_id
+    RETURNING referral_id
+), notified AS (
+    -- The county civil affairs staff hear of it in their inbox (once per referral).
+    INSERT INTO visits_notification (recipient_id, key, title, household_id, url, created_at)
+    SELECT ra.user_id, 'referral-late:' || late.id, %(title)s, late.household_id,
+           replace(%(url)s, '999999999', late.id::text), %(now)s
+    FROM late JOIN accounts_roleassignment ra ON ra.role = 'county' AND ra.area_id = late.escalated_to_id
+    ON CONFLICT (recipient_id, key) DO NOTHING
+    RETURNING id
 )
-INSERT INTO services_referralevent (referral_id, action, from_status, to_status, note, actor_id, at)
-SELECT late.id, 'escalate', late.status, late.status, %(note)s || a.name, NULL, %(now)s
-FROM late JOIN accounts_area a ON a.code = late.escalated_to_id
+SELECT count(*) FROM late
 """
 
 
@@ -228,8 +240,11 @@ def referrals_escalate_overdue(*, now: dt.datetime) -> int:
     once (a conditional, set-based UPDATE: safe to run twice, safe with two workers). Returns the
     number escalated."""
     with connection.cursor() as cur:
-        cur.execute(ESCALATE_SQL, {"now": now, "note": _("超过办理期限，已上报")})
-        count = cur.rowcount
+        cur.execute(ESCALATE_SQL, {
+            "now": now, "note": _("超过办理期限，已上报"), "title": _("转介超过办理期限，已上报县民政"),
+            "url": reverse("services:referral", args=[999999999]),
+        })
+        count = cur.fetchone()[0]
     if count:
         audit_record(actor=None, action=AuditAction.CHANGE, object_type="services.referral",
                      object_repr=_("转介超期上报"), details={"escalated": count, "at": now.isoformat()})

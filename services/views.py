@@ -156,7 +156,8 @@ def counts(request: HttpRequest) -> HttpResponse:
                                                    "declined", "overdue", "escalated", "urgent")}
     audit_record(actor=request.user, action=AuditAction.VIEW, object_type="services.referral",
                  object_repr=_("转介统计"), request=request)
-    return render(request, "services/counts.html", {"rows": rows, "totals": totals})
+    can_escalate = request.user.is_superuser or has_role(request.user, Role.PREFECTURE)
+    return render(request, "services/counts.html", {"rows": rows, "totals": totals, "can_escalate": can_escalate})
 
 
 # --- household: referrals tab, new referral, urgent-case records --------------------------------

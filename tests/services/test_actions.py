@@ -168,6 +168,21 @@ def test_a_referral_sent_before_national_day_is_escalated_only_after_the_working
     assert event.actor is None and "雷山县" in event.note
 
 
+def test_the_county_office_is_notified_once_of_a_late_referral():
+    from accounts.models import Role
+    from tests.factories import user_with_role
+    from visits.models import Notification
+
+    county_officer = user_with_role(Role.COUNTY, COUNTY, username="leishan_late")
+    household, cadre = paired_household()
+    referral = make_referral(actor=cadre, household=household, field_code="drinking-water", now=at(2025, 9, 30, 16))
+    actions.referrals_escalate_overdue(now=at(2025, 10, 15, 7, 10))
+    actions.referrals_escalate_overdue(now=at(2025, 10, 16, 7, 10))
+    note = Notification.objects.get(recipient=county_officer)
+    assert note.url == f"/services/referrals/{referral.pk}/"
+    assert note.household == household
+
+
 def test_an_urgent_referral_is_escalated_after_24_hours():
     household, cadre = paired_household()
     referral = make_referral(actor=cadre, household=household, urgent=True, now=at(2025, 10, 1, 9))

@@ -143,3 +143,15 @@ def test_every_policy_list_opens_for_a_township_and_not_for_a_liaison(client, wh
     url = reverse("services:lists") + f"?list={which}"
     assert _get(client, user_with_role(Role.TOWNSHIP, TOWNSHIP), url).status_code == 200
     assert _get(client, liaison(), url).status_code == 404
+
+
+def test_the_bureau_can_escalate_late_referrals_now_and_others_cannot(client, case):
+    bureau = user_with_role(Role.PREFECTURE, "522600000000", username="bureau_now")
+    page = _get(client, bureau, reverse("services:counts"))
+    assert "立即上报超期转介" in page.content.decode()
+    response = client.post(reverse("services:escalate"))
+    assert response.status_code == 302
+    county = user_with_role(Role.COUNTY, COUNTY, username="county_now")
+    client.force_login(county)
+    assert "立即上报超期转介" not in client.get(reverse("services:counts")).content.decode()
+    assert client.post(reverse("services:escalate")).status_code == 404
