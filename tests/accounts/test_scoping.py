@@ -97,3 +97,9 @@ def test_admin_lists_are_scoped_like_the_site(client, owner):
     assert response.context["cl"].result_count == 22
     other = Area.objects.filter(parent_id=OTHER_TOWNSHIP).first()
     assert client.get(reverse("admin:accounts_area_change", args=[other.code])).status_code in (302, 404)
+
+
+def test_the_404_page_is_in_chinese_and_does_not_say_whether_the_row_exists(client, outsider, village_code):
+    client.force_login(outsider)
+    response = client.get(reverse("accounts:area_detail", args=[village_code]))
+    assert "未找到该页面或记录" in response.content.decode()
