@@ -553,3 +553,11 @@ def policy(request: HttpRequest) -> HttpResponse:
     rows = [(c, policies.get(c.code)) for c in counties]
     return render(request, "custody/policy.html", {"form": form, "rows": rows,
                                                    "default_fen": rules.DEFAULT_BALANCE_CEILING_FEN})
+
+
+def household_tab_context(request: HttpRequest, household) -> dict:
+    """The 资金代管 tab of the roster's household page: the members' custody accounts the user
+    may see, with balance, custodian, caregiver and flags (one query)."""
+    today = timezone.localdate()
+    accounts = queries.accounts_for_user(request.user, today, status="").filter(person__household=household)
+    return {"accounts": list(accounts), "household": household}

@@ -272,3 +272,13 @@ def test_the_account_page_does_not_query_per_entry(client, account, owner, djang
     with django_assert_max_num_queries(11):
         response = client.get(reverse("custody:statement", args=[account.pk]))
     assert [e.running_fen for e in response.context["entries"]][-1] == 60000 - 12050 + 1000
+
+
+def test_the_household_page_shows_its_custody_accounts_in_scope(client, village_code):
+    account = open_account(village_code, name="龙阿婆")
+    url = reverse("beneficiaries:household_detail", args=[account.person.household_id])
+    client.force_login(user_with_role(Role.TOWNSHIP, TOWNSHIP, username="tab_owner"))
+    page = client.get(url).content.decode()
+    assert 'data-testid="custody-tab"' in page and "龙阿婆" in page and "吴照料" in page
+    client.force_login(user_with_role(Role.TOWNSHIP, OTHER_TOWNSHIP, username="tab_outsider"))
+    assert client.get(url).status_code == 404
