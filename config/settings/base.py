@@ -70,9 +70,11 @@ TEMPLATES = [
     },
 ]
 
-# One engine everywhere: PostgreSQL. DATABASE_URL is required; `make run` and `make test`
-# export it for the embedded server when it is not set.
-DATABASES = {"default": env.db("DATABASE_URL")}
+# One engine everywhere: PostgreSQL. `make run` and `make test` export DATABASE_URL for the
+# embedded server (socket in var/pgdata) when it is not set; the default names that same server,
+# so `manage.py` works beside a running `make run`. Production requires the variable.
+EMBEDDED_DATABASE_URL = f"postgres://postgres@/{BASE_DIR / 'var' / 'pgdata'}/care"
+DATABASES = {"default": env.db("DATABASE_URL", default=EMBEDDED_DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
