@@ -10,6 +10,7 @@ urlpatterns = [
     path("households/<int:pk>/record/", views.visit_new, name="record"),
     path("households/<int:pk>/pauses/", views.pause_add, name="pause_add"),
     path("pauses/<int:pk>/end/", views.pause_close, name="pause_end"),
+    path("photos/<int:pk>/", views.visit_photo, name="photo"),
     path("findings/<int:pk>/", views.finding_detail, name="finding"),
     path("inbox/", views.inbox, name="inbox"),
     path("desk/", views.desk, name="desk"),

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from .forms import (
     SpecialPeriodForm,
     VisitForm,
 )
-from .models import Pause, SpecialPeriod, VisitPolicy
+from .models import Pause, SpecialPeriod, VisitPhoto, VisitPolicy
 
 OFFICIAL_ROLES = tuple(AREA_ROLES)
 
@@ -142,6 +142,16 @@ def pause_close(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("visits:household", pause.household_id)
 
 
+@login_required
+@require_GET
+def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A visit photo, only through the household's scope (never a bare /media/ link)."""
+    photo = get_object_for_user(request.user, VisitPhoto.objects.select_related("visit"), pk=pk)
+    audit_record(actor=request.user, action=AuditAction.VIEW, obj=photo, request=request,
+                 details={"file": "photo", "visit": photo.visit_id, "household": photo.visit.household_id})
+    return FileResponse(photo.image.open("rb"), filename=photo.image.name.rsplit("/", 1)[-1])
+
+
 # --- findings and inbox ----------------------------------------------------------------------
 
 
@@ -158,6 +168,8 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("问题状态已更新。"))
             return redirect("visits:finding", finding.pk)
+    if request.method == "GET":
+        audit_record(actor=request.user, action=AuditAction.VIEW, obj=finding, request=request)
     return render(request, "visits/finding.html", {
         "finding": finding, "form": form, "events": finding.events.select_related("actor"),
     })
