@@ -453,6 +453,8 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     """特殊困难群体关爱台账: the filtered roster, one row per person, masked unless a revealing role
     asks for full numbers (then audited as a reveal as well as an export)."""
     form = RosterFilterForm(request.GET or None, user=request.user)
+    if request.GET.get("area") and not form.is_valid() and "area" in form.errors:
+        raise Http404  # an area outside the user's scope: not found, never the whole scope instead
     households = queries.roster_households(request.user, form.filters())
     full = request.GET.get("full_ids") == "1"
     if full and not _can_export_full(request.user):
@@ -461,7 +463,10 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     content = roster_io.write_csv(roster_io.HEADERS, rows) if fmt == "csv" else \
         roster_io.write_xlsx(roster_io.ROSTER_TITLE, roster_io.HEADERS, rows)
-    details = {"report": roster_io.ROSTER_TITLE, "rows": len(rows), "filters": request.GET.dict(), "full_ids": full}
+    filters = request.GET.dict()
+    if len(idnumber.normalize(filters.get("q", ""))) == 18:
+        filters["q"] = idnumber.mask(idnumber.normalize(filters["q"]))  # the audit log never holds a full number
+    details = {"report": roster_io.ROSTER_TITLE, "rows": len(rows), "filters": filters, "full_ids": full}
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="beneficiaries.household",
                  object_repr=roster_io.ROSTER_TITLE, request=request, details=details)
     if full:
