@@ -438,5 +438,7 @@ def escalate_now(request: HttpRequest) -> HttpResponse:
     if not (request.user.is_superuser or has_role(request.user, Role.PREFECTURE)):
         raise Http404
     n = actions.referrals_escalate_overdue(now=timezone.now())
+    audit_record(actor=request.user, action=AuditAction.CHANGE, object_type="services.referral",
+                 object_repr=_("立即上报超期转介"), request=request, details={"escalated": n})
     messages.info(request, _("本次上报超期转介 %(n)s 件。") % {"n": n})
     return redirect("services:inbox")
