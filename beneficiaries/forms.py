@@ -37,7 +37,17 @@ class PersonForm(forms.ModelForm):
         widgets = {"disability_grade": forms.Select(choices=[("", "—"), (1, "一级"), (2, "二级"), (3, "三级"), (4, "四级")]),
                    "guardian_can_act": forms.NullBooleanSelect()}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.id_number:
+            # The edit page shows the number masked, like every other page; full numbers only
+            # through the audited reveal. Left as shown, the stored number is kept.
+            self.initial["id_number"] = idnumber.mask(self.instance.id_number)
+            self.fields["id_number"].help_text = _("号码已隐藏；不修改请保持原样，更正时请填写完整的18位身份证号。")
+
     def clean_id_number(self) -> str:
+        if self.instance.pk and self.cleaned_data["id_number"].strip() == idnumber.mask(self.instance.id_number):
+            return self.instance.id_number
         try:
             idnumber.parse(self.cleaned_data["id_number"])
         except ValidationError as exc:
