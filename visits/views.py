@@ -231,6 +231,7 @@ def overdue_report(request: HttpRequest) -> HttpResponse:
 @require_GET
 def visit_ledger(request: HttpRequest) -> HttpResponse:
     _require_official(request)
+    _area_param(request)  # an area outside the user's scope is 404, as for the overdue report
     areas = visible_areas(request.user)
     form = AreaMonthForm(request.GET, areas=areas)
     if not form.is_valid():

@@ -75,3 +75,10 @@ def test_viewing_a_finding_page_is_audited(client, paired, township_user):
     assert AuditEvent.objects.filter(action="view", object_type="visits.finding", object_id=str(finding.pk)).exists()
     client.force_login(user_with_role(Role.TOWNSHIP, OTHER_TOWNSHIP))
     assert client.get(reverse("visits:finding", args=[finding.pk])).status_code == 404
+
+
+def test_the_visit_ledger_for_an_area_outside_scope_is_not_found(client, township_user):
+    client.force_login(township_user)
+    response = client.get(reverse("visits:ledger"), {"area": OTHER_TOWNSHIP, "month": "2026-06"})
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="export").exists()
