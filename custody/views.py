@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.actions import audit_record
+from accounts.files import upload_response
 from accounts.models import Area, AreaLevel, AuditAction, Role
 from accounts.scoping import get_object_for_user, has_role, prefix_q, scope_queryset
 
@@ -218,7 +219,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_minutes(request: HttpRequest, pk: int) -> FileResponse:
     meeting = get_object_for_user(request.user, VillageMeeting, pk=pk)
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=meeting, request=request, details={"file": "minutes"})
-    return FileResponse(meeting.minutes.open("rb"), filename=meeting.minutes.name.rsplit("/", 1)[-1])
+    return upload_response(meeting.minutes)
 
 
 @login_required
@@ -328,7 +329,7 @@ def receipt_photo(request: HttpRequest, pk: int, entry_pk: int) -> FileResponse:
     if not entry.receipt_photo:
         raise Http404
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=entry, request=request, details={"file": "receipt"})
-    return FileResponse(entry.receipt_photo.open("rb"), filename=entry.receipt_photo.name.rsplit("/", 1)[-1])
+    return upload_response(entry.receipt_photo)
 
 
 # --- statements ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.actions import audit_record
+from accounts.files import upload_response
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
 from accounts.scoping import get_object_for_user, has_role, scope_queryset, visible_areas
 
@@ -149,7 +150,7 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = get_object_for_user(request.user, VisitPhoto.objects.select_related("visit"), pk=pk)
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=photo, request=request,
                  details={"file": "photo", "visit": photo.visit_id, "household": photo.visit.household_id})
-    return FileResponse(photo.image.open("rb"), filename=photo.image.name.rsplit("/", 1)[-1])
+    return upload_response(photo.image)
 
 
 # --- findings and inbox ----------------------------------------------------------------------
@@ -260,8 +261,11 @@ def visit_import(request: HttpRequest) -> HttpResponse:
     result = token = name = None
     if request.method == "POST" and request.POST.get("token"):
         token, name = request.POST["token"], request.POST.get("name", "")
-        path = IMPORT_DIR / f"{uuid.UUID(token)}{Path(name).suffix.lower()}"
-        if not path.exists():
+        try:
+            path = IMPORT_DIR / f"{uuid.UUID(token)}{Path(name).suffix.lower()}"
+        except ValueError:
+            path = None
+        if path is None or not path.exists():
             messages.error(request, _("文件已过期，请重新上传。"))
             return redirect("visits:import")
         result = imports.visits_import(actor=request.user, name=name, content=path.read_bytes(), dry_run=False,

@@ -82,3 +82,17 @@ def test_the_visit_ledger_for_an_area_outside_scope_is_not_found(client, townshi
     response = client.get(reverse("visits:ledger"), {"area": OTHER_TOWNSHIP, "month": "2026-06"})
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_a_photo_missing_from_storage_is_404_not_500(client, photo, township_user):
+    photo.image.storage.delete(photo.image.name)
+    client.force_login(township_user)
+    with time_machine.travel(NOW, tick=False):
+        assert client.get(reverse("visits:photo", args=[photo.pk])).status_code == 404
+
+
+def test_a_malformed_import_token_asks_for_a_new_upload(client, township_user):
+    client.force_login(township_user)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(reverse("visits:import"), {"token": "not-a-uuid", "name": "x.xlsx"})
+    assert response.status_code == 302
