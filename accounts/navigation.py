@@ -37,6 +37,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("区划"), "accounts:area_browser", OFFICIALS | {Role.CADRE}),
     NavItem(_("花名册"), "beneficiaries:roster_list", OFFICIALS, "roster"),
     NavItem(_("帮扶干部"), "beneficiaries:cadre_list", OFFICIALS, "roster"),
+    NavItem(_("季度动态调整"), "beneficiaries:review_list", frozenset({Role.COUNTY, Role.PREFECTURE}), "roster"),
     NavItem(_("走访工作台"), "visits:desk", OFFICIALS, "visits"),
     NavItem(_("消息"), "visits:inbox", frozenset({Role.CADRE, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE}), "visits"),
     NavItem(_("导入走访台账"), "visits:import", frozenset({Role.TOWNSHIP, Role.COUNTY}), "visits"),

@@ -26,6 +26,7 @@ from .models import (
     HouseholdStatus,
     Pairing,
     Person,
+    QuarterlyReview,
 )
 
 # Roles that maintain the roster (survey: township; decisions: county; the bureau above them).
@@ -398,3 +399,60 @@ def careplan_save(
     audit_record(actor=actor, action=AuditAction.CREATE if creating else AuditAction.CHANGE, obj=plan,
                  request=request, details=diff)
     return plan
+
+
+# --- quarterly dynamic adjustment (动态调整, §5(4)) --------------------------------------------
+
+
+def _check_review_county(actor: User, county: Area) -> None:
+    if county.level != AreaLevel.COUNTY:
+        raise ValidationError(_("季度动态调整按县(市)开展，请选择县(市)。"))
+    if not any(county.code.startswith(p) for p in area_prefixes(actor)):
+        raise ValidationError(_("“%(c)s”不在您负责的区域内。") % {"c": county.name})
+
+
+@transaction.atomic
+def quarterly_review_start(
+    *, actor: User, county: Area, today: date, request: HttpRequest | None = None
+) -> QuarterlyReview:
+    """Open this quarter's review of a county (or return the one already open): one per
+    (county, year, quarter), held by the database."""
+    _require(can_classify(actor), _("只有县(市)或州民政部门可以开展季度动态调整。"))
+    _check_review_county(actor, county)
+    year, quarter = rules.quarter_of(today)
+    review, created = QuarterlyReview.objects.get_or_create(
+        county=county, year=year, quarter=quarter, defaults={"started_by": actor}
+    )
+    if created:
+        audit_record(actor=actor, action=AuditAction.CREATE, obj=review, request=request,
+                     details={"county": county.code, "year": year, "quarter": quarter})
+    return review
+
+
+@transaction.atomic
+def quarterly_review_complete(
+    *, actor: User, review: QuarterlyReview, summary: str, counts: dict[str, int] | None = None,
+    request: HttpRequest | None = None,
+) -> QuarterlyReview:
+    """Sign off a quarter's review with a summary — once: a conditional update, so two officers
+    completing at the same moment cannot both succeed."""
+    _require(can_classify(actor), _("只有县(市)或州民政部门可以完成季度动态调整。"))
+    if not scope_queryset(actor, QuarterlyReview.objects.filter(pk=review.pk)).exists():
+        raise ValidationError(_("该季度动态调整不在您负责的区域内。"))
+    if not summary.strip():
+        raise ValidationError({"summary": _("请填写本季度动态调整小结。")})
+    updated = QuarterlyReview.objects.filter(pk=review.pk, completed_at__isnull=True).update(
+        completed_by=actor, completed_at=timezone.now(), summary=summary.strip()
+    )
+    if updated != 1:
+        done = QuarterlyReview.objects.select_related("completed_by").get(pk=review.pk)
+        raise ValidationError(
+            _("%(y)d年第%(q)d季度动态调整已于%(t)s由%(u)s完成，不能重复完成。") % {
+                "y": done.year, "q": done.quarter, "t": timezone.localtime(done.completed_at).strftime("%Y-%m-%d %H:%M"),
+                "u": done.completed_by.real_name or done.completed_by.username,
+            }
+        )
+    review.refresh_from_db()
+    audit_record(actor=actor, action=AuditAction.CHANGE, obj=review, request=request,
+                 details={"completed": True, "summary": review.summary, "counts": counts or {}})
+    return review

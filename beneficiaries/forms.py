@@ -164,3 +164,10 @@ class RosterFilterForm(forms.Form):
             area=d.get("area", ""), tier=d.get("tier", ""), criterion=d.get("criterion", ""),
             paired=d.get("paired", ""), benefit=d.get("benefit", ""), status=d.get("status") or "active", q=d.get("q", ""),
         )
+
+
+class ReviewCompleteForm(forms.Form):
+    summary = forms.CharField(
+        label=_("调整小结"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("本季度进入、退出、类别调整的情况和需要跟进的问题。"),
+    )

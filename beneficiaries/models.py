@@ -378,3 +378,43 @@ class CarePlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.get_status_display()}"
+
+
+class QuarterlyReview(models.Model):
+    """The quarterly dynamic adjustment (动态调整, §5(4)) of one county's roster: started by a
+    county officer, signed off once with a summary. The lists it works through are computed
+    (beneficiaries.queries.review_lists), not stored."""
+
+    county = models.ForeignKey(Area, verbose_name=_("县(市)"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"))
+    started_by = models.ForeignKey(User, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    completed_by = models.ForeignKey(
+        User, verbose_name=_("完成人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    summary = models.TextField(_("调整小结"), blank=True)
+
+    scope_rule = ScopeRule(area="county__code")
+
+    class Meta:
+        verbose_name = _("季度动态调整")
+        verbose_name_plural = _("季度动态调整")
+        ordering = ["-year", "-quarter", "county_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year", "quarter"], name="quarterly_review_once_per_quarter"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="quarterly_review_quarter_1_to_4"),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True, completed_by__isnull=True)
+                | Q(completed_at__isnull=False, completed_by__isnull=False),
+                name="quarterly_review_completion_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county.name} {self.year}年第{self.quarter}季度"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Area, AreaLevel, User
 from accounts.scoping import get_object_for_user, scope_queryset
 
-from . import idnumber
-from .models import Cadre, CarePlan, Classification, Household, HouseholdStatus, Pairing, Person, Relation
+from . import idnumber, rules
+from .models import (
+    Cadre,
+    CarePlan,
+    Classification,
+    Household,
+    HouseholdStatus,
+    Pairing,
+    Person,
+    QuarterlyReview,
+    Relation,
+)
 
 # Visits a month each tier implies (SPEC §7 monthly minimum: A 3, B 2, C 1).
 MONTHLY_VISITS = {"A": 3, "B": 2, "C": 1}
@@ -185,3 +196,97 @@ def areas_for_filter(user: User) -> QuerySet[Area]:
     return scope_queryset(
         user, Area.objects.filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP, AreaLevel.VILLAGE])
     ).order_by("code")
+
+
+# --- quarterly dynamic adjustment (动态调整) ------------------------------------------------------
+
+
+def review_counties(user: User) -> QuerySet[Area]:
+    """Counties whose quarterly review the user may run (their own, or all for the bureau)."""
+    return scope_queryset(user, Area.objects.filter(level=AreaLevel.COUNTY)).order_by("code")
+
+
+def reviews_for_user(user: User) -> QuerySet[QuarterlyReview]:
+    return scope_queryset(user, QuarterlyReview.objects.all()).select_related("county", "started_by", "completed_by")
+
+
+def get_review_for_user(user: User, pk: int) -> QuarterlyReview:
+    return get_object_for_user(user, reviews_for_user(user), pk=pk)
+
+
+@dataclass
+class ReviewLists:
+    """What a county works through in a quarter's review. Households carry `head_id_masked`;
+    mismatched ones carry `suggestion`, gaps carry `unpaired`."""
+
+    start: date
+    end: date
+    mismatched: list[Household]
+    entered: list[Household]
+    exited: list[Household]
+    tier_changes: list[Classification]
+    gaps: list[Household]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "mismatched": len(self.mismatched), "entered": len(self.entered), "exited": len(self.exited),
+            "tier_changes": len(self.tier_changes), "gaps": len(self.gaps),
+        }
+
+
+def review_lists(user: User, review: QuarterlyReview, today: date) -> ReviewLists:
+    """The five lists of a review, each one query (plus one for the members whose facts the
+    suggestions are computed from) however many households the county has.
+
+    (a) active, classified households whose tier differs from today's suggestion — unless the
+        tier was confirmed during this quarter against that same suggestion (a deliberate
+        override with a reason, already reviewed);
+    (b) households registered during the quarter; (c) households exited during the quarter;
+    (d) tier changes decided during the quarter; (e) active households not yet classified or
+    without an active pairing."""
+    start, end = rules.quarter_bounds(review.year, review.quarter)
+    base = roster_households(user, RosterFilters(status="all")).filter(
+        village__code__startswith=review.county.prefix
+    )
+
+    latest = Classification.objects.filter(household=OuterRef("pk")).order_by("-effective_on", "-id")
+    classified = base.filter(status=HouseholdStatus.ACTIVE).exclude(tier="").annotate(
+        last_suggested=Subquery(latest.values("suggested_tier")[:1]),
+        last_decided_on=Subquery(latest.values("effective_on")[:1]),
+    )
+    candidates = list(classified)
+    facts: dict[int, list[rules.MemberFacts]] = {}
+    for p in Person.objects.filter(household__in=classified.values("pk")):
+        facts.setdefault(p.household_id, []).append(rules.MemberFacts.of(p))
+    mismatched = []
+    for h in candidates:
+        h.suggestion = rules.suggest(facts.get(h.pk, []), today)
+        if h.suggestion.tier == h.tier:
+            continue
+        kept = h.last_decided_on is not None and h.last_decided_on >= start and h.last_suggested == h.suggestion.tier
+        if not kept:
+            mismatched.append(h)
+
+    entered = list(base.filter(created_at__date__range=(start, end)))
+    exited = list(base.filter(status=HouseholdStatus.EXITED, exited_on__range=(start, end)))
+    gaps = list(
+        base.filter(status=HouseholdStatus.ACTIVE).filter(
+            Q(tier="") | ~Exists(Pairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True))
+        )
+    )
+    for h in gaps:
+        h.unpaired = h.cadre_pk is None
+    for h in (*mismatched, *entered, *exited, *gaps):
+        h.head_id_masked = idnumber.mask(h.head_id_number)
+
+    tier_changes = list(
+        scope_queryset(user, Classification.objects.filter(
+            effective_on__range=(start, end), household__village__code__startswith=review.county.prefix,
+        ))
+        .exclude(from_tier=F("tier"))
+        .select_related("household", "household__village", "decided_by")
+        .order_by("effective_on", "id")
+    )
+    return ReviewLists(start=start, end=end, mismatched=mismatched, entered=entered, exited=exited,
+                       tier_changes=tier_changes, gaps=gaps)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -157,3 +157,20 @@ def judgement_needs_reason(criteria: Iterable[str]) -> bool:
 
 def is_override(suggestion: Suggestion, tier: str, criteria: Sequence[str]) -> bool:
     return suggestion.tier != tier or sorted(suggestion.criteria) != sorted(criteria)
+
+
+# --- quarters (dynamic adjustment, §5(4)) ------------------------------------------------------
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    """(year, quarter 1–4) of a day."""
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    """First and last day of a quarter."""
+    if not 1 <= quarter <= 4:
+        raise ValueError(f"quarter {quarter} not in 1–4")
+    first = date(year, 3 * quarter - 2, 1)
+    after = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return first, after - timedelta(days=1)

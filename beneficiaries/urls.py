@@ -28,4 +28,9 @@ urlpatterns = [
     path("cadres/<int:pk>/", views.cadre_detail, name="cadre_detail"),
     path("cadres/<int:pk>/edit/", views.cadre_edit, name="cadre_edit"),
     path("cadres/<int:pk>/reassign/", views.cadre_reassign, name="cadre_reassign"),
+    path("reviews/", views.review_list, name="review_list"),
+    path("reviews/start/", views.review_start, name="review_start"),
+    path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/complete/", views.review_complete, name="review_complete"),
+    path("reviews/<int:pk>/export/", views.review_export, name="review_export"),
 ]

@@ -23,7 +23,7 @@ from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction
 from accounts.scoping import get_object_for_user, scope_queryset
 
-from . import actions, idnumber, queries, roster_io, rules
+from . import actions, idnumber, queries, review_io, roster_io, rules
 from .forms import (
     CadreForm,
     CarePlanForm,
@@ -35,6 +35,7 @@ from .forms import (
     PairingForm,
     PersonForm,
     ReassignForm,
+    ReviewCompleteForm,
     RosterFilterForm,
 )
 from .models import Household, Pairing, Person
@@ -489,3 +490,85 @@ def pairing_export(request: HttpRequest) -> HttpResponse:
                  object_repr=roster_io.PAIRING_TITLE, request=request,
                  details={"report": roster_io.PAIRING_TITLE, "rows": len(rows)})
     return _file_response(content, f"{roster_io.PAIRING_TITLE}_{timezone.localdate():%Y%m%d}.{fmt}", fmt)
+
+
+# --- quarterly dynamic adjustment (动态调整) ------------------------------------------------------
+
+
+@login_required
+def review_list(request: HttpRequest) -> HttpResponse:
+    """The counties in scope, each with this quarter's review (or a button to start it), and past reviews."""
+    _require(actions.can_classify(request.user))
+    year, quarter = rules.quarter_of(timezone.localdate())
+    reviews = list(queries.reviews_for_user(request.user))
+    current = {r.county_id: r for r in reviews if (r.year, r.quarter) == (year, quarter)}
+    counties = [(c, current.get(c.code)) for c in queries.review_counties(request.user)]
+    return render(request, "beneficiaries/review_list.html", {
+        "counties": counties, "reviews": reviews, "year": year, "quarter": quarter,
+    })
+
+
+@login_required
+@require_POST
+def review_start(request: HttpRequest) -> HttpResponse:
+    _require(actions.can_classify(request.user))
+    county = get_object_for_user(request.user, Area.objects.filter(level=AreaLevel.COUNTY),
+                                 code=request.POST.get("county", ""))
+    try:
+        review = actions.quarterly_review_start(actor=request.user, county=county, today=timezone.localdate(),
+                                                request=request)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("beneficiaries:review_list")
+    return redirect("beneficiaries:review_detail", review.pk)
+
+
+def _review_page(request: HttpRequest, review, form: ReviewCompleteForm) -> HttpResponse:
+    lists = queries.review_lists(request.user, review, timezone.localdate())
+    return render(request, "beneficiaries/review_detail.html", {
+        "review": review, "lists": lists, "counts": lists.counts, "form": form,
+    })
+
+
+@login_required
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(actions.can_classify(request.user))
+    review = queries.get_review_for_user(request.user, pk)
+    audit_record(actor=request.user, action=AuditAction.VIEW, obj=review, request=request)
+    return _review_page(request, review, ReviewCompleteForm())
+
+
+@login_required
+@require_POST
+def review_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(actions.can_classify(request.user))
+    review = queries.get_review_for_user(request.user, pk)
+    form = ReviewCompleteForm(request.POST)
+    if form.is_valid():
+        counts = queries.review_lists(request.user, review, timezone.localdate()).counts
+        try:
+            actions.quarterly_review_complete(actor=request.user, review=review, summary=form.cleaned_data["summary"],
+                                              counts=counts, request=request)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                _apply_errors(form, exc)
+            else:  # already completed (perhaps by a colleague a moment ago): say so on the page
+                messages.error(request, "；".join(exc.messages))
+                return redirect("beneficiaries:review_detail", review.pk)
+        else:
+            messages.success(request, _("已完成%(y)d年第%(q)d季度动态调整。") % {"y": review.year, "q": review.quarter})
+            return redirect("beneficiaries:review_detail", review.pk)
+    return _review_page(request, review, form)
+
+
+@login_required
+def review_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """季度动态调整清单: the five lists as one workbook, ID numbers masked; audited."""
+    _require(actions.can_classify(request.user))
+    review = queries.get_review_for_user(request.user, pk)
+    lists = queries.review_lists(request.user, review, timezone.localdate())
+    content = review_io.review_workbook(lists)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, obj=review, request=request,
+                 details={"report": review_io.REVIEW_TITLE, "counts": lists.counts})
+    name = f"{review_io.REVIEW_TITLE}_{review.county.name}_{review.year}Q{review.quarter}.xlsx"
+    return _file_response(content, name, "xlsx")

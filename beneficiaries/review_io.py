@@ -1,0 +1,75 @@
+"""The quarterly review's lists as one Excel workbook (季度动态调整清单), a sheet per list.
+ID numbers are always masked here."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from .queries import ReviewLists
+
+REVIEW_TITLE = "季度动态调整清单"
+HOUSEHOLD_HEADERS = ["户编号", "所在乡镇", "所在村(居)", "户主", "身份证号"]
+SHEETS = {
+    "mismatched": ("与系统建议不一致", [*HOUSEHOLD_HEADERS, "当前类别", "系统建议类别", "系统建议标准"]),
+    "entered": ("本季度新进入", [*HOUSEHOLD_HEADERS, "登记日期", "当前类别", "状态"]),
+    "exited": ("本季度退出", [*HOUSEHOLD_HEADERS, "退出日期", "退出原因"]),
+    "tier_changes": ("本季度类别调整", ["户编号", "所在村(居)", "原类别", "新类别", "认定标准", "认定理由", "认定人", "生效日期"]),
+    "gaps": ("待认定或未结对", [*HOUSEHOLD_HEADERS, "当前类别", "结对干部", "问题"]),
+}
+
+
+def _household(h) -> list[Any]:
+    return [h.code, h.village.parent.name if h.village.parent else "", h.village.short_name, h.head_name or "",
+            h.head_id_masked]
+
+
+def _tier(value: str) -> str:
+    return value or "待认定"
+
+
+def review_rows(lists: ReviewLists) -> dict[str, list[list[Any]]]:
+    return {
+        "mismatched": [[*_household(h), _tier(h.tier), _tier(h.suggestion.tier), "、".join(h.suggestion.criteria)]
+                       for h in lists.mismatched],
+        "entered": [[*_household(h), f"{h.created_at:%Y-%m-%d}", _tier(h.tier), h.get_status_display()]
+                    for h in lists.entered],
+        "exited": [[*_household(h), f"{h.exited_on:%Y-%m-%d}", h.exit_reason] for h in lists.exited],
+        "tier_changes": [
+            [c.household.code, c.household.village.short_name, _tier(c.from_tier), c.tier, "、".join(c.criteria),
+             c.reason, (c.decided_by.real_name or c.decided_by.username) if c.decided_by else "",
+             f"{c.effective_on:%Y-%m-%d}"]
+            for c in lists.tier_changes
+        ],
+        "gaps": [[*_household(h), _tier(h.tier), h.cadre_name or "",
+                  "、".join(p for p, on in (("待认定", not h.tier), ("未结对", h.unpaired)) if on)]
+                 for h in lists.gaps],
+    }
+
+
+def review_workbook(lists: ReviewLists) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="F3D3D5")
+    for key, rows in review_rows(lists).items():
+        title, headers = SHEETS[key]
+        ws = wb.create_sheet(title)
+        ws.append(headers)
+        for cell in ws[1]:
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for row in rows:
+            ws.append(row)
+        for i, h in enumerate(headers, start=1):
+            letter = openpyxl.utils.get_column_letter(i)
+            ws.column_dimensions[letter].width = 22 if h in ("身份证号", "退出原因", "认定理由") else max(10, len(h) * 2 + 2)
+            if h in ("户编号", "身份证号"):
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.number_format = "@"
+        ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
