@@ -134,6 +134,12 @@ def _cadre_household_q(user: User, household: str = "") -> Q | None:
     return Q(**{f"{household}id__in": paired}) | Q(**{f"{household}agency_id__in": agencies})
 
 
+def household_child_scope() -> ScopeRule:
+    """The scope of rows that belong to one household (members, visits, findings, referrals …):
+    the household's village for area roles, the household's pairing or agency for cadres."""
+    return ScopeRule(area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__"))
+
+
 class Household(models.Model):
     """A household (户) on the roster, in one village. Never deleted: exit is a status."""
 
@@ -211,7 +217,7 @@ class Person(models.Model):
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    scope_rule = ScopeRule(area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__"))
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("家庭成员")
@@ -248,7 +254,7 @@ class Classification(models.Model):
     decided_by = models.ForeignKey(User, verbose_name=_("认定人"), null=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(_("认定时间"), auto_now_add=True)
 
-    scope_rule = ScopeRule(area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__"))
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("类别认定")
@@ -324,7 +330,7 @@ class Pairing(models.Model):
     end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
     created_by = models.ForeignKey(User, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+")
 
-    scope_rule = ScopeRule(area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__"))
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("结对帮扶")
@@ -370,7 +376,7 @@ class CarePlan(models.Model):
     updated_by = models.ForeignKey(User, verbose_name=_("更新人"), null=True, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    scope_rule = ScopeRule(area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__"))
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("一对一解难脱困方案")

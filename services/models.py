@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area, Role, User
 from accounts.scoping import ScopeRule, user_roles
-from beneficiaries.models import Household, Person, _cadre_household_q
+from beneficiaries.models import Household, Person, _cadre_household_q, household_child_scope
 
 
 class Department(models.Model):
@@ -261,12 +261,6 @@ class ReferralEvent(models.Model):
         return f"{self.referral_id} {self.get_action_display()}"
 
 
-def _household_rule() -> ScopeRule:
-    return ScopeRule(
-        area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__")
-    )
-
-
 class CaseConference(models.Model):
     """个案会商: an urgent case discussed by the units concerned (§4(1))."""
 
@@ -284,7 +278,7 @@ class CaseConference(models.Model):
     recorded_by = models.ForeignKey(User, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
-    scope_rule = _household_rule()
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("个案会商")
@@ -313,7 +307,7 @@ class OneCaseDecision(models.Model):
     recorded_by = models.ForeignKey(User, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
-    scope_rule = _household_rule()
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("一事一议")
@@ -362,7 +356,7 @@ class WaterDelivery(models.Model):
     recorded_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
-    scope_rule = _household_rule()
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("送水记录")
@@ -390,7 +384,7 @@ class WinterReliefNeed(models.Model):
     recorded_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    scope_rule = _household_rule()
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("冬春救助需求")

@@ -12,13 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area, User
 from accounts.scoping import ScopeRule
-from beneficiaries.models import Household, Tier, _cadre_household_q
-
-
-def _household_rule() -> ScopeRule:
-    return ScopeRule(
-        area="household__village__code", assignment=lambda user: _cadre_household_q(user, "household__")
-    )
+from beneficiaries.models import Household, Tier, _cadre_household_q, household_child_scope
 
 
 class VisitPolicy(models.Model):
@@ -72,7 +66,7 @@ class Pause(models.Model):
     created_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
-    scope_rule = _household_rule()
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("走访暂停")
@@ -224,7 +218,7 @@ class Visit(models.Model):
     # A form posted twice (weak signal, double tap) records one visit.
     client_token = models.UUIDField(_("提交标识"), null=True, blank=True, unique=True, editable=False)
 
-    scope_rule = _household_rule()
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("走访记录")
@@ -300,7 +294,7 @@ class Finding(models.Model):
     created_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
-    scope_rule = _household_rule()
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("发现问题")
@@ -357,7 +351,7 @@ class OverdueAlert(models.Model):
         Visit, verbose_name=_("关闭走访"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    scope_rule = _household_rule()
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("逾期预警")
@@ -385,7 +379,7 @@ class ShortfallAlert(models.Model):
     minimum = models.PositiveSmallIntegerField(_("最低走访次数"))
     raised_on = models.DateField(_("预警日期"))
 
-    scope_rule = _household_rule()
+    scope_rule = household_child_scope()
 
     class Meta:
         verbose_name = _("月度走访不足预警")
