@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,6 +30,8 @@ class IdleTimeoutMiddleware:
             last_seen = request.session.get(LAST_SEEN_KEY)
             if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT_SECONDS:
                 logout(request)
+                if "application/json" in request.headers.get("Accept", ""):
+                    return JsonResponse({"ok": False, "login_required": True}, status=401)
                 messages.info(request, _("您已长时间未操作，为保护个人信息已自动退出，请重新登录。"))
                 return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
             request.session[LAST_SEEN_KEY] = now

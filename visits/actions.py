@@ -7,8 +7,9 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
@@ -21,7 +22,7 @@ from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries.models import Classification, Household, HouseholdStatus, Pairing
 
-from . import queries, rules
+from . import checklist, queries, rules
 from .models import (
     FINDING_TRANSITIONS,
     REMOTE_MODES,
@@ -32,30 +33,18 @@ from .models import (
     FindingEvent,
     FindingKind,
     FindingStatus,
+    GeoStatus,
     Notification,
     OverdueAlert,
     Pause,
     SpecialPeriod,
     Visit,
+    VisitConflict,
     VisitMode,
     VisitPhoto,
     VisitPolicy,
     VisitSource,
 )
-
-# Days a finding has until it should be closed, unless the recorder sets a date.
-FINDING_DUE_DAYS = {
-    FindingKind.SPECIAL: 3,
-    FindingKind.HAZARD: 7,
-    FindingKind.SERVICE_NEED: 15,
-    FindingKind.BENEFIT: 30,
-}
-
-CHECKLIST_FIELDS = (
-    "health", "health_note", "food", "clothing", "housing", "transport", "medical", "living_note", "benefits",
-    "family_support", "house_safety", "water_safety", "power_safety", "gas_safety", "heating_safety", "needs",
-)
-
 
 # --- schedule -------------------------------------------------------------------------------
 
@@ -245,9 +234,17 @@ class VisitInput:
     met_with: str = ""
     checklist: dict = field(default_factory=dict)
     wishes: str = ""
+    wishes_not_asked: bool = False
+    hazards_fixed: Sequence[str] = ()
     notes: str = ""
     late_reason: str = ""
     visitor_name: str = ""
+    # Capture on the device (contract with the browser outbox, docs/visits.md).
+    captured_at: dt.datetime | None = None
+    geo_status: str = ""
+    geo_lat: Decimal | None = None
+    geo_lng: Decimal | None = None
+    geo_accuracy_m: int | None = None
 
 
 def _notify(users: Sequence[int], *, key: str, title: str, household: Household | None) -> None:
@@ -268,11 +265,18 @@ def _paired_cadre_user(household: Household) -> User | None:
     return pairing.cadre.user if pairing and pairing.cadre.user_id else None
 
 
+def was_paired_on(actor: User, household: Household, day: dt.date) -> bool:
+    """Whether `actor` was the paired cadre of `household` on `day` (a pairing since ended)."""
+    return Pairing.objects.filter(
+        household=household, cadre__user=actor, started_on__lte=day, ended_on__isnull=False, ended_on__gte=day
+    ).exists()
+
+
 def _finding_open(*, actor: User, household: Household, visit: Visit | None, data: FindingInput, today: dt.date,
                   request: HttpRequest | None) -> Finding:
     if not data.description.strip():
         raise ValidationError({"findings": _("请填写问题描述。")})
-    due_on = data.due_on or today + dt.timedelta(days=FINDING_DUE_DAYS.get(data.kind, 15))
+    due_on = data.due_on or checklist.finding_due_on(data.kind, today)
     if due_on < today:
         raise ValidationError({"findings": _("办结期限不能早于今天。")})
     finding = Finding(
@@ -285,7 +289,7 @@ def _finding_open(*, actor: User, household: Household, visit: Visit | None, dat
                                 note=finding.description, actor=actor)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=finding, request=request,
                  details={"kind": data.kind, "household": household.code})
-    if data.kind == FindingKind.SPECIAL:
+    if checklist.FINDING_POLICY[data.kind].escalate:
         # §5(2): special situations are reported to the local government at once.
         township = queries.township_of(household.village_id)
         escalation = Escalation.objects.create(
@@ -298,8 +302,57 @@ def _finding_open(*, actor: User, household: Household, visit: Visit | None, dat
     return finding
 
 
+def _with_hazard_findings(findings: Sequence[FindingInput], ticked: Sequence[str], fixed: Sequence[str]
+                          ) -> list[FindingInput]:
+    """Each safety item ticked 有隐患 and not removed on the spot opens its own hazard finding; the
+    free-text hazard note, if any, describes them (it opens a finding of its own only when no
+    item was ticked)."""
+    open_items = [name for name in ticked if name not in fixed]
+    if not open_items:
+        return list(findings)
+    note = "；".join(f.description.strip() for f in findings if f.kind == FindingKind.HAZARD and f.description.strip())
+    out = [f for f in findings if f.kind != FindingKind.HAZARD]
+    for name in open_items:
+        text = _("%(item)s安全有隐患") % {"item": checklist.HAZARDS[name]}
+        out.insert(0, FindingInput(kind=FindingKind.HAZARD, description=f"{text}：{note}" if note else text))
+    return out
+
+
+def _position(data: VisitInput) -> dict:
+    """The stored position: coordinates only with status ok and plausible values. A bad or
+    missing position never refuses a visit; it is recorded as 无法定位."""
+    status = data.geo_status if data.geo_status in GeoStatus.values else ""
+    if status != GeoStatus.OK:
+        return {"geo_status": status}
+    lat, lng = data.geo_lat, data.geo_lng
+    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return {"geo_status": GeoStatus.UNAVAILABLE}
+    accuracy = data.geo_accuracy_m if data.geo_accuracy_m is not None and 0 <= data.geo_accuracy_m < 10**6 else None
+    return {"geo_status": GeoStatus.OK, "geo_lat": round(Decimal(lat), 6), "geo_lng": round(Decimal(lng), 6),
+            "geo_accuracy_m": accuracy}
+
+
+def _validate_checklist(data: VisitInput, errors: dict) -> None:
+    missing = checklist.missing_items(data.checklist, wishes=data.wishes, wishes_not_asked=data.wishes_not_asked)
+    for item in checklist.ITEMS:
+        if item.required and not data.checklist.get(item.name):
+            errors[item.name] = _("请作答；没有问到的请选“未询问”。")
+    if missing:
+        if "wishes" not in errors and str(checklist.WISHES_LABEL) in missing:
+            errors["wishes"] = _("请填写本人意愿，或勾选“未询问”。")
+        errors[NON_FIELD_ERRORS] = _("以下必答项尚未作答（没有问到的请选“未询问”）：%(items)s。") % {
+            "items": "、".join(missing)}
+    errors.update(checklist.combination_errors(data.checklist))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    visit: Visit
+    created: bool  # False: this token was already stored (a replay), nothing new was stored
+
+
 @transaction.atomic
-def visit_record(
+def visit_capture(
     *,
     actor: User,
     household: Household,
@@ -310,41 +363,64 @@ def visit_record(
     client_token: uuid.UUID | None = None,
     today: dt.date,
     request: HttpRequest | None = None,
-) -> Visit:
-    """Record one visit with its checklist, photos and findings.
+) -> Recorded:
+    """Record one visit with its checklist, photos and findings, once per submission token.
 
-    1. The visitor must reach the household: paired cadre, staff of the agency it is assigned
-       to, or an official whose area covers it.
-    2. No date in the future; a late entry needs a reason.
-    3. Lock the household, save the visit (counted if in person or inside a special period),
-       its photos and findings (special situations escalate to the township at once).
-    4. Recompute the stored next due date; a counted visit closes the open overdue alerts
+    1. The visitor must reach the household (paired cadre, staff of the agency it is assigned
+       to, an official whose area covers it) — or have been its paired cadre on the visit date
+       (re-paired while offline: stored, flagged as a conflict).
+    2. Lock the household. A token already stored by this user for this household is a replay
+       (double tap, outbox retry): return that visit, store nothing.
+    3. Validate: no date in the future; a late entry (judged on the capture day) needs a reason;
+       from the form, every §3 core item answered ("未询问" is an answer). A household that
+       exited on or after the visit date takes the visit, flagged; after it, refuses it.
+    4. Save the visit (counted if in person or inside a special period), its photos and
+       findings: each ticked hazard not removed on the spot opens a hazard finding; special
+       situations escalate to the township at once; a conflict is told to the township.
+    5. Recompute the stored next due date; a counted visit closes the open overdue alerts
        (and their escalations)."""
-    _require(_can_reach_household(actor, household), _("无权为该家庭记录走访。"))
+    reachable = _can_reach_household(actor, household)
+    _require(reachable or (source == VisitSource.FORM and was_paired_on(actor, household, data.visited_on)),
+             _("无权为该家庭记录走访。"))
+    household = Household.objects.select_for_update().get(pk=household.pk)
     if client_token is not None:
-        existing = Visit.objects.filter(client_token=client_token).first()
+        existing = Visit.objects.filter(recorded_by=actor, household=household, client_token=client_token).first()
         if existing is not None:
-            return existing
+            return Recorded(existing, False)
+
+    received_at = timezone.now()
+    captured_on = timezone.localdate(data.captured_at) if data.captured_at else None
+    written_on = rules.entry_day(captured_on, today)
+    late = rules.is_late_entry(data.visited_on, written_on)
     errors: dict[str, str] = {}
     if data.visited_on > today:
         errors["visited_on"] = _("走访日期不能晚于今天。")
-    elif rules.is_late_entry(data.visited_on, today) and not data.late_reason.strip():
+    elif late and not data.late_reason.strip():
         errors["late_reason"] = _("走访日期早于昨天，属于补录，请填写补录说明。")
+    conflict = "" if reachable else VisitConflict.REPAIRED
     if household.status != HouseholdStatus.ACTIVE:
-        errors["visited_on"] = _("该家庭已退出，不能再记录走访。")
+        if source == VisitSource.FORM and household.exited_on and data.visited_on <= household.exited_on:
+            conflict = VisitConflict.EXITED
+        else:
+            errors["visited_on"] = _("该家庭已退出，不能再记录走访。")
+    if source == VisitSource.FORM:
+        _validate_checklist(data, errors)
     if errors:
         raise ValidationError(errors)
 
-    household = Household.objects.select_for_update().get(pk=household.pk)
     counted = data.mode == VisitMode.IN_PERSON or (
         data.mode in REMOTE_MODES and queries.special_period_covers(household.village_id, data.visited_on)
     )
-    checklist = {k: v for k, v in data.checklist.items() if k in CHECKLIST_FIELDS}
+    answers = {k: v for k, v in data.checklist.items() if k in checklist.CHECKLIST_FIELDS}
+    ticked = checklist.ticked_hazards(answers)
+    fixed = [name for name in ticked if name in set(data.hazards_fixed)]
     visit = Visit(
         household=household, visited_on=data.visited_on, mode=data.mode, counted=counted, visitor=actor,
         visitor_name=(data.visitor_name or actor.display_name)[:50], met_with=data.met_with, wishes=data.wishes,
-        notes=data.notes, late_reason=data.late_reason if rules.is_late_entry(data.visited_on, today) else "",
-        source=source, recorded_by=actor, client_token=client_token, **checklist,
+        wishes_not_asked=data.wishes_not_asked and not data.wishes.strip(), hazards_fixed=fixed,
+        notes=data.notes, late_reason=data.late_reason if late else "",
+        source=source, recorded_by=actor, client_token=client_token, captured_at=data.captured_at,
+        conflict=conflict, **_position(data), **answers,
     )
     visit.full_clean(exclude=["client_token"])
     visit.save()
@@ -353,12 +429,20 @@ def visit_record(
         item.full_clean()
         item.save()
     opened = [_finding_open(actor=actor, household=household, visit=visit, data=f, today=today, request=request)
-              for f in findings]
+              for f in _with_hazard_findings(findings, ticked, fixed)]
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=visit, request=request,
         details={"household": household.code, "visited_on": data.visited_on.isoformat(), "mode": data.mode,
-                 "counted": counted, "findings": [f.pk for f in opened], "source": source},
+                 "counted": counted, "findings": [f.pk for f in opened], "source": source,
+                 "captured_at": data.captured_at.isoformat() if data.captured_at else None,
+                 "received_at": received_at.isoformat(), "conflict": conflict},
     )
+    if conflict:
+        _notify(_officials(Role.TOWNSHIP, queries.township_of(household.village_id)), key=f"visit-conflict:{visit.pk}",
+                title=_("离线走访冲突：%(code)s %(date)s 的走访已保存，但%(what)s，请核实。") % {
+                    "code": household.code, "date": data.visited_on.isoformat(),
+                    "what": VisitConflict(conflict).label},
+                household=household)
     if counted:
         schedule_refresh(households=Household.objects.filter(pk=household.pk), today=today)
         new_due = Household.objects.filter(pk=household.pk).values_list("next_due_on", flat=True).get()
@@ -368,7 +452,12 @@ def visit_record(
         stale_ids = list(stale.values_list("id", flat=True))
         OverdueAlert.objects.filter(id__in=stale_ids).update(closed_on=today, closed_by_visit=visit)
         Escalation.objects.filter(alert_id__in=stale_ids, closed_on__isnull=True).update(closed_on=today)
-    return visit
+    return Recorded(visit, True)
+
+
+def visit_record(**kwargs) -> Visit:
+    """`visit_capture`, returning the visit (stored now, or the one its token already stored)."""
+    return visit_capture(**kwargs).visit
 
 
 @transaction.atomic

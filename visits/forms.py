@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,11 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Area, AreaLevel
 from beneficiaries.models import Tier
 
+from . import checklist
 from .models import (
     Benefit,
     Condition,
     FamilySupport,
     FindingStatus,
+    GeoStatus,
     Health,
     Need,
     PauseKind,
@@ -77,7 +80,10 @@ class VisitForm(forms.Form):
     heating_safety = _radio(_("取暖安全"), Safety.choices)
     needs = forms.MultipleChoiceField(label=_("服务需求"), choices=Need.choices,
                                       widget=forms.CheckboxSelectMultiple, required=False)
+    hazards_fixed = forms.MultipleChoiceField(label=_("当场已排除的隐患（不再跟踪）"), choices=list(checklist.HAZARDS.items()),
+                                              widget=forms.CheckboxSelectMultiple, required=False)
     wishes = forms.CharField(label=_("本人意愿"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    wishes_not_asked = forms.BooleanField(label=_("未询问本人意愿"), required=False)
     notes = forms.CharField(label=_("走访记录"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     hazard = forms.CharField(label=_("安全隐患（需跟踪整改）"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     service_need = forms.CharField(label=_("服务需求（需对接解决）"), widget=forms.Textarea(attrs={"rows": 2}),
@@ -90,11 +96,45 @@ class VisitForm(forms.Form):
     late_reason = forms.CharField(label=_("补录说明"), max_length=200, required=False,
                                   help_text=_("走访日期早于昨天时必填"))
 
-    FINDING_FIELDS = ("hazard", "service_need", "benefit", "special")
-    CHECKLIST = (
-        "health", "health_note", "food", "clothing", "housing", "transport", "medical", "living_note", "benefits",
-        "family_support", "house_safety", "water_safety", "power_safety", "gas_safety", "heating_safety", "needs",
-    )
+    # Sent by the browser (contract in docs/visits.md); a plain form post has none of them.
+    captured_at = forms.CharField(widget=forms.HiddenInput, required=False)
+    geo_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    geo_lat = forms.CharField(widget=forms.HiddenInput, required=False)
+    geo_lng = forms.CharField(widget=forms.HiddenInput, required=False)
+    geo_accuracy_m = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    FINDING_FIELDS = checklist.FINDING_KINDS
+    CHECKLIST = checklist.CHECKLIST_FIELDS
+
+    # Capture data never refuses a visit: what cannot be read is recorded as unknown.
+    def clean_captured_at(self) -> dt.datetime | None:
+        raw = (self.cleaned_data.get("captured_at") or "").strip()
+        try:
+            value = dt.datetime.fromisoformat(raw) if raw else None
+        except ValueError:
+            return None
+        return value if value is None or value.tzinfo is not None else None
+
+    def clean_geo_status(self) -> str:
+        raw = (self.cleaned_data.get("geo_status") or "").strip()
+        return raw if raw in GeoStatus.values else GeoStatus.NOT_ASKED
+
+    def _decimal(self, name: str) -> Decimal | None:
+        try:
+            value = Decimal((self.cleaned_data.get(name) or "").strip())
+        except InvalidOperation:
+            return None
+        return value if value.is_finite() else None
+
+    def clean_geo_lat(self) -> Decimal | None:
+        return self._decimal("geo_lat")
+
+    def clean_geo_lng(self) -> Decimal | None:
+        return self._decimal("geo_lng")
+
+    def clean_geo_accuracy_m(self) -> int | None:
+        value = self._decimal("geo_accuracy_m")
+        return int(value) if value is not None and 0 <= value < 10**6 else None
 
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)

@@ -122,9 +122,14 @@ class VisitMode(models.TextChoices):
 REMOTE_MODES = (VisitMode.PHONE, VisitMode.VIDEO)
 
 
+# "未询问" is an explicit answer to a §3 core item (visits.checklist): a blank is not an answer.
+NOT_ASKED = "not_asked"
+
+
 class Condition(models.TextChoices):
     OK = "ok", _("正常")
     DIFFICULT = "difficult", _("有困难")
+    NOT_ASKED = NOT_ASKED, _("未询问")
 
 
 class Health(models.TextChoices):
@@ -132,6 +137,7 @@ class Health(models.TextChoices):
     FAIR = "fair", _("一般")
     POOR = "poor", _("较差")
     CRITICAL = "critical", _("病重")
+    NOT_ASKED = NOT_ASKED, _("未询问")
 
 
 class FamilySupport(models.TextChoices):
@@ -139,12 +145,14 @@ class FamilySupport(models.TextChoices):
     PARTLY = "partly", _("部分履行")
     NOT = "not", _("未履行")
     NO_FAMILY = "no_family", _("无赡养扶养人")
+    NOT_ASKED = NOT_ASKED, _("未询问")
 
 
 class Safety(models.TextChoices):
     SAFE = "safe", _("安全")
     HAZARD = "hazard", _("有隐患")
     NONE = "none", _("无此设施")
+    NOT_ASKED = NOT_ASKED, _("未询问")
 
 
 class Benefit(models.TextChoices):
@@ -156,6 +164,8 @@ class Benefit(models.TextChoices):
     PENSION = "pension", _("城乡居民养老保险")
     TEMPORARY = "temporary", _("临时救助")
     OTHER = "other", _("其他")
+    NONE = "none", _("未享受")
+    NOT_ASKED = NOT_ASKED, _("未询问")
 
 
 class Need(models.TextChoices):
@@ -163,6 +173,24 @@ class Need(models.TextChoices):
     REHAB = "rehab", _("康复护理")
     EMOTIONAL = "emotional", _("精神慰藉")
     EMERGENCY = "emergency", _("紧急救援")
+    NONE = "none", _("暂无需求")
+    NOT_ASKED = NOT_ASKED, _("未询问")
+
+
+class GeoStatus(models.TextChoices):
+    """What the device said about its position when the cadre pressed 保存."""
+
+    OK = "ok", _("已定位")
+    DENIED = "denied", _("未授权定位")
+    UNAVAILABLE = "unavailable", _("无法定位")
+    NOT_ASKED = NOT_ASKED, _("未获取定位")
+
+
+class VisitConflict(models.TextChoices):
+    """The household changed while the cadre was offline: the visit is kept and flagged."""
+
+    EXITED = "exited", _("家庭已退出")
+    REPAIRED = "repaired", _("已改由他人结对")
 
 
 class VisitSource(models.TextChoices):
@@ -200,23 +228,38 @@ class Visit(models.Model):
     # §3 (3) family support duties
     family_support = models.CharField(_("赡养扶养义务履行"), max_length=10, choices=FamilySupport.choices, blank=True)
     # §3 (4) house and utilities
-    house_safety = models.CharField(_("房屋安全"), max_length=8, choices=Safety.choices, blank=True)
-    water_safety = models.CharField(_("用水安全"), max_length=8, choices=Safety.choices, blank=True)
-    power_safety = models.CharField(_("用电安全"), max_length=8, choices=Safety.choices, blank=True)
-    gas_safety = models.CharField(_("用气安全"), max_length=8, choices=Safety.choices, blank=True)
-    heating_safety = models.CharField(_("取暖安全"), max_length=8, choices=Safety.choices, blank=True)
+    house_safety = models.CharField(_("房屋安全"), max_length=10, choices=Safety.choices, blank=True)
+    water_safety = models.CharField(_("用水安全"), max_length=10, choices=Safety.choices, blank=True)
+    power_safety = models.CharField(_("用电安全"), max_length=10, choices=Safety.choices, blank=True)
+    gas_safety = models.CharField(_("用气安全"), max_length=10, choices=Safety.choices, blank=True)
+    heating_safety = models.CharField(_("取暖安全"), max_length=10, choices=Safety.choices, blank=True)
     # §3 (5) service needs
     needs = ArrayField(
         models.CharField(max_length=12, choices=Need.choices), verbose_name=_("服务需求"), default=list, blank=True
     )
+    # Hazards ticked above but removed on the spot (no finding opened): names of safety fields.
+    hazards_fixed = ArrayField(
+        models.CharField(max_length=16), verbose_name=_("当场已排除的隐患"), default=list, blank=True
+    )
     wishes = models.TextField(_("本人意愿"), blank=True)
+    wishes_not_asked = models.BooleanField(_("本人意愿未询问"), default=False)
     notes = models.TextField(_("走访记录"), blank=True)
     late_reason = models.CharField(_("补录说明"), max_length=200, blank=True)
     source = models.CharField(_("来源"), max_length=8, choices=VisitSource.choices, default=VisitSource.FORM)
     recorded_by = models.ForeignKey(User, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
-    # A form posted twice (weak signal, double tap) records one visit.
-    client_token = models.UUIDField(_("提交标识"), null=True, blank=True, unique=True, editable=False)
+    # Minted by the browser per attempt: a retry of the same attempt (double tap, outbox replay)
+    # by the same user for the same household records one visit (constraint below).
+    client_token = models.UUIDField(_("提交标识"), null=True, blank=True, editable=False)
+    # When the cadre pressed 保存 on the device (may be days before it arrived: offline outbox).
+    # It arrived at `recorded_at` (exposed as `received_at`).
+    captured_at = models.DateTimeField(_("采集时间"), null=True, blank=True)
+    # Position for spot checks (township and up only; never shown to other cadres).
+    geo_status = models.CharField(_("定位情况"), max_length=12, choices=GeoStatus.choices, blank=True)
+    geo_lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    geo_lng = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    geo_accuracy_m = models.PositiveIntegerField(_("定位精度(米)"), null=True, blank=True)
+    conflict = models.CharField(_("离线冲突"), max_length=10, choices=VisitConflict.choices, blank=True)
 
     scope_rule = household_child_scope()
 
@@ -228,10 +271,27 @@ class Visit(models.Model):
             models.Index(fields=["household", "-visited_on"], name="visit_household_date_idx"),
             models.Index(fields=["household", "-visited_on"], condition=Q(counted=True), name="visit_counted_idx"),
             models.Index(fields=["visited_on"], name="visit_date_idx"),
+            models.Index(fields=["-recorded_at"], condition=~Q(conflict=""), name="visit_conflict_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recorded_by", "household", "client_token"], condition=Q(client_token__isnull=False),
+                name="visit_once_per_client_token",
+            ),
+            models.CheckConstraint(
+                condition=(Q(geo_status="ok") & Q(geo_lat__isnull=False) & Q(geo_lng__isnull=False))
+                | (~Q(geo_status="ok") & Q(geo_lat__isnull=True) & Q(geo_lng__isnull=True)),
+                name="visit_position_only_when_located",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.household} {self.visited_on} {self.get_mode_display()}"
+
+    @property
+    def received_at(self):
+        """When the server received the visit (the outbox may deliver it days after capture)."""
+        return self.recorded_at
 
 
 def _photo_path(instance: VisitPhoto, filename: str) -> str:

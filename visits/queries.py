@@ -188,6 +188,18 @@ def get_household_for_user(user: User, pk: int) -> Household:
     )
 
 
+def household_formerly_paired(user: User, pk: int, today: dt.date, days: int = 60) -> Household | None:
+    """A household `user` was the paired cadre of until a pairing that ended in the last `days`
+    days — only to take a visit made before the change (visits.actions.visit_capture checks the
+    visit date). None otherwise."""
+    return (
+        Household.objects.select_related("village", "village__parent")
+        .annotate(head_name=head_name_subquery(), cadre_name=cadre_name_subquery())
+        .filter(pk=pk, pairings__cadre__user=user, pairings__ended_on__gte=today - dt.timedelta(days=days))
+        .first()
+    )
+
+
 @dataclass
 class MyHousehold:
     household: Household

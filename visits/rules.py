@@ -236,6 +236,15 @@ def is_late_entry(visited_on: Day, today: Day) -> bool:
     return (today - visited_on).days > LATE_ENTRY_GRACE_DAYS
 
 
+def entry_day(captured_on: Day | None, received_on: Day) -> Day:
+    """The day a visit was written down, for the late-entry rule: the device's capture day when
+    there is one and it is not after arrival (an outbox delivers days later; a device clock set
+    in the future is not believed), else the day it arrived."""
+    if captured_on is not None and captured_on <= received_on:
+        return captured_on
+    return received_on
+
+
 @dataclass(frozen=True)
 class Schedule:
     """Everything a list shows about one household's schedule on `today`."""

@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
+from functools import wraps
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.actions import audit_record
@@ -23,7 +27,7 @@ from accounts.files import upload_response
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
 from accounts.scoping import get_object_for_user, has_role, scope_queryset, visible_areas
 
-from . import actions, exports, imports, queries
+from . import actions, checklist, exports, imports, queries
 from .forms import (
     AreaMonthForm,
     FindingTransitionForm,
@@ -80,33 +84,114 @@ def household_visits(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@login_required
+def wants_json(request: HttpRequest) -> bool:
+    """The browser outbox (fetch) asks for JSON; a plain form post gets HTML."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def login_required_json(view):
+    """login_required, but a JSON request with no (or an expired) session gets 401 JSON — never
+    a redirect to the login page, which an outbox would take for success."""
+    html_view = login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if wants_json(request) and not request.user.is_authenticated:
+            return JsonResponse({"ok": False, "login_required": True}, status=401)
+        return html_view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: JSON for the outbox (it fetches a fresh token and retries),
+    Django's page otherwise."""
+    if wants_json(request):
+        return JsonResponse({"ok": False, "csrf": True}, status=403)
+    return default_csrf_failure(request, reason=reason)
+
+
+def _saved_message(household, recorded: actions.Recorded) -> str:
+    visit = recorded.visit
+    name = household.head_name or household.code
+    if not recorded.created:
+        return _("%(name)s 的这次走访此前已保存，未重复记录。") % {"name": name}
+    parts = [_("已保存 %(name)s 的走访记录（%(date)s）。") % {"name": name, "date": visit.visited_on.isoformat()}]
+    if visit.counted:
+        parts.append(_("计入本月有效走访。"))
+    else:
+        parts.append(_("%(mode)s走访不在特殊时期，已记录但不计入有效走访。") % {"mode": visit.get_mode_display()})
+    opened = visit.findings.count()
+    if opened:
+        parts.append(_("已登记 %(n)s 个待办问题，将跟踪至办结。") % {"n": opened})
+    if visit.conflict:
+        parts.append(_("注意：%(what)s，已报乡镇核实。") % {"what": visit.get_conflict_display()})
+    return "".join(parts)
+
+
+def _form_errors(form) -> dict:
+    return {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+
+
+@login_required_json
 def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cadre's visit form, and the one URL both the form and the browser outbox post to
+    (contract: docs/visits.md). JSON in and out when the request accepts JSON."""
     today = timezone.localdate()
-    household = queries.get_household_for_user(request.user, pk)
+    as_json = wants_json(request)
+    try:
+        household = queries.get_household_for_user(request.user, pk)
+    except Http404:
+        # Re-paired while the cadre was offline: a visit from the former cadre is still taken
+        # (the action checks they were paired on the visit date) and flagged to the township.
+        household = queries.household_formerly_paired(request.user, pk, today) if request.method == "POST" else None
+        if household is None:
+            if as_json:
+                return JsonResponse({"ok": False, "not_found": True}, status=404)
+            raise
     form = VisitForm(request.POST or None, request.FILES or None, today=today)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         findings = [actions.FindingInput(kind=name, description=d[name]) for name in VisitForm.FINDING_FIELDS
                     if d[name].strip()]
         data = actions.VisitInput(
-            visited_on=d["visited_on"], mode=d["mode"], met_with=d["met_with"], wishes=d["wishes"], notes=d["notes"],
+            visited_on=d["visited_on"], mode=d["mode"], met_with=d["met_with"], wishes=d["wishes"],
+            wishes_not_asked=d["wishes_not_asked"], hazards_fixed=d["hazards_fixed"], notes=d["notes"],
             late_reason=d["late_reason"], checklist={k: d[k] for k in VisitForm.CHECKLIST},
+            captured_at=d["captured_at"], geo_status=d["geo_status"], geo_lat=d["geo_lat"], geo_lng=d["geo_lng"],
+            geo_accuracy_m=d["geo_accuracy_m"],
         )
         try:
-            actions.visit_record(actor=request.user, household=household, data=data, findings=findings,
-                                 photos=d["photos"], client_token=d["client_token"], today=today, request=request)
+            recorded = actions.visit_capture(actor=request.user, household=household, data=data, findings=findings,
+                                             photos=d["photos"], client_token=d["client_token"], today=today,
+                                             request=request)
+        except PermissionDenied:
+            if as_json:
+                return JsonResponse({"ok": False, "not_found": True}, status=404)
+            raise Http404 from None
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("走访记录已保存。"))
-            if has_role(request.user, Role.CADRE):
-                return redirect("visits:mine")
-            return redirect("visits:household", household.pk)
+            message = _saved_message(household, recorded)
+            token = str(d["client_token"]) if d["client_token"] else ""
+            if as_json:
+                return JsonResponse({
+                    "ok": True, "created": recorded.created, "visit_id": recorded.visit.pk,
+                    "household_id": household.pk, "household_name": household.head_name or household.code,
+                    "client_token": token, "counted": recorded.visit.counted, "message": message,
+                }, status=201 if recorded.created else 200)
+            (messages.success if recorded.visit.counted or not recorded.created else messages.warning)(request, message)
+            target = reverse("visits:mine") if has_role(request.user, Role.CADRE) else reverse(
+                "visits:household", args=[household.pk])
+            return redirect(f"{target}?{urlencode({'saved': token})}" if token else target)
+    if request.method == "POST" and as_json:
+        return JsonResponse({"ok": False, "errors": _form_errors(form)}, status=400)
     last = household.visits.order_by("-visited_on", "-id").first()
     return render(request, "visits/visit_form.html", {
         "household": household, "form": form, "last": last,
         "findings": queries.open_findings_for_household(household),
+        "remote_counts": queries.special_period_covers(household.village_id, today),
+        "sections": checklist.SECTIONS,
     })
 
 

@@ -166,3 +166,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The browser outbox posts visits with fetch: a stale CSRF token gets JSON it can act on.
+CSRF_FAILURE_VIEW = "visits.views.csrf_failure"

@@ -10,7 +10,8 @@ from services.models import ProviderKind, ReferralStatus, ServiceKind
 from tests.conftest import COUNTY, OTHER_TOWNSHIP, TOWNSHIP
 from tests.factories import HouseholdFactory, PersonFactory, user_with_role
 from tests.services.factories import at, liaison, make_referral, paired_household
-from visits.actions import FindingInput, VisitInput, visit_record
+from tests.visits.factories import visit_input
+from visits.actions import FindingInput, visit_record
 from visits.models import FindingEvent, FindingStatus
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ S = ReferralStatus
 
 
 def _visit_with_benefit_finding(household, cadre, today=dt.date(2026, 3, 2)):
-    visit = visit_record(actor=cadre, household=household, data=VisitInput(visited_on=today),
+    visit = visit_record(actor=cadre, household=household, data=visit_input(visited_on=today),
                          findings=[FindingInput(kind="benefit", description="住院费用高，可能符合医疗救助")], today=today)
     return visit.findings.get()
 

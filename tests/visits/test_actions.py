@@ -11,10 +11,10 @@ from beneficiaries.models import Agency, Household
 from tests.conftest import COUNTY, OTHER_TOWNSHIP
 from tests.factories import CadreFactory, HouseholdFactory, user_with_role
 from visits import actions
-from visits.actions import FindingInput, VisitInput, visit_record
+from visits.actions import FindingInput, visit_record
 from visits.models import Escalation, Finding, FindingEvent, VisitPolicy
 
-from .factories import VisitFactory
+from .factories import VisitFactory, visit_input
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -23,7 +23,7 @@ D = dt.date
 def test_paired_cadre_records_a_counted_visit_and_the_due_date_moves(paired):
     household, cadre = paired
     visit = visit_record(actor=cadre, household=household,
-                         data=VisitInput(visited_on=D(2026, 6, 5), checklist={"health": "fair", "needs": ["rehab"]}),
+                         data=visit_input(visited_on=D(2026, 6, 5), checklist={"health": "fair", "needs": ["rehab"]}),
                          today=D(2026, 6, 5))
     household.refresh_from_db()
     assert visit.counted and visit.health == "fair" and visit.needs == ["rehab"]
@@ -34,20 +34,20 @@ def test_paired_cadre_records_a_counted_visit_and_the_due_date_moves(paired):
 def test_a_visit_in_the_future_is_refused(paired):
     household, cadre = paired
     with pytest.raises(ValidationError) as exc:
-        visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 6)), today=D(2026, 6, 5))
+        visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 6)), today=D(2026, 6, 5))
     assert "不能晚于今天" in str(exc.value)
 
 
 def test_a_late_entry_needs_a_reason(paired):
     household, cadre = paired
     with pytest.raises(ValidationError) as exc:
-        visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 1)), today=D(2026, 6, 5))
+        visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 1)), today=D(2026, 6, 5))
     assert "补录说明" in str(exc.value)
     visit = visit_record(actor=cadre, household=household,
-                         data=VisitInput(visited_on=D(2026, 6, 1), late_reason="山区无信号"), today=D(2026, 6, 5))
+                         data=visit_input(visited_on=D(2026, 6, 1), late_reason="山区无信号"), today=D(2026, 6, 5))
     assert visit.late_reason == "山区无信号"
     # Yesterday's visit entered this morning is not late.
-    visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 4)), today=D(2026, 6, 5))
+    visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 4)), today=D(2026, 6, 5))
 
 
 def test_the_same_form_posted_twice_records_one_visit(paired):
@@ -55,9 +55,9 @@ def test_the_same_form_posted_twice_records_one_visit(paired):
 
     household, cadre = paired
     token = uuid.uuid4()
-    a = visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 5)),
+    a = visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 5)),
                      client_token=token, today=D(2026, 6, 5))
-    b = visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 5)),
+    b = visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 5)),
                      client_token=token, today=D(2026, 6, 5))
     assert a == b and household.visits.count() == 1
 
@@ -70,23 +70,23 @@ def test_agency_staff_record_visits_for_their_agencys_households_only(db):
     staff_cadre.save()
     assigned = HouseholdFactory(agency=agency)
     other = HouseholdFactory()
-    visit_record(actor=staff, household=assigned, data=VisitInput(visited_on=D(2026, 6, 5)), today=D(2026, 6, 5))
+    visit_record(actor=staff, household=assigned, data=visit_input(visited_on=D(2026, 6, 5)), today=D(2026, 6, 5))
     with pytest.raises(PermissionDenied):
-        visit_record(actor=staff, household=other, data=VisitInput(visited_on=D(2026, 6, 5)), today=D(2026, 6, 5))
+        visit_record(actor=staff, household=other, data=visit_input(visited_on=D(2026, 6, 5)), today=D(2026, 6, 5))
 
 
 def test_officials_whose_area_covers_the_household_may_record_and_others_may_not(paired, township_user):
     household, _ = paired
-    visit_record(actor=township_user, household=household, data=VisitInput(visited_on=D(2026, 6, 5)),
+    visit_record(actor=township_user, household=household, data=visit_input(visited_on=D(2026, 6, 5)),
                  today=D(2026, 6, 5))
     outsider = user_with_role(Role.TOWNSHIP, OTHER_TOWNSHIP)
     with pytest.raises(PermissionDenied):
-        visit_record(actor=outsider, household=household, data=VisitInput(visited_on=D(2026, 6, 5)), today=D(2026, 6, 5))
+        visit_record(actor=outsider, household=household, data=visit_input(visited_on=D(2026, 6, 5)), today=D(2026, 6, 5))
 
 
 def test_phone_visits_count_only_inside_a_special_period_even_when_declared_later(paired, county_user):
     household, cadre = paired
-    phone = visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 5), mode="phone"),
+    phone = visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 5), mode="phone"),
                          today=D(2026, 6, 5))
     assert not phone.counted
     from accounts.models import Area
@@ -97,7 +97,7 @@ def test_phone_visits_count_only_inside_a_special_period_even_when_declared_late
     household.refresh_from_db()
     assert phone.counted
     assert household.next_due_on == D(2026, 6, 15)
-    video = visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 10), mode="video"),
+    video = visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 10), mode="video"),
                          today=D(2026, 6, 10))
     assert video.counted
 
@@ -122,7 +122,7 @@ def test_only_the_prefecture_sets_policy_and_it_recomputes_due_dates(paired, cou
 
 def test_finding_goes_open_in_progress_closed_with_history_and_closes_its_escalation(paired, township_user):
     household, cadre = paired
-    visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 5)),
+    visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 5)),
                  findings=[FindingInput("special", "老人独居摔伤")], today=D(2026, 6, 5))
     finding = Finding.objects.get()
     assert finding.owner == cadre
@@ -141,7 +141,7 @@ def test_finding_goes_open_in_progress_closed_with_history_and_closes_its_escala
 
 def test_finding_history_is_append_only_in_the_database(paired):
     household, cadre = paired
-    visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 5)),
+    visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 5)),
                  findings=[FindingInput("hazard", "漏电")], today=D(2026, 6, 5))
     with pytest.raises(Exception, match="append-only"), transaction.atomic():
         FindingEvent.objects.update(note="改写")

@@ -9,10 +9,10 @@ from django.db import connection
 
 from beneficiaries.models import Household
 from visits import actions
-from visits.actions import FindingInput, VisitInput, overdue_alerts, visit_record
+from visits.actions import FindingInput, overdue_alerts, visit_record
 from visits.models import Escalation, Notification, OverdueAlert, ShortfallAlert
 
-from .factories import VisitFactory
+from .factories import VisitFactory, visit_input
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -59,7 +59,7 @@ def test_counted_visit_closes_the_alert_and_its_escalation(paired, township_user
     VisitFactory(household=household, visited_on=D(2026, 6, 1))
     refresh(household, D(2026, 6, 20))
     overdue_alerts(today=D(2026, 6, 20))
-    visit = visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 20)),
+    visit = visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 20)),
                          today=D(2026, 6, 20))
     alert = OverdueAlert.objects.get()
     assert (alert.closed_on, alert.closed_by_visit) == (D(2026, 6, 20), visit)
@@ -73,7 +73,7 @@ def test_phone_visit_outside_a_special_period_does_not_close_the_alert(paired):
     VisitFactory(household=household, visited_on=D(2026, 6, 1))
     refresh(household, D(2026, 6, 13))
     overdue_alerts(today=D(2026, 6, 13))
-    visit = visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 13), mode="phone"),
+    visit = visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 13), mode="phone"),
                          today=D(2026, 6, 13))
     assert not visit.counted
     assert OverdueAlert.objects.get().closed_on is None
@@ -143,7 +143,7 @@ def test_celery_task_is_a_thin_wrapper(paired):
 
 def test_special_situation_escalates_to_township_at_once(paired, township_user):
     household, cadre = paired
-    visit_record(actor=cadre, household=household, data=VisitInput(visited_on=D(2026, 6, 5)),
+    visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 6, 5)),
                  findings=[FindingInput(kind="special", description="独居老人摔伤无人照料")], today=D(2026, 6, 5))
     esc = Escalation.objects.get()
     assert (esc.kind, esc.level, esc.area_id, esc.closed_on) == ("special", "township", "522634101000", None)

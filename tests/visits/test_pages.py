@@ -19,7 +19,7 @@ from visits import actions
 from visits.models import Visit
 from visits.queries import OVERDUE_REPORT_HEADERS
 
-from .factories import VisitFactory
+from .factories import VisitFactory, form_answers
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -83,14 +83,15 @@ def test_visit_form_saves_checklist_photo_and_finding(client, overdue):
     client.force_login(cadre)
     photo = SimpleUploadedFile("hazard.jpg", b"\xff\xd8\xff\xe0fake-jpeg", content_type="image/jpeg")
     with time_machine.travel(NOW, tick=False):
-        response = client.post(reverse("visits:record", args=[household.pk]), {
-            "visited_on": "2026-06-20", "mode": "in_person", "health": "poor", "power_safety": "hazard",
-            "benefits": ["tekun", "medical"], "needs": ["daily_care"], "hazard": "电线裸露", "photos": [photo],
-        })
+        response = client.post(reverse("visits:record", args=[household.pk]), form_answers(
+            visited_on="2026-06-20", health="poor", power_safety="hazard",
+            benefits=["tekun", "medical"], needs=["daily_care"], hazard="电线裸露", photos=[photo],
+        ))
     assert response.status_code == 302
     visit = Visit.objects.latest("id")
     assert visit.benefits == ["tekun", "medical"] and visit.photos.count() == 1
-    assert visit.findings.get().kind == "hazard"
+    finding = visit.findings.get()
+    assert (finding.kind, finding.description) == ("hazard", "用电安全有隐患：电线裸露")
 
 
 def test_overdue_report_command_writes_exact_headers_with_bom(overdue, tmp_path):
