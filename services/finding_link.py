@@ -14,20 +14,18 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from visits.actions import finding_transition
-from visits.models import Finding, FindingKind, FindingStatus
+from visits.checklist import FINDING_POLICY, referral_field_for
+from visits.models import Finding, FindingStatus
 
 from .models import Referral, ReferralAction, ReferralEvent
 
-# The kinds of finding that lead to a referral, and the field a sender most likely means.
-REFERABLE_KINDS = {
-    FindingKind.BENEFIT: "basic-living",
-    FindingKind.HAZARD: "housing",
-    FindingKind.SERVICE_NEED: "social-participation",
-}
+# The kinds of finding that lead to a referral, and the field a sender most likely means: read
+# from the one finding policy (visits.checklist.FINDING_POLICY).
+REFERABLE_KINDS = {kind: p.referral_field for kind, p in FINDING_POLICY.items() if p.referral_field}
 
 
 def suggested_field_code(finding: Finding) -> str:
-    return REFERABLE_KINDS.get(finding.kind, "basic-living")
+    return referral_field_for(finding.kind) or "basic-living"
 
 
 def mark_referred(*, referral: Referral, actor: User, request: HttpRequest | None = None) -> None:

@@ -116,7 +116,7 @@ def _saved_message(household, recorded: actions.Recorded) -> str:
     name = household.head_name or household.code
     if not recorded.created:
         return _("%(name)s 的这次走访此前已保存，未重复记录。") % {"name": name}
-    parts = [_("已保存 %(name)s 的走访记录（%(date)s）。") % {"name": name, "date": visit.visited_on.isoformat()}]
+    parts = [_("%(name)s 的走访记录已保存（%(date)s）。") % {"name": name, "date": visit.visited_on.isoformat()}]
     if visit.counted:
         parts.append(_("计入本月有效走访。"))
     else:

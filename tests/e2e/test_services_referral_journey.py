@@ -13,6 +13,8 @@ from services.models import Department
 from tests.factories import HouseholdFactory, PairingFactory, PersonFactory, cadre_user, user_with_role
 from visits.models import Finding, FindingStatus
 
+from .visit_form import answer_checklist
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -30,6 +32,7 @@ def test_medical_aid_referral_from_a_visit_is_resolved_and_closes_the_finding(ph
     login(phone_page, "zhangmin")
     phone_page.goto(f"{live_server.url}{reverse('visits:record', args=[household.pk])}")
     phone_page.get_by_label("入户").check()
+    answer_checklist(phone_page)
     phone_page.get_by_label("可能符合的救助政策（告知并协助申请）").fill("住院自付费用高，可能符合医疗救助")
     phone_page.get_by_role("button", name="保存走访记录").click()
     phone_page.wait_for_load_state()

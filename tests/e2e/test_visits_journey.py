@@ -14,6 +14,8 @@ from tests.factories import HouseholdFactory, PairingFactory, PersonFactory, cad
 from tests.visits.factories import VisitFactory
 from visits.actions import schedule_refresh
 
+from .visit_form import answer_checklist
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -43,11 +45,10 @@ def test_cadre_records_visit_with_hazard_and_township_closes_it(phone_page, page
     first.click()
     phone_page.get_by_label("入户").check()
     phone_page.get_by_label("见到的人").fill("王阿婆本人")
-    phone_page.locator("#id_health_0").check()
-    phone_page.locator("#id_power_safety_1").check()
+    answer_checklist(phone_page, power_safety="hazard")
     phone_page.get_by_label("安全隐患（需跟踪整改）").fill("厨房电线老化裸露")
     phone_page.get_by_role("button", name="保存走访记录").click()
-    phone_page.wait_for_url(f"{live_server.url}/visits/mine/")
+    phone_page.wait_for_url(f"{live_server.url}/visits/mine/?saved=*")
     assert "走访记录已保存" in phone_page.content()
     row = phone_page.locator(f'[data-code="{overdue.code}"]')
     assert row.get_by_test_id("badge-overdue").count() == 0
