@@ -81,6 +81,8 @@ def household_visits(request: HttpRequest, pk: int) -> HttpResponse:
         "findings": queries.open_findings_for_household(household),
         "pauses": household.pauses.order_by("-starts_on"),
         "pause_form": PauseForm(), "pause_end_form": PauseEndForm(initial={"ends_on": today}),
+        # Capture time and position are for spot checks by township and up, never for cadres.
+        "show_capture": request.user.is_superuser or has_role(request.user, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE),
     })
 
 
