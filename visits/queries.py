@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import Area, User
 from accounts.scoping import get_object_for_user, scope_queryset
@@ -243,6 +244,11 @@ class Desk:
     escalations: list[Escalation]
     findings: list[Finding]
     overdue_total: int
+    conflicts: list[Visit] = field(default_factory=list)
+
+
+# Offline-capture conflicts stay on the desk this many days after the visit arrived.
+CONFLICT_DESK_DAYS = 30
 
 
 def township_desk(user: User, today: dt.date) -> Desk:
@@ -270,7 +276,13 @@ def township_desk(user: User, today: dt.date) -> Desk:
         .select_related("household", "household__village", "owner")
         .order_by("due_on", "id")[:200]
     )
-    return Desk(by_village, by_cadre, escalations, findings, sum(r["n"] for r in by_village))
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=CONFLICT_DESK_DAYS), dt.time.min))
+    conflicts = list(
+        scope_queryset(user, Visit.objects.exclude(conflict="").filter(recorded_at__gte=since))
+        .select_related("household", "household__village")
+        .order_by("-recorded_at", "-id")[:200]
+    )
+    return Desk(by_village, by_cadre, escalations, findings, sum(r["n"] for r in by_village), conflicts)
 
 
 def inbox(user: User) -> QuerySet[Notification]:
