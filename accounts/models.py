@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
@@ -198,3 +199,52 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr}"
+
+
+class NotifyChannel(models.TextChoices):
+    """Where a notification goes besides the in-app inbox (which always gets it)."""
+
+    SMS = "sms", _("短信")
+    WECOM = "wecom", _("企业微信群")
+
+
+class Notification(models.Model):
+    """One message in a user's in-app inbox, written only by accounts.notifications.notify().
+    `key` makes every producer idempotent: the same event never notifies the same person twice
+    (and so is never sent twice by SMS or WeCom either)."""
+
+    recipient = models.ForeignKey(User, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(_("事件标识"), max_length=80)
+    title = models.CharField(_("标题"), max_length=200)
+    household = models.ForeignKey(
+        "beneficiaries.Household", verbose_name=_("家庭"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    url = models.CharField(_("链接"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # External channels asked for by the producer, and those already claimed for sending.
+    channels = ArrayField(models.CharField(max_length=8, choices=NotifyChannel.choices), verbose_name=_("外发渠道"),
+                          default=list, blank=True)
+    delivered = ArrayField(models.CharField(max_length=8), verbose_name=_("已外发"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_event")]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# accounts.scoping imports this module, so the rule is bound once both exist.
+from .scoping import ScopeRule  # noqa: E402
+
+Notification.scope_rule = ScopeRule(
+    assignment=lambda user: models.Q(recipient=user) if user.is_authenticated else None
+)

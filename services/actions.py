@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record, changed_fields
 from accounts.models import AREA_ROLES, Area, AuditAction, Role, User
+from accounts.notifications import Message, notify_many
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries.models import Household, HouseholdStatus, Person, Relation
 
@@ -176,6 +177,10 @@ def referral_transition(
     referral.refresh_from_db()
     if to_status == ReferralStatus.RESOLVED:
         _close_finding(referral=referral, actor=actor, now=now, request=request)
+    if to_status in (ReferralStatus.RESOLVED, ReferralStatus.DECLINED) and referral.finding_id:
+        from .finding_link import tell_finding_raiser
+
+        tell_finding_raiser(referral=referral)
     return referral
 
 
@@ -221,16 +226,10 @@ WITH late AS (
     SELECT late.id, 'escalate', late.status, late.status, %(note)s || a.name, NULL, %(now)s
     FROM late JOIN accounts_area a ON a.code = late.escalated_to_id
     RETURNING referral_id
-), notified AS (
-    -- The county civil affairs staff hear of it in their inbox (once per referral).
-    INSERT INTO visits_notification (recipient_id, key, title, household_id, url, created_at)
-    SELECT ra.user_id, 'referral-late:' || late.id, %(title)s, late.household_id,
-           replace(%(url)s, '999999999', late.id::text), %(now)s
-    FROM late JOIN accounts_roleassignment ra ON ra.role = 'county' AND ra.area_id = late.escalated_to_id
-    ON CONFLICT (recipient_id, key) DO NOTHING
-    RETURNING id
 )
-SELECT count(*) FROM late
+-- One row per escalated referral and county civil affairs official to tell (accounts.notifications).
+SELECT late.id, late.household_id, ra.user_id
+FROM late LEFT JOIN accounts_roleassignment ra ON ra.role = 'county' AND ra.area_id = late.escalated_to_id
 """
 
 
@@ -240,11 +239,13 @@ def referrals_escalate_overdue(*, now: dt.datetime) -> int:
     once (a conditional, set-based UPDATE: safe to run twice, safe with two workers). Returns the
     number escalated."""
     with connection.cursor() as cur:
-        cur.execute(ESCALATE_SQL, {
-            "now": now, "note": _("超过办理期限，已上报"), "title": _("转介超过办理期限，已上报县民政"),
-            "url": reverse("services:referral", args=[999999999]),
-        })
-        count = cur.fetchone()[0]
+        cur.execute(ESCALATE_SQL, {"now": now, "note": _("超过办理期限，已上报")})
+        late = cur.fetchall()
+    # The county civil affairs staff hear of it in their inbox (once per referral).
+    notify_many([Message(user_id, f"referral-late:{referral_id}", _("转介超过办理期限，已上报县民政"), household_id,
+                         reverse("services:referral", args=[referral_id])) for referral_id, household_id, user_id in late
+                 if user_id])
+    count = len({r[0] for r in late})
     if count:
         audit_record(actor=None, action=AuditAction.CHANGE, object_type="services.referral",
                      object_repr=_("转介超期上报"), details={"escalated": count, "at": now.isoformat()})

@@ -9,15 +9,17 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.notifications import SMS, notify
 from visits.actions import finding_transition
 from visits.checklist import FINDING_POLICY, referral_field_for
 from visits.models import Finding, FindingStatus
 
-from .models import Referral, ReferralAction, ReferralEvent
+from .models import Referral, ReferralAction, ReferralEvent, ReferralStatus
 
 # The kinds of finding that lead to a referral, and the field a sender most likely means: read
 # from the one finding policy (visits.checklist.FINDING_POLICY).
@@ -63,3 +65,18 @@ def close_finding(*, referral: Referral, actor: User, now: dt.datetime, request:
             note=_("来源问题未能自动办结，请责任人在走访问题中办结。"), actor=None, at=now,
         )
         return False
+
+
+def tell_finding_raiser(*, referral: Referral) -> None:
+    """The one who raised the finding a referral came from hears its outcome (resolved or
+    declined) — in the inbox and, where configured, by SMS. Once per referral."""
+    finding = Finding.objects.select_related("household").get(pk=referral.finding_id)
+    if referral.status == ReferralStatus.RESOLVED:
+        title = _("您登记的问题已由%(dept)s办结：%(text)s") % {"dept": referral.department.name, "text": referral.outcome}
+    elif referral.status == ReferralStatus.DECLINED:
+        title = _("您登记的问题转介%(dept)s未予受理：%(text)s") % {
+            "dept": referral.department.name, "text": referral.decline_reason}
+    else:
+        return
+    notify([finding.created_by_id], key=f"referral-outcome:{referral.pk}", title=title, household=finding.household,
+           url=reverse("visits:finding", args=[finding.pk]), channels=(SMS,))

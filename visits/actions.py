@@ -14,11 +14,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import notifications
 from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
+from accounts.notifications import SMS, WECOM, Message, notify, notify_many
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries.models import Classification, Household, HouseholdStatus, Pairing
 
@@ -34,7 +37,6 @@ from .models import (
     FindingKind,
     FindingStatus,
     GeoStatus,
-    Notification,
     OverdueAlert,
     Pause,
     SpecialPeriod,
@@ -247,11 +249,9 @@ class VisitInput:
     geo_accuracy_m: int | None = None
 
 
-def _notify(users: Sequence[int], *, key: str, title: str, household: Household | None) -> None:
-    Notification.objects.bulk_create(
-        [Notification(recipient_id=u, key=key, title=title[:200], household=household) for u in set(users)],
-        ignore_conflicts=True,
-    )
+def _notify(users: Sequence[int], *, key: str, title: str, household: Household | None,
+            channels: Sequence[str] = ()) -> None:
+    notify(users, key=key, title=title, household=household, channels=channels)
 
 
 def _officials(role: str, area_code: str) -> list[int]:
@@ -298,7 +298,7 @@ def _finding_open(*, actor: User, household: Household, visit: Visit | None, dat
         )
         _notify(_officials(Role.TOWNSHIP, township), key=f"escalation:{escalation.pk}",
                 title=_("特殊情况报告：%(code)s %(text)s") % {"code": household.code, "text": finding.description[:60]},
-                household=household)
+                household=household, channels=(WECOM,))
     return finding
 
 
@@ -442,7 +442,7 @@ def visit_capture(
                 title=_("离线走访冲突：%(code)s %(date)s 的走访已保存，但%(what)s，请核实。") % {
                     "code": household.code, "date": data.visited_on.isoformat(),
                     "what": VisitConflict(conflict).label},
-                household=household)
+                household=household, channels=(WECOM,))
     if counted:
         schedule_refresh(households=Household.objects.filter(pk=household.pk), today=today)
         new_due = Household.objects.filter(pk=household.pk).values_list("next_due_on", flat=True).get()
@@ -508,10 +508,7 @@ def finding_transition(
 
 
 def notifications_mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    return notifications.mark_read(user=user, ids=ids)
 
 
 # --- the daily job ---------------------------------------------------------------------------
@@ -558,16 +555,13 @@ WITH new AS (
     ORDER BY h.id
     ON CONFLICT (household_id, due_on) DO NOTHING
     RETURNING id, household_id, due_on
-), notified AS (
-    INSERT INTO visits_notification (recipient_id, key, title, household_id, url, created_at)
-    SELECT c.user_id, 'overdue:' || new.id, format(%(title)s, h.code, new.due_on), h.id, '', now()
-    FROM new
-    JOIN beneficiaries_household AS h ON h.id = new.household_id
-    JOIN beneficiaries_pairing AS p ON p.household_id = h.id AND p.ended_on IS NULL
-    JOIN beneficiaries_cadre AS c ON c.id = p.cadre_id AND c.user_id IS NOT NULL
-    ON CONFLICT (recipient_id, key) DO NOTHING
 )
-SELECT count(*) FROM new
+-- One row per new alert, with its paired cadre's login (if any) to notify.
+SELECT new.id, new.household_id, h.code, new.due_on, c.user_id
+FROM new
+JOIN beneficiaries_household AS h ON h.id = new.household_id
+LEFT JOIN beneficiaries_pairing AS p ON p.household_id = h.id AND p.ended_on IS NULL
+LEFT JOIN beneficiaries_cadre AS c ON c.id = p.cadre_id
 """
 
 _ESCALATE = """
@@ -580,13 +574,10 @@ WITH new AS (
     ORDER BY a.id
     ON CONFLICT (alert_id, level) DO NOTHING
     RETURNING id, household_id, area_id, summary
-), notified AS (
-    INSERT INTO visits_notification (recipient_id, key, title, household_id, url, created_at)
-    SELECT r.user_id, 'escalation:' || new.id, new.summary, new.household_id, '', now()
-    FROM new JOIN accounts_roleassignment AS r ON r.area_id = new.area_id AND r.role = %(level)s
-    ON CONFLICT (recipient_id, key) DO NOTHING
 )
-SELECT count(*) FROM new
+-- One row per new escalation and official of its level in its area (to notify).
+SELECT new.id, new.household_id, new.summary, r.user_id
+FROM new LEFT JOIN accounts_roleassignment AS r ON r.area_id = new.area_id AND r.role = %(level)s
 """
 
 
@@ -619,18 +610,32 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
             cur.execute(sql, params)
             return cur.fetchone()[0]
 
+    def rows(sql: str, params: dict) -> list[tuple]:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
     run.closed = scalar(_CLOSE_STALE, {"today": today})
-    run.opened = scalar(_OPEN_ALERTS, {"today": today, "title": _("逾期未走访：%s，应访日期 %s")})
-    run.escalated_township = scalar(_ESCALATE, {
-        "today": today, "level": EscalationLevel.TOWNSHIP, "width": 9,
-        "cutoff": today - dt.timedelta(days=rules.ESCALATE_TOWNSHIP_DAYS),
-        "summary": _("%s 逾期7天以上未走访（应访日期 %s）"),
-    })
-    run.escalated_county = scalar(_ESCALATE, {
-        "today": today, "level": EscalationLevel.COUNTY, "width": 6,
-        "cutoff": today - dt.timedelta(days=rules.ESCALATE_COUNTY_DAYS),
-        "summary": _("%s 逾期30天以上未走访（应访日期 %s）"),
-    })
+    opened = rows(_OPEN_ALERTS, {"today": today})
+    run.opened = len({r[0] for r in opened})
+    notify_many([
+        Message(user_id, f"overdue:{alert_id}", _("逾期未走访：%(code)s，应访日期 %(due)s") % {
+            "code": code, "due": due.isoformat()}, household_id)
+        for alert_id, household_id, code, due, user_id in opened if user_id
+    ])
+    for level, width, days, summary in (
+        (EscalationLevel.TOWNSHIP, 9, rules.ESCALATE_TOWNSHIP_DAYS, _("%s 逾期7天以上未走访（应访日期 %s）")),
+        (EscalationLevel.COUNTY, 6, rules.ESCALATE_COUNTY_DAYS, _("%s 逾期30天以上未走访（应访日期 %s）")),
+    ):
+        escalated = rows(_ESCALATE, {"today": today, "level": level, "width": width,
+                                     "cutoff": today - dt.timedelta(days=days), "summary": summary})
+        notify_many([Message(user_id, f"escalation:{esc_id}", text, household_id, channels=(WECOM,))
+                     for esc_id, household_id, text, user_id in escalated if user_id])
+        count = len({r[0] for r in escalated})
+        if level == EscalationLevel.TOWNSHIP:
+            run.escalated_township = count
+        else:
+            run.escalated_county = count
     if today.day == 1:
         run.shortfalls = shortfall_alerts(month=rules.previous_month(today), today=today)
     return run
@@ -653,23 +658,54 @@ def shortfall_alerts(*, month: dt.date, today: dt.date) -> int:
                 ORDER BY v.id
                 ON CONFLICT (household_id, month) DO NOTHING
                 RETURNING id, household_id, counted, minimum
-            ), notified AS (
-                INSERT INTO visits_notification (recipient_id, key, title, household_id, url, created_at)
-                SELECT c.user_id, 'shortfall:' || new.id,
-                       format(%(title)s, h.code, new.counted, new.minimum), h.id, '', now()
-                FROM new
-                JOIN beneficiaries_household AS h ON h.id = new.household_id
-                JOIN beneficiaries_pairing AS p ON p.household_id = h.id AND p.ended_on IS NULL
-                JOIN beneficiaries_cadre AS c ON c.id = p.cadre_id AND c.user_id IS NOT NULL
-                ON CONFLICT (recipient_id, key) DO NOTHING
             )
-            SELECT count(*) FROM new
+            SELECT new.id, h.id, h.code, new.counted, new.minimum, c.user_id
+            FROM new
+            JOIN beneficiaries_household AS h ON h.id = new.household_id
+            LEFT JOIN beneficiaries_pairing AS p ON p.household_id = h.id AND p.ended_on IS NULL
+            LEFT JOIN beneficiaries_cadre AS c ON c.id = p.cadre_id
             """,
             {
                 "month": month, "today": today,
                 "ids": [h for h, _s in short], "counted": [s.counted for _h, s in short],
                 "minimum": [s.minimum for _h, s in short],
-                "title": _("%s 上月有效走访 %s 次，低于最低要求 %s 次") ,
             },
         )
-        return cur.fetchone()[0]
+        raised = cur.fetchall()
+    notify_many([
+        Message(user_id, f"shortfall:{alert_id}", _("%(code)s 上月有效走访 %(n)s 次，低于最低要求 %(min)s 次") % {
+            "code": code, "n": counted, "min": minimum}, household_id)
+        for alert_id, household_id, code, counted, minimum, user_id in raised if user_id
+    ])
+    return len({r[0] for r in raised})
+
+
+# --- the daily digest ------------------------------------------------------------------------
+
+
+def daily_digest(*, today: dt.date) -> int:
+    """07:30 Asia/Shanghai: each cadre with a login hears how many of their households are
+    overdue and due within DUE_SOON_DAYS (the names are on 我的结对户, not in an SMS). One read,
+    one INSERT; keyed by date, so a second run the same day sends nothing. Returns the number
+    of digests created now."""
+    soon = today + dt.timedelta(days=rules.DUE_SOON_DAYS)
+    counts = (
+        Pairing.objects.filter(ended_on__isnull=True, cadre__user__isnull=False, household__status=HouseholdStatus.ACTIVE,
+                               household__next_due_on__lte=soon)
+        .values("cadre__user_id")
+        .annotate(overdue=models.Count("id", filter=Q(household__next_due_on__lt=today)),
+                  due=models.Count("id", filter=Q(household__next_due_on__gte=today)))
+        .order_by("cadre__user_id")
+    )
+    url = reverse("visits:mine")
+    messages = []
+    for row in counts:
+        parts = []
+        if row["overdue"]:
+            parts.append(_("逾期 %(n)s 户") % {"n": row["overdue"]})
+        if row["due"]:
+            parts.append(_("%(days)s天内到期 %(n)s 户") % {"days": rules.DUE_SOON_DAYS, "n": row["due"]})
+        title = _("走访提醒（%(date)s）：%(parts)s，请打开“我的结对户”查看。") % {
+            "date": f"{today.month}月{today.day}日", "parts": "，".join(parts)}
+        messages.append(Message(row["cadre__user_id"], f"digest:{today.isoformat()}", title, None, url, (SMS,)))
+    return len(notify_many(messages))

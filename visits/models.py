@@ -1,6 +1,6 @@
 """Visits and what follows from them: the visit policy, pauses and special periods that shape
-the schedule, findings followed to closure, escalations, overdue and shortfall alerts, and the
-in-app notification inbox."""
+the schedule, findings followed to closure, escalations, overdue and shortfall alerts. (The notification inbox
+is accounts.models.Notification.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Area, User
+from accounts.models import (
+    Area,
+    Notification,  # noqa: F401  (moved to accounts; kept importable here)
+    User,
+)
 from accounts.scoping import ScopeRule
 from beneficiaries.models import Household, Tier, _cadre_household_q, household_child_scope
 
@@ -498,32 +502,3 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return self.summary
-
-
-class Notification(models.Model):
-    """One message in a user's in-app inbox. `key` makes every producer idempotent: the same
-    event never notifies the same person twice."""
-
-    recipient = models.ForeignKey(User, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications")
-    key = models.CharField(_("事件标识"), max_length=80)
-    title = models.CharField(_("标题"), max_length=200)
-    household = models.ForeignKey(
-        Household, verbose_name=_("家庭"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    url = models.CharField(_("链接"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
-
-    scope_rule = ScopeRule(assignment=lambda user: Q(recipient=user) if user.is_authenticated else None)
-
-    class Meta:
-        verbose_name = _("消息")
-        verbose_name_plural = _("消息")
-        ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_event")]
-        indexes = [
-            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Area, User
+from accounts.models import Area, Notification, User
 from accounts.scoping import get_object_for_user, scope_queryset
 from beneficiaries.models import Classification, Household, HouseholdStatus, Pairing, Person, Relation
 
@@ -21,7 +21,6 @@ from .models import (
     Escalation,
     Finding,
     FindingStatus,
-    Notification,
     Pause,
     SpecialPeriod,
     Visit,
@@ -290,7 +289,9 @@ def inbox(user: User) -> QuerySet[Notification]:
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    from accounts.notifications import unread_count
+
+    return unread_count(user)
 
 
 # --- overdue report -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from celery import shared_task
 from django.utils import timezone
 
+from .actions import daily_digest as digest_action
 from .actions import overdue_alerts
 
 
@@ -16,3 +17,10 @@ def overdue_alerts_daily(date: str | None = None) -> dict:
     """Idempotent: a retry or a second worker on the same day changes nothing."""
     today = dt.date.fromisoformat(date) if date else timezone.localdate()
     return asdict(overdue_alerts(today=today))
+
+
+@shared_task(name="visits.tasks.daily_digest")
+def daily_digest(date: str | None = None) -> int:
+    """07:30: each cadre's due and overdue households. Run twice, sends once."""
+    today = dt.date.fromisoformat(date) if date else timezone.localdate()
+    return digest_action(today=today)

@@ -65,6 +65,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "accounts.notifications.unread",
             ],
         },
     },
@@ -155,6 +156,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "services.tasks.escalate_overdue_referrals",
         "schedule": crontab(hour=7, minute=10),
     },
+    "visits-daily-digest": {
+        "task": "visits.tasks.daily_digest",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
@@ -169,3 +174,10 @@ LOGGING = {
 
 # The browser outbox posts visits with fetch: a stale CSRF token gets JSON it can act on.
 CSRF_FAILURE_VIEW = "visits.views.csrf_failure"
+
+# Notifications (accounts.notifications): in-app always; these channels only when configured.
+NOTIFY_SMS_URL = env("NOTIFY_SMS_URL", default="")
+NOTIFY_SMS_KEY = env("NOTIFY_SMS_KEY", default="")
+NOTIFY_SMS_SIGN = env("NOTIFY_SMS_SIGN", default="黔东南民政")
+NOTIFY_WECOM_WEBHOOK = env("NOTIFY_WECOM_WEBHOOK", default="")
+NOTIFY_HTTP_TIMEOUT = env.int("NOTIFY_HTTP_TIMEOUT", default=10)
