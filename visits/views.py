@@ -10,10 +10,12 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -34,7 +36,7 @@ from .forms import (
     SpecialPeriodForm,
     VisitForm,
 )
-from .models import Pause, SpecialPeriod, VisitPhoto, VisitPolicy
+from .models import Pause, SpecialPeriod, Visit, VisitPhoto, VisitPolicy
 
 OFFICIAL_ROLES = tuple(AREA_ROLES)
 
@@ -80,10 +82,26 @@ def household_visits(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@login_required
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
 def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """The visit form. The plain form post redirects (to 我的结对户 with ?saved=<client_token>);
+    the browser outbox posts with `Accept: application/json` and gets JSON (201 stored now,
+    200 a replay of a stored token, 400 errors, 401 signed out, 404 out of scope)."""
+    as_json = _wants_json(request)
+    if not request.user.is_authenticated:
+        if as_json:
+            return JsonResponse({"ok": False, "login_required": True}, status=401)
+        return redirect_to_login(request.get_full_path())
     today = timezone.localdate()
-    household = queries.get_household_for_user(request.user, pk)
+    try:
+        household = queries.get_household_for_user(request.user, pk)
+    except Http404:
+        if as_json:
+            return JsonResponse({"ok": False, "not_found": True}, status=404)
+        raise
     form = VisitForm(request.POST or None, request.FILES or None, today=today)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -93,16 +111,29 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
             visited_on=d["visited_on"], mode=d["mode"], met_with=d["met_with"], wishes=d["wishes"], notes=d["notes"],
             late_reason=d["late_reason"], checklist={k: d[k] for k in VisitForm.CHECKLIST},
         )
+        token = d["client_token"]
+        replay = token is not None and Visit.objects.filter(
+            client_token=token, household=household, recorded_by=request.user).exists()
         try:
-            actions.visit_record(actor=request.user, household=household, data=data, findings=findings,
-                                 photos=d["photos"], client_token=d["client_token"], today=today, request=request)
+            visit = actions.visit_record(actor=request.user, household=household, data=data, findings=findings,
+                                         photos=d["photos"], client_token=token, today=today, request=request)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("走访记录已保存。"))
-            if has_role(request.user, Role.CADRE):
-                return redirect("visits:mine")
-            return redirect("visits:household", household.pk)
+            name = household.head_name or household.code
+            message = _("%(name)s 的走访记录已保存。") % {"name": name}
+            if as_json:
+                return JsonResponse({
+                    "ok": True, "created": not replay, "visit_id": visit.pk, "household_id": household.pk,
+                    "household_name": name, "client_token": str(visit.client_token or ""),
+                    "counted": visit.counted, "message": message,
+                }, status=200 if replay else 201)
+            messages.success(request, message)
+            target = reverse("visits:mine") if has_role(request.user, Role.CADRE) else reverse(
+                "visits:household", args=[household.pk])
+            return redirect(f"{target}?saved={visit.client_token}" if visit.client_token else target)
+    if request.method == "POST" and as_json:
+        return JsonResponse({"ok": False, "errors": {k: list(v) for k, v in form.errors.items()}}, status=400)
     last = household.visits.order_by("-visited_on", "-id").first()
     return render(request, "visits/visit_form.html", {
         "household": household, "form": form, "last": last,
