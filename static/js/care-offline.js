@@ -104,7 +104,7 @@
     panel.dataset.testid = "outbox";
     panel.innerHTML =
       '<div class="card-body py-2"><div class="d-flex justify-content-between align-items-center gap-2">' +
-      '<div><strong>待上传 <span data-testid="outbox-count">0</span></strong>' +
+      '<div><strong>待上传 <span data-testid="outbox-count">…</span></strong>' +
       ' <span class="small text-muted" data-testid="offline-state"></span></div>' +
       '<button type="button" class="btn btn-sm btn-outline-secondary text-nowrap">立即上传</button></div>' +
       '<div class="progress mt-2 d-none" role="progressbar" aria-label="上传进度"><div class="progress-bar bg-success" style="width:0%"></div></div>' +

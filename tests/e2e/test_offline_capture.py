@@ -255,3 +255,82 @@ def test_flaky_network_replays_the_outbox_and_stores_each_visit_once(phone_page,
     assert len(delivered) == 2 and all(n >= 4 for n in delivered.values())  # 3 answers lost, then one kept
     assert Visit.objects.exclude(client_token=None).count() == 2
     assert sorted(Visit.objects.exclude(client_token=None).values_list("met_with", flat=True)) == ["杨大伯本人", "王阿婆本人"]
+
+
+def test_online_save_shows_progress_sends_time_and_place(browser, live_server, login, tmp_path):
+    """Online: the save button is disabled with upload progress while the visit (with a resized
+    photo, the device's capture time and the position the cadre allowed) is sent."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    photo = tmp_path / "big.png"
+    photo.write_bytes(_png(2400, 3000))
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  geolocation={"latitude": 26.3683, "longitude": 108.1712, "accuracy": 12},
+                                  permissions=["geolocation"])
+    page = context.new_page()
+    seen = {}
+
+    def watch(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        button = page.get_by_role("button", name=re.compile("正在上传|正在保存"))
+        seen["disabled"] = button.is_disabled()
+        seen["progress"] = page.get_by_test_id("upload-progress").is_visible()
+        seen["body"] = route.request.post_data_buffer
+        route.continue_()
+
+    try:
+        login(page, "zhangmin")
+        page.route(re.compile(r".*/record/$"), watch)
+        page.goto(f"{live_server.url}/visits/households/{h.pk}/record/")
+        _answer(page, "王阿婆本人")
+        page.get_by_label("照片（可选）").set_input_files(str(photo))
+        page.get_by_test_id("photo-info").filter(has_text="压缩后").wait_for()
+        page.get_by_role("button", name="保存走访记录").click()
+        page.wait_for_url(re.compile(r"/visits/mine/$"))
+    finally:
+        context.close()
+    assert seen["disabled"] and seen["progress"]
+    body = seen["body"]
+    assert re.search(rb'name="captured_at"\r\n\r\n\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00\r\n', body)
+    assert b'name="geo_status"\r\n\r\nok\r\n' in body and b'name="geo_lat"\r\n\r\n26.368300\r\n' in body
+    assert b'name="geo_accuracy_m"\r\n\r\n12\r\n' in body
+    (p,) = VisitPhoto.objects.filter(visit__household=h)
+    assert _jpeg_size(p.image.read()) == (1280, 1600)
+
+
+def test_session_ended_offline_outbox_waits_for_login_and_logout_clears_pages(phone_page, live_server, login):
+    from django.contrib.sessions.models import Session
+
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page, context = phone_page, phone_page.context
+    _open_app(page, live_server, login, "zhangmin")
+    assert page.evaluate("caches.open('care-pages').then(c => c.keys()).then(k => k.length)") == 2
+
+    context.set_offline(True)
+    page.locator(f'[data-code="{h.code}"]').click()
+    _answer(page, "王阿婆本人")
+    page.get_by_role("button", name="保存走访记录").click()
+    page.wait_for_url(re.compile(r"/visits/mine/$"))
+    _expect_outbox(page, 1)
+
+    Session.objects.all().delete()  # the session ended while the phone was offline
+    context.set_offline(False)
+    expect(page.get_by_test_id("offline-state")).to_have_text("登录已过期，重新登录后自动上传")
+    _expect_outbox(page, 1)
+    assert page.get_by_test_id("outbox-entry").inner_text().endswith("需重新登录后上传")
+    assert not Visit.objects.exclude(client_token=None).exists()
+
+    login(page, "zhangmin")  # lands on 我的结对户; the outbox goes by itself
+    expect(page.get_by_test_id("flash")).to_have_text("已上传 1 条走访：王阿婆")
+    _expect_outbox(page, 0)
+    assert Visit.objects.exclude(client_token=None).get().household_id == h.pk
+
+    # Logout removes the pages kept for offline use.
+    page.wait_for_function("document.documentElement.dataset.offlineReady")
+    page.locator(".navbar-toggler").click()
+    page.get_by_test_id("user-menu").click()
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    assert page.evaluate("caches.has('care-pages')") is False
