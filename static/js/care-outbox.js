@@ -197,6 +197,6 @@
     newToken: newToken, getMeta: getMeta, setMeta: setMeta,
     put: put, get: get, remove: remove, list: list, count: count, confirmed: confirmed,
     getDraft: getDraft, saveDraft: saveDraft, removeDraft: removeDraft, removeDraftsOf: removeDraftsOf,
-    send: send, flush: flush,
+    send: send, flush: flush, withLock: withLock,
   };
 })(self);

@@ -267,6 +267,14 @@
     bar.classList.add("d-none");
   }
 
+  /* Background Sync, where the browser has it: the worker sends the outbox when the network
+     is back, even with the app closed. Elsewhere care-offline.js sends on `online` and on open. */
+  function syncLater() {
+    if ("serviceWorker" in navigator && window.SyncManager) {
+      navigator.serviceWorker.ready.then(function (reg) { return reg.sync.register("care-outbox"); }).catch(function () {});
+    }
+  }
+
   function leave(text, kind, query) {
     window.CareOffline.flash(text, kind);
     location.href = cfg.mineUrl + (query || "");
@@ -295,16 +303,16 @@
       clearTimeout(draftTimer);
       return O.put(entry).then(function () { return O.removeDraft(user, household); }).then(function () {
         window.CareOffline.refresh();
-        if ("serviceWorker" in navigator && window.SyncManager) {
-          navigator.serviceWorker.ready.then(function (reg) { return reg.sync.register("care-outbox"); }).catch(function () {});
-        }
         if (!navigator.onLine) {
+          syncLater();
           return leave("没有网络：" + cfg.householdName + " 的走访已保存在本机（待上传），联网后自动上传。", "warning");
         }
         setBusy("正在上传…", 0);
-        return O.send(entry, {
-          csrf: (form.querySelector('[name="csrfmiddlewaretoken"]') || {}).value,
-          onProgress: function (f) { setBusy("正在上传 " + Math.round(f * 100) + "%", f); },
+        return O.withLock(function () {
+          return O.send(entry, {
+            csrf: (form.querySelector('[name="csrfmiddlewaretoken"]') || {}).value,
+            onProgress: function (f) { setBusy("正在上传 " + Math.round(f * 100) + "%", f); },
+          });
         }).then(function (out) {
           if (out.kind === "stored") {
             return O.confirmed(token).then(function () {
@@ -333,6 +341,7 @@
               leave("该户已不在您的结对名单中。走访已保存在本机，请联系乡镇。", "danger");
             });
           }
+          syncLater();
           return leave("网络不稳定：" + cfg.householdName + " 的走访已保存在本机（待上传），将自动重试。", "warning");
         });
       });
