@@ -1,0 +1,355 @@
+/* The visit form on the phone. See docs/offline.md.
+   - a client_token minted per attempt here (never restored from a draft);
+   - a draft of what was typed, per household, in IndexedDB; removed when the visit is in the
+     outbox and, for the plain form post, when the server confirms it (?saved=<token>);
+   - saving puts the visit into the outbox (photos resized to ≤1600 px JPEG), then sends it at once
+     when there is a network, with upload progress and the button disabled;
+   - device capture time and, when the cadre allows it, the position. */
+(function () {
+  "use strict";
+  var form = document.getElementById("visit-form");
+  var O = window.CareOutbox;
+  var script = document.currentScript;
+  if (!form || !O || !window.indexedDB) return;
+  var cfg = script.dataset;
+  var user = (window.CareOffline && window.CareOffline.user) || "";
+  var household = cfg.household;
+  var LONG_SIDE = 1600;
+  var LATE_GRACE_DAYS = 1;  // visits.rules.LATE_ENTRY_GRACE_DAYS
+  var SKIP = ["csrfmiddlewaretoken", "client_token", "photos", "captured_at", "geo_status", "geo_lat", "geo_lng",
+    "geo_accuracy_m"];
+  var button = form.querySelector('button[type="submit"]');
+  var buttonText = button.textContent;
+  var tokenInput = form.querySelector('[name="client_token"]');
+  var photoInput = form.querySelector('input[type="file"][name="photos"]');
+  var hasErrors = !!form.querySelector(".is-invalid, .invalid-feedback, .alert-danger");
+  var photos = [];      // resized blobs waiting to be saved with the visit
+  var resizing = Promise.resolve();
+  var busy = false;
+
+  // A new attempt each time the form opens. A form the server sent back with errors is the
+  // same attempt (nothing was stored), so it keeps the token it was posted with.
+  var token = hasErrors && tokenInput && tokenInput.value ? tokenInput.value : O.newToken();
+  if (tokenInput) tokenInput.value = token;
+
+  function $(sel, el) { return (el || document).querySelector(sel); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+
+  // --- fields ------------------------------------------------------------------------------
+  function fields() {
+    var out = [];
+    new FormData(form).forEach(function (v, k) {
+      if (SKIP.indexOf(k) < 0 && typeof v === "string") out.push([k, v]);
+    });
+    return out;
+  }
+
+  function fill(pairs) {
+    var byName = {};
+    pairs.forEach(function (kv) { (byName[kv[0]] = byName[kv[0]] || []).push(kv[1]); });
+    Object.keys(byName).forEach(function (name) {
+      if (SKIP.indexOf(name) >= 0) return;
+      form.querySelectorAll('[name="' + name + '"]').forEach(function (input) {
+        if (input.type === "checkbox" || input.type === "radio") input.checked = byName[name].indexOf(input.value) >= 0;
+        else input.value = byName[name][0];
+      });
+    });
+  }
+
+  // --- notices above the form -----------------------------------------------------------------
+  var notices = el("div", "d-print-none");
+  form.parentNode.insertBefore(notices, form);
+  function notice(text, kind, testid) {
+    var div = el("div", "alert alert-" + (kind || "info") + " small py-2", text);
+    if (testid) div.dataset.testid = testid;
+    notices.appendChild(div);
+    return div;
+  }
+
+  // --- draft ---------------------------------------------------------------------------------
+  var draftTimer = null;
+  function saveDraft() {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(function () { O.saveDraft(user, household, token, fields()); }, 300);
+  }
+
+  function restore() {
+    if (hasErrors) return Promise.resolve();
+    var fromOutbox = (location.hash.match(/^#outbox=([0-9a-f-]+)$/) || [])[1];
+    if (fromOutbox) {
+      // An entry the server refused (400): back into the form to be corrected. It was not
+      // stored, so the corrected visit keeps that attempt's token.
+      return O.get(fromOutbox).then(function (entry) {
+        if (!entry || String(entry.user) !== String(user) || entry.status !== "invalid") return;
+        fill(entry.fields);
+        token = entry.token;
+        if (tokenInput) tokenInput.value = token;
+        var msgs = Object.keys(entry.errors || {}).map(function (k) { return entry.errors[k].join(""); });
+        notice("这条走访未能上传，请修改后重新保存：" + msgs.join("；"), "warning", "outbox-fix");
+        return O.remove(entry.token);
+      });
+    }
+    return O.getDraft(user, household).then(function (draft) {
+      if (!draft || !draft.fields || !draft.fields.length) return;
+      fill(draft.fields);
+      var when = new Date(draft.savedAt);
+      var n = notice("已恢复上次未保存的内容（" + when.toLocaleString("zh-CN", { hour12: false }) + "）。", "secondary", "draft-restored");
+      var clear = el("button", "btn btn-link btn-sm p-0 ms-2 align-baseline", "清空重填");
+      clear.type = "button";
+      clear.addEventListener("click", function () {
+        O.removeDraft(user, household).then(function () { location.reload(); });
+      });
+      n.appendChild(clear);
+    });
+  }
+
+  function pending() {
+    return O.list(user).then(function (entries) {
+      var mine = entries.filter(function (e) { return String(e.householdId) === String(household) && e.token !== token; });
+      if (mine.length) {
+        notice("该户有 " + mine.length + " 条走访已保存在本机、待上传。现在填写的是一次新的走访。", "info", "household-pending");
+      }
+    });
+  }
+
+  // --- photos: resized in the browser, long side ≤ 1600 px, JPEG -----------------------------
+  function decode(file) {
+    if (window.createImageBitmap) {
+      return createImageBitmap(file, { imageOrientation: "from-image" }).catch(function () { return decodeImg(file); });
+    }
+    return decodeImg(file);
+  }
+  function decodeImg(file) {
+    return new Promise(function (resolve, reject) {
+      var img = new Image();
+      var url = URL.createObjectURL(file);
+      img.onload = function () { URL.revokeObjectURL(url); resolve(img); };
+      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error("decode")); };
+      img.src = url;
+    });
+  }
+  function resize(file) {
+    return decode(file).then(function (img) {
+      var w = img.width, h = img.height, s = Math.min(1, LONG_SIDE / Math.max(w, h));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(w * s);
+      canvas.height = Math.round(h * s);
+      canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.85); }).then(function (blob) {
+        return { field: "photos", name: (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg", blob: blob,
+          width: canvas.width, height: canvas.height };
+      });
+    });
+  }
+  var photoInfo = null;
+  if (photoInput) {
+    photoInfo = el("div", "form-text", "");
+    photoInfo.dataset.testid = "photo-info";
+    photoInput.parentNode.appendChild(photoInfo);
+    photoInput.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(photoInput.files || []);
+      photoInfo.textContent = files.length ? "正在压缩照片…" : "";
+      resizing = Promise.all(files.map(function (f) {
+        return resize(f).catch(function () { return null; });
+      })).then(function (out) {
+        var bad = out.filter(function (p) { return !p; }).length;
+        photos = out.filter(Boolean);
+        var kb = Math.round(photos.reduce(function (a, p) { return a + p.blob.size; }, 0) / 1024);
+        photoInfo.textContent = photos.length ? "照片 " + photos.length + " 张，压缩后共 " + kb + " KB" : "";
+        if (bad) photoInfo.textContent += "；" + bad + " 张无法读取，请换一张";
+      });
+    });
+  }
+
+  // --- place and time ------------------------------------------------------------------------
+  var geo = { status: "not_asked" };
+  var geoDone = Promise.resolve();
+  var geoSwitch = el("div", "form-check form-switch mb-3");
+  geoSwitch.innerHTML = '<input class="form-check-input" type="checkbox" role="switch" id="geo-allow">' +
+    '<label class="form-check-label" for="geo-allow">记录走访位置（仅用于抽查核实，不向其他干部显示）</label>';
+  button.parentNode.insertBefore(geoSwitch, button);
+  var geoAllow = $("#geo-allow", geoSwitch);
+  geoAllow.checked = localStorage.getItem("care-geo") !== "off";
+  function locate() {
+    if (!geoAllow.checked) { geo = { status: "not_asked" }; geoDone = Promise.resolve(); return; }
+    if (!navigator.geolocation || !window.isSecureContext) { geo = { status: "unavailable" }; geoDone = Promise.resolve(); return; }
+    geo = { status: "pending" };
+    geoDone = new Promise(function (resolve) {
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        geo = { status: "ok", lat: pos.coords.latitude, lng: pos.coords.longitude, acc: pos.coords.accuracy };
+        resolve();
+      }, function (err) {
+        geo = { status: err && err.code === 1 ? "denied" : "unavailable" };
+        resolve();
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 300000 });
+    });
+  }
+  geoAllow.addEventListener("change", function () {
+    localStorage.setItem("care-geo", geoAllow.checked ? "on" : "off");
+    locate();
+  });
+  locate();
+
+  function within(promise, ms) {
+    return Promise.race([promise, new Promise(function (r) { setTimeout(r, ms); })]);
+  }
+
+  function isoNow() {
+    var d = new Date(), off = -d.getTimezoneOffset(), sign = off >= 0 ? "+" : "-";
+    function p(n) { return String(Math.floor(Math.abs(n))).padStart(2, "0"); }
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" +
+      p(d.getMinutes()) + ":" + p(d.getSeconds()) + sign + p(off / 60) + ":" + p(off % 60);
+  }
+
+  // --- errors ----------------------------------------------------------------------------------
+  function clearErrors() {
+    form.querySelectorAll("[data-client-error]").forEach(function (e) { e.remove(); });
+  }
+  function showErrors(errors) {
+    clearErrors();
+    var general = [];
+    Object.keys(errors).forEach(function (name) {
+      var msg = errors[name].join("");
+      var input = name === "__all__" ? null : form.querySelector('[name="' + name + '"]');
+      if (!input) { general.push(msg); return; }
+      var box = input.closest(".mb-3, .mb-2") || input.parentNode;
+      var div = el("div", "invalid-feedback d-block", msg);
+      div.dataset.clientError = "1";
+      box.appendChild(div);
+    });
+    if (general.length) {
+      var alert = el("div", "alert alert-danger", general.join("；"));
+      alert.dataset.clientError = "1";
+      form.insertBefore(alert, form.firstChild);
+    }
+    var first = form.querySelector("[data-client-error]");
+    if (first) first.scrollIntoView({ block: "center" });
+  }
+  function check() {
+    var errors = {};
+    var on = form.querySelector('[name="visited_on"]');
+    var today = isoNow().slice(0, 10);
+    if (on && on.value) {
+      if (on.value > today) errors.visited_on = ["走访日期不能晚于今天。"];
+      var days = (new Date(today) - new Date(on.value)) / 86400000;
+      var reason = form.querySelector('[name="late_reason"]');
+      if (days > LATE_GRACE_DAYS && reason && !reason.value.trim()) {
+        errors.late_reason = ["走访日期早于昨天，属于补录，请填写补录说明。"];
+      }
+    }
+    if (Object.keys(errors).length) { showErrors(errors); return false; }
+    return form.reportValidity();
+  }
+
+  // --- saving --------------------------------------------------------------------------------
+  var bar = el("div", "progress mt-2 d-none");
+  bar.setAttribute("role", "progressbar");
+  bar.setAttribute("aria-label", "上传进度");
+  bar.dataset.testid = "upload-progress";
+  var barInner = el("div", "progress-bar bg-success");
+  bar.appendChild(barInner);
+  button.parentNode.insertBefore(bar, button.nextSibling);
+  function setBusy(text, fraction) {
+    button.disabled = true;
+    button.textContent = text;
+    bar.classList.toggle("d-none", fraction === undefined);
+    barInner.style.width = Math.round((fraction || 0) * 100) + "%";
+  }
+  function idle() {
+    busy = false;
+    button.disabled = false;
+    button.textContent = buttonText;
+    bar.classList.add("d-none");
+  }
+
+  /* Background Sync, where the browser has it: the worker sends the outbox when the network
+     is back, even with the app closed. Elsewhere care-offline.js sends on `online` and on open. */
+  function syncLater() {
+    if ("serviceWorker" in navigator && window.SyncManager) {
+      navigator.serviceWorker.ready.then(function (reg) { return reg.sync.register("care-outbox"); }).catch(function () {});
+    }
+  }
+
+  function leave(text, kind, query) {
+    window.CareOffline.flash(text, kind);
+    location.href = cfg.mineUrl + (query || "");
+  }
+
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", saveDraft);
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    if (busy) return;
+    clearErrors();
+    if (!check()) return;
+    busy = true;
+    setBusy("正在保存…");
+    var capturedAt = isoNow();
+    Promise.all([resizing, within(geoDone, 3000)]).then(function () {
+      var extra = [["captured_at", capturedAt], ["geo_status", geo.status === "pending" ? "unavailable" : geo.status]];
+      if (geo.status === "ok") {
+        extra.push(["geo_lat", geo.lat.toFixed(6)], ["geo_lng", geo.lng.toFixed(6)], ["geo_accuracy_m", String(Math.round(geo.acc))]);
+      }
+      var entry = {
+        token: token, user: String(user), householdId: household, householdName: cfg.householdName,
+        url: form.getAttribute("action") || location.pathname, fields: fields().concat(extra),
+        photos: photos, createdAt: Date.now(), status: "queued", attempts: 0,
+      };
+      clearTimeout(draftTimer);
+      return O.put(entry).then(function () { return O.removeDraft(user, household); }).then(function () {
+        window.CareOffline.refresh();
+        if (!navigator.onLine) {
+          syncLater();
+          return leave("没有网络：" + cfg.householdName + " 的走访已保存在本机（待上传），联网后自动上传。", "warning");
+        }
+        setBusy("正在上传…", 0);
+        return O.withLock(function () {
+          return O.send(entry, {
+            csrf: (form.querySelector('[name="csrfmiddlewaretoken"]') || {}).value,
+            onProgress: function (f) { setBusy("正在上传 " + Math.round(f * 100) + "%", f); },
+          });
+        }).then(function (out) {
+          if (out.kind === "stored") {
+            return O.confirmed(token).then(function () {
+              leave(out.json.message || "走访记录已保存。", "success", "?saved=" + encodeURIComponent(token));
+            });
+          }
+          if (out.kind === "invalid") {
+            // Not stored: back to the form (the same attempt), what was typed kept as the draft.
+            return O.remove(token).then(function () { return O.saveDraft(user, household, token, fields()); })
+              .then(function () { idle(); showErrors(out.errors); });
+          }
+          if (out.kind === "login") {
+            entry.status = "login";
+            return O.put(entry).then(function () {
+              setBusy("已存入待上传");
+              var n = notice("登录已过期。这次走访已保存在本机（待上传），请重新登录，登录后自动上传。", "warning", "login-needed");
+              var a = el("a", "alert-link ms-1", "去登录");
+              a.href = cfg.loginUrl + "?next=" + encodeURIComponent(cfg.mineUrl);
+              n.appendChild(a);
+              n.scrollIntoView({ block: "center" });
+            });
+          }
+          if (out.kind === "gone") {
+            entry.status = "gone";
+            return O.put(entry).then(function () {
+              leave("该户已不在您的结对名单中。走访已保存在本机，请联系乡镇。", "danger");
+            });
+          }
+          syncLater();
+          return leave("网络不稳定：" + cfg.householdName + " 的走访已保存在本机（待上传），将自动重试。", "warning");
+        });
+      });
+    }).catch(function (err) {
+      idle();
+      notice("保存失败：" + (err && err.message ? err.message : err) + "。内容仍在表单中，请再试一次。", "danger");
+    });
+  });
+
+  restore().then(pending);
+})();
