@@ -166,3 +166,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# One date format everywhere (2026-11-30), overriding Django's zh_Hans "2026年11月30日".
+FORMAT_MODULE_PATH = ["config.formats"]
