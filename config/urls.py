@@ -20,3 +20,9 @@ urlpatterns = [
 
 # Uploaded files (visit photos, receipts, meeting minutes) are personal data: they are served only
 # by views that check the user's scope and audit the download — never from MEDIA_URL, not even in DEBUG.
+
+# Browsers ask for /favicon.ico on their own; point them at the vendored icon.
+from django.templatetags.static import static as _static  # noqa: E402
+from django.views.generic import RedirectView  # noqa: E402
+
+urlpatterns.append(path("favicon.ico", RedirectView.as_view(url=_static("img/favicon.ico"), permanent=True)))

@@ -275,13 +275,19 @@ def township_desk(user: User, today: dt.date) -> Desk:
         .select_related("household", "household__village", "owner")
         .order_by("due_on", "id")[:200]
     )
+    return Desk(by_village, by_cadre, escalations, findings, sum(r["n"] for r in by_village),
+                visit_conflicts(user, today))
+
+
+def visit_conflicts(user: User, today: dt.date) -> list[Visit]:
+    """Visits stored although their household was exited or re-paired while the cadre was
+    offline, kept on the desk for CONFLICT_DESK_DAYS after they arrived."""
     since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=CONFLICT_DESK_DAYS), dt.time.min))
-    conflicts = list(
+    return list(
         scope_queryset(user, Visit.objects.exclude(conflict="").filter(recorded_at__gte=since))
         .select_related("household", "household__village")
         .order_by("-recorded_at", "-id")[:200]
     )
-    return Desk(by_village, by_cadre, escalations, findings, sum(r["n"] for r in by_village), conflicts)
 
 
 def inbox(user: User) -> QuerySet[Notification]:

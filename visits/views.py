@@ -279,12 +279,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
     _require_official(request)
-    today = timezone.localdate()
-    areas = visible_areas(request.user).filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP]).order_by("code")
-    return render(request, "visits/desk.html", {
-        "desk": queries.township_desk(request.user, today), "today": today, "areas": areas[:50],
-        "ledger_form": AreaMonthForm(areas=areas, initial={"month": today.strftime("%Y-%m")}),
-    })
+    from .desk_views import desk as desk_page
+
+    return desk_page(request)
 
 
 def _area_param(request: HttpRequest) -> Area | None:

@@ -181,3 +181,5 @@ NOTIFY_SMS_KEY = env("NOTIFY_SMS_KEY", default="")
 NOTIFY_SMS_SIGN = env("NOTIFY_SMS_SIGN", default="黔东南民政")
 NOTIFY_WECOM_WEBHOOK = env("NOTIFY_WECOM_WEBHOOK", default="")
 NOTIFY_HTTP_TIMEOUT = env.int("NOTIFY_HTTP_TIMEOUT", default=10)
+# One date format everywhere (2026-11-30), overriding Django's zh_Hans "2026年11月30日".
+FORMAT_MODULE_PATH = ["config.formats"]

@@ -1,0 +1,53 @@
+/* Care page helpers (no framework).
+ *
+ * Lists on phones: below 576 px every list table (a <thead> and at least four columns) shows each
+ * row as a card; each cell is labelled with its column header through a data-label attribute set
+ * here (templates may set data-label themselves). Opt out with class "table-keep".
+ */
+(function () {
+  "use strict";
+
+  function headerLabels(table) {
+    var row = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+    if (!row) return null;
+    var labels = [];
+    Array.prototype.forEach.call(row.cells, function (th) {
+      var text = (th.getAttribute("data-label") || th.textContent || "").replace(/\s+/g, " ").trim();
+      for (var i = 0; i < (th.colSpan || 1); i++) labels.push(text);
+    });
+    return labels;
+  }
+
+  function cardify(root) {
+    var tables = (root || document).querySelectorAll("main table.table");
+    Array.prototype.forEach.call(tables, function (table) {
+      if (table.classList.contains("table-keep") || table.dataset.cards === "done") return;
+      var labels = headerLabels(table);
+      if (!labels || (labels.length < 4 && !table.classList.contains("table-cards"))) return;
+      table.classList.add("table-cards");
+      var wrapper = table.parentElement;
+      if (wrapper && wrapper.classList.contains("table-responsive")) wrapper.classList.add("table-responsive-cards");
+      var sections = [];
+      Array.prototype.forEach.call(table.tBodies, function (b) { sections.push(b); });
+      if (table.tFoot) sections.push(table.tFoot);
+      sections.forEach(function (section) {
+        Array.prototype.forEach.call(section.rows, function (tr) {
+          var col = 0;
+          Array.prototype.forEach.call(tr.cells, function (td) {
+            if (!td.hasAttribute("data-label") && labels[col] && (td.colSpan || 1) < labels.length) {
+              td.setAttribute("data-label", labels[col]);
+            }
+            if ((td.colSpan || 1) >= labels.length) td.classList.add("cell-full");
+            if (!td.textContent.trim() && !td.querySelector("input,select,button,a,img")) td.classList.add("cell-empty");
+            col += td.colSpan || 1;
+          });
+        });
+      });
+      table.dataset.cards = "done";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { cardify(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { cardify(e.target.closest("main") || document); });
+  window.careCardify = cardify;
+})();

@@ -1,0 +1,102 @@
+"""The desk (走访工作台) of village, township, county and prefecture staff: what is late in their
+area — urgent special-situation reports on top (unread ones badged), every overdue household
+once (grouped by township), open findings with the overdue ones marked, and the downloads."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.models import Area, AreaLevel
+from accounts.scoping import get_object_for_user, scope_queryset
+from beneficiaries.models import Household, HouseholdStatus
+
+from . import queries
+from .desk_queries import download_areas, group_by_township, overdue_households
+from .forms import AreaMonthForm
+from .models import Escalation, EscalationKind, Finding, FindingStatus, Notification
+
+PAGE_SIZE = 100
+
+
+def unread_escalation_ids(user) -> set[int]:
+    """Escalations whose notification this user has not read yet."""
+    keys = Notification.objects.filter(recipient=user, read_at__isnull=True, key__startswith="escalation:")
+    out = set()
+    for key in keys.values_list("key", flat=True):
+        try:
+            out.add(int(key.split(":", 1)[1]))
+        except ValueError:
+            continue
+    return out
+
+
+def open_escalations(user, area: Area | None = None) -> list[Escalation]:
+    """Open special-situation reports (特殊情况) in scope, newest first."""
+    qs = scope_queryset(user, Escalation.objects.filter(closed_on__isnull=True))
+    if area is not None:
+        qs = qs.filter(household__village__code__startswith=area.prefix)
+    # Overdue-visit escalations show as a column of the overdue households, each household once.
+    rows = list(qs.filter(kind=EscalationKind.SPECIAL).select_related("household", "household__village", "finding")
+                .order_by("-opened_on", "-id")[:200])
+    unread = unread_escalation_ids(user)
+    for e in rows:
+        e.unread = e.pk in unread
+    return rows
+
+
+def open_findings(user, today, area: Area | None = None) -> list[Finding]:
+    qs = scope_queryset(user, Finding.objects.exclude(status=FindingStatus.CLOSED))
+    if area is not None:
+        qs = qs.filter(household__village__code__startswith=area.prefix)
+    rows = list(qs.select_related("household", "household__village", "owner").order_by("due_on", "id")[:300])
+    for f in rows:
+        f.is_overdue = f.due_on < today
+        f.days_overdue = (today - f.due_on).days
+    return rows
+
+
+def desk(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    user = request.user
+    area = None
+    if request.GET.get("area"):
+        area = get_object_for_user(user, Area, code=request.GET["area"])
+    households = overdue_households(user, today, area)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    groups = group_by_township(list(page.object_list), today)
+    escalations = open_escalations(user, area)
+    areas = list(download_areas(user))
+    return render(request, "visits/desk.html", {
+        "desk": overdue_summary(user, today),
+        "today": today,
+        "area": area,
+        "page": page,
+        "groups": groups,
+        "show_townships": len(groups) > 1 or sum(a.level == AreaLevel.TOWNSHIP for a in areas) > 1,
+        "escalations": escalations,
+        "conflicts": queries.visit_conflicts(user, today),
+        "unread_count": sum(1 for e in escalations if e.unread),
+        "special_count": sum(1 for e in escalations if e.kind == EscalationKind.SPECIAL),
+        "findings": open_findings(user, today, area),
+        "areas": areas,
+        "ledger_form": AreaMonthForm(areas=download_areas(user), initial={"month": today.strftime("%Y-%m"),
+                                                           "area": area.code if area else None}),
+    })
+
+
+def overdue_summary(user, today) -> queries.Desk:
+    """Overdue households counted by village and by cadre (two grouped queries)."""
+    overdue = scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE, next_due_on__lt=today))
+    by_village = list(
+        overdue.values("village_id", "village__name").annotate(n=Count("id")).order_by("-n", "village_id")
+    )
+    by_cadre = list(
+        overdue.annotate(cadre=Coalesce(queries.cadre_name_subquery(), Value("（未结对）")))
+        .values("cadre").annotate(n=Count("id")).order_by("-n", "cadre")
+    )
+    return queries.Desk(by_village, by_cadre, [], [], sum(r["n"] for r in by_village))
