@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from devstack.servers import ROOT, VAR, backing_servers, die_with_parent, say, terminate
+from devstack.servers import ROOT, VAR, backing_servers, die_with_parent, say, terminate, with_user
 
 SignalHandler = Callable[[int, FrameType | None], object] | int | None
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -135,11 +135,19 @@ def cmd_run(addr: str) -> int:
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
         env["PYTHONUNBUFFERED"] = "1"  # so prefixed lines appear as they are written
 
-        for step in (["migrate", "--noinput"], ["seed_demo"]):
-            returncode = subprocess.run([python, "manage.py", *step], cwd=ROOT, env=env).returncode
+        # As in production (docs/deployment.md): the server's superuser sets up the roles, the
+        # migrations run as the owning role, everything else connects as the application role.
+        admin_url = env["DATABASE_URL"]
+        env["MIGRATION_DATABASE_URL"] = with_user(admin_url, env.get("DB_OWNER_ROLE", "care_owner"))
+        app_env = dict(env, DATABASE_URL=with_user(admin_url, env.get("DB_APP_ROLE", "care_app")))
+        steps = [(["db_roles"], env), (["migrate_as_owner"], app_env), (["seed_demo"], app_env)]
+        for step, step_env in steps:
+            returncode = subprocess.run([python, "manage.py", *step], cwd=ROOT, env=step_env).returncode
             if returncode:
                 say(f"manage.py {' '.join(step)} failed ({returncode}); stopping")
                 return exit_status(returncode) or 1
+        env = app_env
+        say("web, worker and beat connect as the application role " + env.get("DB_APP_ROLE", "care_app"))
 
         celery = [*venv_tool("celery"), "-A", "config"]
         children = [

@@ -54,6 +54,15 @@ def database_url(socket_dir: Path, name: str = DB_NAME) -> str:
     return f"postgres://{PG_USER}@/{quote(str(socket_dir), safe='/')}/{name}"
 
 
+def with_user(url: str, user: str) -> str:
+    """The same database URL for another role (no password: the embedded server and a local
+    PostgreSQL with trust authentication need none). postgres://postgres@//sock/care → postgres://care_app@//sock/care"""
+    scheme, _, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    host = netloc.rpartition("@")[2]
+    return f"{scheme}://{user}@{host}{slash}{path}"
+
+
 def terminate(proc: subprocess.Popen[Any], timeout: float = 10) -> None:
     """SIGTERM, then SIGKILL (to its whole process group, e.g. celery's pool) after `timeout` s."""
     if proc.poll() is None:

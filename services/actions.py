@@ -19,6 +19,7 @@ from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries.models import Household, HouseholdStatus, Person, Relation
 
 from . import rules
+from .holidays import referral_deadline
 from .models import (
     CaseConference,
     Department,
@@ -114,9 +115,10 @@ def referral_create(
         household=household, person=person, field=field, department=department,
         rerouted=department.pk != field.route_to_id, problem=problem.strip(),
         contact=(contact.strip() or default_contact(household, person))[:20], urgent=urgent,
-        submitted_at=now, due_at=rules.due_at(submitted_at=now, deadline_days=field.deadline_days, urgent=urgent),
-        finding=finding, created_by=actor,
+        submitted_at=now, finding=finding, created_by=actor,
     )
+    deadline = referral_deadline(submitted_at=now, deadline_days=field.deadline_days, urgent=urgent)
+    referral.due_at, referral.due_provisional = deadline.due_at, deadline.provisional
     referral.full_clean()
     referral.save()
     _event(referral, action=ReferralAction.SUBMIT, from_status="", to_status=ReferralStatus.SUBMITTED,

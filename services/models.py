@@ -171,6 +171,9 @@ class Referral(models.Model):
     )
     submitted_at = models.DateTimeField(_("提交时间"))
     due_at = models.DateTimeField(_("办理期限"))
+    # The deadline counted days of a year without a holiday table (Mon–Fri assumed); recomputed
+    # when the prefecture bureau enters that year (services.holidays).
+    due_provisional = models.BooleanField(_("期限暂定"), default=False)
     outcome = models.TextField(_("办理结果"), blank=True)
     decline_reason = models.TextField(_("不予受理理由"), blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
@@ -396,3 +399,50 @@ class WinterReliefNeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.season}"
+
+
+# --- working days: the holiday tables (节假日安排) ------------------------------------------
+
+
+class HolidayDayKind(models.TextChoices):
+    OFF = "off", _("放假")
+    WORK = "work", _("上班")
+
+
+class HolidayYear(models.Model):
+    """One year's holiday table, from the State Council's yearly notice, kept by the prefecture
+    bureau. A year without a row is unknown: deadlines counting its days are provisional."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    source = models.CharField(_("依据"), max_length=200)
+    entered_by = models.ForeignKey(User, verbose_name=_("录入人"), null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    entered_at = models.DateTimeField(_("录入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        ordering = ["-year"]
+        constraints = [models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="holiday_year_range")]
+
+    def __str__(self) -> str:
+        return f"{self.year}"
+
+
+class HolidayDay(models.Model):
+    """A day that differs from Monday–Friday: a holiday (放假, also its weekend days) or a
+    make-up working day (调休上班) on a weekend."""
+
+    day = models.DateField(_("日期"), primary_key=True)
+    year = models.ForeignKey(HolidayYear, verbose_name=_("年份"), on_delete=models.CASCADE, related_name="days")
+    kind = models.CharField(_("类型"), max_length=4, choices=HolidayDayKind.choices)
+    name = models.CharField(_("节日"), max_length=40)
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ["day"]
+        constraints = [models.CheckConstraint(condition=Q(day__year=models.F("year_id")), name="holiday_day_in_its_year")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.get_kind_display()} {self.name}"

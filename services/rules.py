@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -31,13 +32,60 @@ def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, {})
 
 
-def is_workday(day: dt.date) -> bool:
+@dataclass(frozen=True)
+class WorkCalendar:
+    """The holiday tables (节假日安排) of the years in `years`: `off` are holidays (放假), `on` are
+    make-up working days (调休上班) on a weekend. Any other day is a working day Monday to Friday.
+    Built from the database by services.holidays.work_calendar()."""
+
+    years: frozenset[int] = frozenset()
+    off: frozenset[dt.date] = frozenset()
+    on: frozenset[dt.date] = frozenset()
+
+    def knows(self, day: dt.date) -> bool:
+        return day.year in self.years
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.on:
+            return True
+        if day in self.off:
+            return False
+        return day.weekday() < 5
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due_at: dt.datetime
+    # True when a day it counted lies in a year without a holiday table: Mon–Fri was assumed.
+    provisional: bool = False
+    unknown_years: frozenset[int] = frozenset()
+
+
+def is_workday(day: dt.date, calendar: WorkCalendar | None = None) -> bool:
     """A working day in mainland China: statutory holidays are off, make-up Saturdays and
-    Sundays (调休) are on. Years the calendar package does not know yet fall back to Mon–Fri."""
+    Sundays (调休) are on. With a `calendar`, its tables decide (Mon–Fri in years it lacks);
+    without one the chinesecalendar package does (Mon–Fri in years it does not know)."""
+    if calendar is not None:
+        return calendar.is_workday(day)
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         return day.weekday() < 5
+
+
+def working_days_after(start: dt.date, days: int, calendar: WorkCalendar) -> tuple[dt.date, frozenset[int]]:
+    """The `days`-th working day after `start` (not counted) by `calendar`, and the years of the
+    days counted that the calendar has no table for (empty: the result is certain)."""
+    if days < 1:
+        raise ValueError("days must be positive")
+    day, left, unknown = start, days, set()
+    while left:
+        day += dt.timedelta(days=1)
+        if not calendar.knows(day):
+            unknown.add(day.year)
+        if calendar.is_workday(day):
+            left -= 1
+    return day, frozenset(unknown)
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
@@ -60,6 +108,16 @@ def due_at(*, submitted_at: dt.datetime, deadline_days: int, urgent: bool) -> dt
     local_day = submitted_at.astimezone(SHANGHAI).date()
     last = add_working_days(local_day, deadline_days)
     return dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0, 0), tzinfo=SHANGHAI)
+
+
+def deadline(*, submitted_at: dt.datetime, deadline_days: int, urgent: bool, calendar: WorkCalendar) -> Deadline:
+    """due_at() by the holiday tables of `calendar`; provisional when it had to assume Mon–Fri."""
+    if urgent:
+        return Deadline(submitted_at + dt.timedelta(hours=URGENT_HOURS))
+    local_day = submitted_at.astimezone(SHANGHAI).date()
+    last, unknown = working_days_after(local_day, deadline_days, calendar)
+    due = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0, 0), tzinfo=SHANGHAI)
+    return Deadline(due, provisional=bool(unknown), unknown_years=unknown)
 
 
 def is_overdue(*, status: str, due: dt.datetime, now: dt.datetime) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import holiday_views, views
 
 app_name = "services"
 
@@ -23,4 +23,6 @@ urlpatterns = [
     path("providers/<int:pk>/", views.provider_edit, name="provider_edit"),
     path("fields/", views.fields, name="fields"),
     path("fields/<int:pk>/", views.field_edit, name="field_edit"),
+    path("holidays/", holiday_views.holiday_list, name="holidays"),
+    path("holidays/<int:year>/", holiday_views.holiday_year, name="holiday_year"),
 ]

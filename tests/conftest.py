@@ -77,3 +77,12 @@ def _services_reference() -> None:
 
 
 REFERENCE_LOADERS.append(_services_reference)
+
+
+def _holiday_tables() -> None:
+    from services.holidays import seed_from_chinesecalendar
+
+    seed_from_chinesecalendar()
+
+
+REFERENCE_LOADERS.append(_holiday_tables)

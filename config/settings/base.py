@@ -79,6 +79,11 @@ DATABASES = {"default": env.db("DATABASE_URL", default=EMBEDDED_DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Two database roles (docs/deployment.md): DATABASE_URL connects as the application role, which
+# owns nothing; `manage.py migrate_as_owner` connects with MIGRATION_DATABASE_URL as the owning role.
+MIGRATION_DATABASE_URL = env("MIGRATION_DATABASE_URL", default="")
+DB_OWNER_ROLE = env("DB_OWNER_ROLE", default="care_owner")
+DB_APP_ROLE = env("DB_APP_ROLE", default="care_app")
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
@@ -159,6 +164,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "visits-daily-digest": {
         "task": "visits.tasks.daily_digest",
         "schedule": crontab(hour=7, minute=30),
+    },
+    "custody-reconcile-balances-nightly": {
+        "task": "custody.tasks.reconcile_balances",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 
