@@ -166,3 +166,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Personal data at rest (accounts/crypto.py): AES-GCM keys "kid:base64,…", the current key id,
+# and a separate HMAC key for the blind index. local/test set fixed dev keys; production requires them.
+FIELD_KEYS = env("FIELD_KEYS", default="")
+FIELD_KEY_ID = env("FIELD_KEY_ID", default="")
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="")
