@@ -249,3 +249,33 @@ class BlindIn(_BlindLookupMixin, models.lookups.In):
 
     def process_lhs(self, compiler, connection, lhs=None):
         return compiler.compile(self._index_col())
+
+
+# --- data migrations ---------------------------------------------------------------------------
+
+
+def migrate_column(schema_editor, *, table: str, column: str, index_column: str | None, aad: str,
+                   forwards: bool = True, batch: int = 2000) -> None:
+    """Encrypt (forwards) or decrypt (backwards) a text column in place, filling or clearing its
+    blind index: for data migrations that move an existing plain column to EncryptedCharField."""
+    from beneficiaries.idnumber import normalize
+
+    q = schema_editor.connection.ops.quote_name
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {q(column)} FROM {q(table)} WHERE {q(column)} <> '' ORDER BY id")
+        rows = []
+        for pk, value in cursor.fetchall():
+            encrypted = value.startswith(VERSION + ":")
+            if forwards and not encrypted:
+                number = normalize(value)
+                rows.append((pk, encrypt(number, aad=aad), blind_index(number)))
+            elif not forwards and encrypted:
+                rows.append((pk, decrypt(value, aad=aad), None))
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            sets = f"{q(column)} = v.enc" + (f", {q(index_column)} = v.idx" if index_column else "")
+            cursor.execute(
+                f"UPDATE {q(table)} t SET {sets} FROM (VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))}) "
+                f"AS v(id, enc, idx) WHERE t.id = v.id::bigint",
+                [v for row in chunk for v in row],
+            )

@@ -127,3 +127,18 @@ def test_the_data_migration_encrypts_existing_plaintext_rows():
     assert stored.startswith("v1:dev1:") and number not in stored
     assert index == crypto.blind_index(number)
     assert person.id_number == number and Person.objects.get(id_number=number) == person
+
+
+@pytest.mark.django_db
+def test_custodian_and_caregiver_id_numbers_are_encrypted_too(village_code):
+    from custody.models import Caregiver, Custodian
+    from tests.custody.factories import open_account
+
+    account = open_account(village_code)
+    for model in (Custodian, Caregiver):
+        row = model.objects.get(account=account)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id_number_encrypted FROM {model._meta.db_table} WHERE id = %s", [row.pk])
+            stored = cursor.fetchone()[0]
+        assert stored.startswith("v1:dev1:") and row.id_number not in stored
+        assert model.objects.get(id_number=row.id_number) == row
