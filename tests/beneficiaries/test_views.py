@@ -74,8 +74,10 @@ def test_the_roster_list_never_shows_a_full_id_number_and_finds_by_full_number(c
     login(client, county_officer())
     body = client.get(reverse("beneficiaries:roster_list")).content.decode()
     assert person.id_number not in body and person.id_masked in body
-    found = client.get(reverse("beneficiaries:roster_list"), {"q": person.id_number}).content.decode()
+    found = client.post(reverse("beneficiaries:roster_list"), {"q": person.id_number}).content.decode()
     assert found.count('data-testid="roster-row"') == 1
+    refused = client.get(reverse("beneficiaries:roster_list"), {"q": person.id_number})
+    assert refused.status_code == 400 and person.id_number.encode() not in refused.content
     masked = client.get(reverse("beneficiaries:roster_list"), {"q": person.id_masked}).content.decode()
     assert masked.count('data-testid="roster-row"') == 0
 
