@@ -86,3 +86,23 @@ class RefuseIdNumberInQueryMiddleware:
             response._has_been_logged = True  # django.utils.log.log_response: nothing to log
             return response
         return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """After django_otp's OTPMiddleware: county, prefecture and financial-supervisor staff (and
+    superusers) who have not passed the second factor in this session reach only the second-factor
+    pages and logout; everything else sends them there (enrolment first if they have no device)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from . import otp
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not user.is_verified() and otp.requires_second_factor(user):
+            open_paths = (reverse("accounts:otp_setup"), reverse("accounts:otp_verify"), reverse("accounts:logout"),
+                          reverse("accounts:login"), settings.STATIC_URL)
+            if not request.path.startswith(open_paths):
+                return otp.ask_for_second_factor(request, request.get_full_path())
+        return self.get_response(request)
