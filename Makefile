@@ -15,7 +15,9 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	DATABASE_URL=postgres://care:care@127.0.0.1:5432/care \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
-	ALLOWED_HOSTS=care.example.org
+	ALLOWED_HOSTS=care.example.org \
+	FIELD_KEYS=k1:$$($(PY) -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())') FIELD_KEY_ID=k1 \
+	BLIND_INDEX_KEY=$$($(PY) -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')
 
 .PHONY: help venv run test lint check bench browser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -50,3 +51,60 @@ class NoStoreForAuthenticatedMiddleware:
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
+
+
+# A full ID number: 6-digit area, a birth date 18xx–20xx, 3-digit sequence, a check character.
+ID_NUMBER_IN_TEXT = re.compile(
+    r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X](?![0-9])"
+)
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def contains_id_number(text: str) -> bool:
+    """True if the text holds a full ID number once blanks (spaces, %20, full-width) and hyphens
+    are removed and full-width digits made plain."""
+    table = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
+    return bool(ID_NUMBER_IN_TEXT.search(_SEPARATORS.sub("", text).translate(table).upper()))
+
+
+class RefuseIdNumberInQueryMiddleware:
+    """Refuse (400, a Chinese page) any request whose query string holds a full ID number.
+
+    First in MIDDLEWARE, so nothing inside the application has seen or logged the request yet;
+    the response is marked as logged so django.request does not log it either, and carries
+    Referrer-Policy: no-referrer so the next request does not send the URL on as a Referer.
+    Logs outside the process (gunicorn's access log, nginx) are configured separately: see
+    docs/security-privacy.md."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if query and any(contains_id_number(text) for key, values in request.GET.lists() for text in (key, *values)):
+            response = render(None, "errors/id_in_url.html", status=400)
+            response["Referrer-Policy"] = "no-referrer"
+            response["Cache-Control"] = "no-store"
+            response._has_been_logged = True  # django.utils.log.log_response: nothing to log
+            return response
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """After django_otp's OTPMiddleware: county, prefecture and financial-supervisor staff (and
+    superusers) who have not passed the second factor in this session reach only the second-factor
+    pages and logout; everything else sends them there (enrolment first if they have no device)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from . import otp
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not user.is_verified() and otp.requires_second_factor(user):
+            open_paths = (reverse("accounts:otp_setup"), reverse("accounts:otp_verify"), reverse("accounts:logout"),
+                          reverse("accounts:login"), settings.STATIC_URL)
+            if not request.path.startswith(open_paths):
+                return otp.ask_for_second_factor(request, request.get_full_path())
+        return self.get_response(request)

@@ -248,3 +248,17 @@ from .scoping import ScopeRule  # noqa: E402
 Notification.scope_rule = ScopeRule(
     assignment=lambda user: models.Q(recipient=user) if user.is_authenticated else None
 )
+class PasswordHistory(models.Model):
+    """Hashes of a user's recent passwords (accounts.passwords.NotRecentlyUsedValidator)."""
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(_("密码哈希"), max_length=128)
+    created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_history_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

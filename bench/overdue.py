@@ -54,10 +54,12 @@ SELECT 'BH' || lpad(g::text, 8, '0'), c.home_village_id, '一组', '',
 FROM generate_series(1, %(households)s) AS g
 JOIN beneficiaries_cadre c ON c.id = (SELECT min(id) FROM beneficiaries_cadre) + (g - 1) / 30;
 
-INSERT INTO beneficiaries_person (household_id, name, id_number, birth_date, sex, relation, phone, benefit_status,
+-- ID numbers are stored encrypted with a blind index (accounts/crypto.py): every bench person
+-- carries the same placeholder ciphertext and a distinct index (nothing here searches by number).
+INSERT INTO beneficiaries_person (household_id, name, id_number_encrypted, id_number_index, birth_date, sex, relation, phone, benefit_status,
     support_mode, self_care, disability_type, serious_illness, work_capacity, is_main_earner, left_behind,
     child_in_distress, civil_capacity, guardian_name, created_at, updated_at)
-SELECT h.id, '户主' || h.id, '5226' || lpad(h.id::text, 14, '0'), DATE '1950-01-01', 'M', 'head', '', 'dibao', '', 'full', '',
+SELECT h.id, '户主' || h.id, %(id_cipher)s, md5('bench-' || h.id) || md5('bench2-' || h.id), DATE '1950-01-01', 'M', 'head', '', 'dibao', '', 'full', '',
        false, 'none', true, '', false, 'full', '', now(), now()
 FROM beneficiaries_household h;
 
@@ -79,6 +81,12 @@ CROSS JOIN LATERAL generate_series(DATE '2024-06-20', %(today)s::date - p.lag::i
 """
 
 
+def _placeholder_id_cipher() -> str:
+    from accounts import crypto
+
+    return crypto.encrypt("522634195001011231", aad="beneficiaries.person.id_number")
+
+
 def seed(households: int) -> None:
     from django.db import connection
 
@@ -92,7 +100,7 @@ def seed(households: int) -> None:
     RoleAssignment.objects.get_or_create(user=user, role=Role.TOWNSHIP, area_id="522634101000")
     with connection.cursor() as cur:
         cur.execute(SEED_SQL, {"cadres": (households + 29) // 30, "households": households, "user": user.id,
-                               "today": TODAY})
+                               "today": TODAY, "id_cipher": _placeholder_id_cipher()})
         cur.execute("ANALYZE")
     cadre = Cadre.objects.order_by("id").first()
     cadre_login, _ = User.objects.get_or_create(username="bench_cadre", defaults={"real_name": cadre.name})

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record, changed_fields
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
+from accounts.otp import second_factor_passed
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 
 from . import idnumber, rules
@@ -250,6 +251,7 @@ def household_reenter(*, actor: User, household: Household, reason: str, request
 def id_reveal(*, actor: User, person: Person, request: HttpRequest | None = None) -> str:
     """The full ID number, for roles that need it; every reveal is audited."""
     _require(can_reveal(actor), _("您没有查看完整身份证号的权限。"))
+    _require(second_factor_passed(actor), _("查看完整身份证号前，请先完成二次验证。"))
     audit_record(actor=actor, action=AuditAction.REVEAL, obj=person, request=request,
                  details={"household": person.household_id})
     return person.id_number

@@ -52,7 +52,11 @@ class PersonForm(forms.ModelForm):
             idnumber.parse(self.cleaned_data["id_number"])
         except ValidationError as exc:
             raise ValidationError(exc.messages) from exc
-        return idnumber.normalize(self.cleaned_data["id_number"])
+        number = idnumber.normalize(self.cleaned_data["id_number"])
+        # Uniqueness is held by the blind index (the number itself is stored encrypted).
+        if Person.objects.filter(id_number=number).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("该身份证号已登记，请核实。"))
+        return number
 
     def _post_clean(self):
         # birth_date and sex are derived from the ID number by the action; fill them so the

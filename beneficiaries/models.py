@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.crypto import BlindIndexField, EncryptedCharField
 from accounts.models import Area, Role, User
 from accounts.scoping import ScopeRule, user_roles
 
@@ -193,7 +194,13 @@ class Person(models.Model):
 
     household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="members")
     name = models.CharField(_("姓名"), max_length=50)
-    id_number = models.CharField(_("身份证号"), max_length=18, unique=True, validators=[validate_id_number])
+    # Stored AES-GCM encrypted (accounts/crypto.py); in Python the plain number. Uniqueness and
+    # exact search (filter(id_number=…)) go through the keyed blind index below.
+    id_number = EncryptedCharField(
+        _("身份证号"), max_length=18, validators=[validate_id_number], db_column="id_number_encrypted",
+        index_field="id_number_index", normalize="beneficiaries.idnumber.normalize",
+    )
+    id_number_index = BlindIndexField(_("身份证号索引"), source="id_number", unique=True)
     # Derived from the ID number by the action that saves the person; stored so age can be
     # queried in SQL (school-age lists, child vs adult).
     birth_date = models.DateField(_("出生日期"))

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction
+from accounts.otp import ask_for_second_factor, second_factor_passed
 from accounts.scoping import get_object_for_user, scope_queryset
 
 from . import actions, idnumber, queries, review_io, roster_io, rules
@@ -175,6 +176,8 @@ def person_edit(request: HttpRequest, pk: int, person_pk: int | None = None) -> 
 @require_POST
 def id_reveal(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = get_object_for_user(request.user, Person.objects.select_related("household"), pk=person_pk)
+    if actions.can_reveal(request.user) and not second_factor_passed(request.user):  # step-up, after scope
+        return ask_for_second_factor(request, reverse("beneficiaries:household_detail", args=[person.household_id]))
     try:
         number = actions.id_reveal(actor=request.user, person=person, request=request)
     except ValidationError as exc:
@@ -460,6 +463,8 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     full = request.GET.get("full_ids") == "1"
     if full and not _can_export_full(request.user):
         raise PermissionDenied
+    if full and not second_factor_passed(request.user):
+        return ask_for_second_factor(request, request.get_full_path())  # step-up before full numbers leave
     rows = roster_io.roster_rows(households, full_ids=full)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     content = roster_io.write_csv(roster_io.HEADERS, rows) if fmt == "csv" else \

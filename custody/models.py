@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.crypto import BlindIndexField, EncryptedCharField
 from accounts.models import Area, Role, User
 from accounts.scoping import PREFIX_LENGTH, ScopeRule, prefix_q, user_roles
 from beneficiaries.idnumber import mask, validate_id_number
@@ -204,7 +205,10 @@ class Custodian(models.Model):
     account = models.ForeignKey(CustodyAccount, verbose_name=_("代管账户"), on_delete=models.PROTECT, related_name="custodians")
     meeting = models.ForeignKey(VillageMeeting, verbose_name=_("推选会议"), on_delete=models.PROTECT, related_name="custodians")
     name = models.CharField(_("姓名"), max_length=50)
-    id_number = models.CharField(_("身份证号"), max_length=18, validators=[validate_id_number])
+    # Encrypted at rest (accounts/crypto.py); exact search through the blind index.
+    id_number = EncryptedCharField(_("身份证号"), max_length=18, validators=[validate_id_number], db_column="id_number_encrypted",
+                                   index_field="id_number_index", normalize="beneficiaries.idnumber.normalize")
+    id_number_index = BlindIndexField(_("身份证号索引"), source="id_number", db_index=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     is_party_member = models.BooleanField(_("党员"), default=False)
     is_village_elder = models.BooleanField(_("寨老"), default=False)
@@ -244,7 +248,10 @@ class Caregiver(models.Model):
 
     account = models.ForeignKey(CustodyAccount, verbose_name=_("代管账户"), on_delete=models.PROTECT, related_name="caregivers")
     name = models.CharField(_("姓名"), max_length=50)
-    id_number = models.CharField(_("身份证号"), max_length=18, validators=[validate_id_number])
+    # Encrypted at rest (accounts/crypto.py); exact search through the blind index.
+    id_number = EncryptedCharField(_("身份证号"), max_length=18, validators=[validate_id_number], db_column="id_number_encrypted",
+                                   index_field="id_number_index", normalize="beneficiaries.idnumber.normalize")
+    id_number_index = BlindIndexField(_("身份证号索引"), source="id_number", db_index=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     relation = models.CharField(_("与对象关系"), max_length=50, blank=True)
     started_on = models.DateField(_("开始日期"))

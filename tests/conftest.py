@@ -86,3 +86,37 @@ def _holiday_tables() -> None:
 
 
 REFERENCE_LOADERS.append(_holiday_tables)
+# --- second factor in test logins ------------------------------------------------------------
+# `client.login()` / `client.force_login()` stand for a completed sign-in, so for the roles that
+# must pass the second factor at sign-in they also mark the session as having passed it (with a
+# TOTP device made for the user), as the real login plus accounts/2fa/verify/ would. Tests of the second factor itself take the marker
+# `password_only` and get a session that has passed the password only.
+
+
+@pytest.fixture(autouse=True)
+def _test_logins_pass_the_second_factor(request, monkeypatch):
+    if request.node.get_closest_marker("password_only"):
+        yield
+        return
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from accounts.otp import requires_second_factor
+
+        if not requires_second_factor(user):
+            return  # others pass it only as a step-up before a full-ID reveal or export
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+            TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
+    yield

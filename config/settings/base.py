@@ -26,6 +26,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "import_export",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "beneficiaries",
     "visits",
@@ -35,6 +38,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a full ID number in a query string is refused before anything can see or log it.
+    "accounts.middleware.RefuseIdNumberInQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -42,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.NoStoreForAuthenticatedMiddleware",
@@ -103,10 +110,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "accounts.passwords.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.NotRecentlyUsedValidator", "OPTIONS": {"history": 5}},
 ]
 
 # Lockout: 5 failures lock the (username, IP) pair for 15 minutes; stored in the database.
@@ -192,3 +200,11 @@ NOTIFY_WECOM_WEBHOOK = env("NOTIFY_WECOM_WEBHOOK", default="")
 NOTIFY_HTTP_TIMEOUT = env.int("NOTIFY_HTTP_TIMEOUT", default=10)
 # One date format everywhere (2026-11-30), overriding Django's zh_Hans "2026年11月30日".
 FORMAT_MODULE_PATH = ["config.formats"]
+# Personal data at rest (accounts/crypto.py): AES-GCM keys "kid:base64,…", the current key id,
+# and a separate HMAC key for the blind index. local/test set fixed dev keys; production requires them.
+FIELD_KEYS = env("FIELD_KEYS", default="")
+FIELD_KEY_ID = env("FIELD_KEY_ID", default="")
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="")
+
+# Second factor (accounts/otp.py): the issuer name shown in authenticator apps.
+OTP_TOTP_ISSUER = "关爱帮扶"

@@ -8,3 +8,9 @@ SECRET_KEY = env("SECRET_KEY", default="local-development-only-not-secret-7c1f0e
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Fixed, public development keys for accounts/crypto.py — never use them in production.
+DEV_FIELD_KEYS = "dev1:GLHqrG6IGDywytkmqwpwa1XdL0RdKJkxaXFMdOYhENw=,dev2:GdOj2+SKmeeRDMxlJln5Y74yf8Ng2LHLpSFDQqwMu5Q="
+FIELD_KEYS = env("FIELD_KEYS", default=DEV_FIELD_KEYS)
+FIELD_KEY_ID = env("FIELD_KEY_ID", default="dev1")
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="WqJb4jiIxfcSwTEYGoaNuzXLSmtIPr88U+L5fyvtf6Q=")

@@ -32,3 +32,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Personal data at rest: no defaults — a missing key stops the start (accounts/crypto.py).
+FIELD_KEYS = env("FIELD_KEYS")
+FIELD_KEY_ID = env("FIELD_KEY_ID")
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")

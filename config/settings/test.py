@@ -16,3 +16,8 @@ STORAGES = {
 MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/care-test-media")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Fixed, public test keys for accounts/crypto.py (dev2 exists so rotation can be tested).
+FIELD_KEYS = "dev1:GLHqrG6IGDywytkmqwpwa1XdL0RdKJkxaXFMdOYhENw=,dev2:GdOj2+SKmeeRDMxlJln5Y74yf8Ng2LHLpSFDQqwMu5Q="
+FIELD_KEY_ID = "dev1"
+BLIND_INDEX_KEY = "WqJb4jiIxfcSwTEYGoaNuzXLSmtIPr88U+L5fyvtf6Q="

@@ -108,6 +108,9 @@ REQUIRED = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/care",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "ALLOWED_HOSTS": "care.example.org",
+    "FIELD_KEYS": "k1:" + "A" * 43 + "=",
+    "FIELD_KEY_ID": "k1",
+    "BLIND_INDEX_KEY": "B" * 43 + "=",
 }
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from beneficiaries.models import Classification, Household, Pairing
 from tests.factories import CadreFactory, HouseholdFactory, PairingFactory, PersonFactory, cadre_user
+from tests.otp import pass_second_factor
 
 from .factories import county_officer, other_township_official, township_official
 
@@ -74,8 +75,10 @@ def test_the_roster_list_never_shows_a_full_id_number_and_finds_by_full_number(c
     login(client, county_officer())
     body = client.get(reverse("beneficiaries:roster_list")).content.decode()
     assert person.id_number not in body and person.id_masked in body
-    found = client.get(reverse("beneficiaries:roster_list"), {"q": person.id_number}).content.decode()
+    found = client.post(reverse("beneficiaries:roster_list"), {"q": person.id_number}).content.decode()
     assert found.count('data-testid="roster-row"') == 1
+    refused = client.get(reverse("beneficiaries:roster_list"), {"q": person.id_number})
+    assert refused.status_code == 400 and person.id_number.encode() not in refused.content
     masked = client.get(reverse("beneficiaries:roster_list"), {"q": person.id_masked}).content.decode()
     assert masked.count('data-testid="roster-row"') == 0
 
@@ -179,5 +182,10 @@ def test_the_door_card_has_the_cadre_and_a_qr_code(client, household):
 def test_reveal_shows_the_full_number_to_a_township_official_only(client, household):
     person = household.members.get()
     url = reverse("beneficiaries:id_reveal", args=[person.pk])
-    assert person.id_number in login(client, township_official()).post(url).content.decode()
+    official = township_official()
+    refused = login(client, official).post(url, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 204 and "/accounts/2fa/setup/" in refused["HX-Redirect"]  # step-up first
+    assert person.id_number.encode() not in refused.content
+    pass_second_factor(client, official)
+    assert person.id_number in client.post(url).content.decode()
     assert login(client, other_township_official()).post(url).status_code == 404
