@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
+from accounts.areacodes import PREFIX_LENGTH, ancestor_sql, like
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries.models import Classification, Household, HouseholdStatus, Pairing
@@ -183,16 +184,16 @@ def recount_visits(*, area: Area) -> int:
     """Whether each remote visit in `area` counts, after special periods changed: one UPDATE."""
     with connection.cursor() as cur:
         cur.execute(
-            """
+            f"""
             UPDATE visits_visit AS v SET counted = (v.mode = 'in_person' OR EXISTS (
                 SELECT 1 FROM visits_specialperiod s
                 WHERE v.visited_on BETWEEN s.starts_on AND s.ends_on
-                  AND s.area_id IN (rpad(left(h.village_id, 4), 12, '0'), rpad(left(h.village_id, 6), 12, '0'),
-                                    rpad(left(h.village_id, 9), 12, '0'), h.village_id)))
+                  AND s.area_id IN ({ancestor_sql("h.village_id", "prefecture")}, {ancestor_sql("h.village_id", "county")},
+                                    {ancestor_sql("h.village_id", "township")}, h.village_id)))
             FROM beneficiaries_household AS h
             WHERE h.id = v.household_id AND h.village_id LIKE %s AND v.mode <> 'in_person'
             """,
-            [area.prefix + "%"],
+            [like(area.prefix)],
         )
         return cur.rowcount
 
@@ -533,12 +534,12 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
     run.closed = scalar(_CLOSE_STALE, {"today": today})
     run.opened = scalar(_OPEN_ALERTS, {"today": today, "title": _("逾期未走访：%s，应访日期 %s")})
     run.escalated_township = scalar(_ESCALATE, {
-        "today": today, "level": EscalationLevel.TOWNSHIP, "width": 9,
+        "today": today, "level": EscalationLevel.TOWNSHIP, "width": PREFIX_LENGTH["township"],
         "cutoff": today - dt.timedelta(days=rules.ESCALATE_TOWNSHIP_DAYS),
         "summary": _("%s 逾期7天以上未走访（应访日期 %s）"),
     })
     run.escalated_county = scalar(_ESCALATE, {
-        "today": today, "level": EscalationLevel.COUNTY, "width": 6,
+        "today": today, "level": EscalationLevel.COUNTY, "width": PREFIX_LENGTH["county"],
         "cutoff": today - dt.timedelta(days=rules.ESCALATE_COUNTY_DAYS),
         "summary": _("%s 逾期30天以上未走访（应访日期 %s）"),
     })
