@@ -62,8 +62,8 @@ def seed_prefecture(households: int = 300, seed: int = 20261128, stdout=None) ->
         for county in counties:
             if county.code == accounts_demo.COUNTY or county.code[:6] in filled:
                 continue  # 雷山县 has the roster step's detailed demo
-            # Counties differ: a diligence between 0.55 and 0.98 of the visits due are made.
-            diligence = rng.uniform(0.55, 0.98)
+            # Counties differ: a diligence between 0.68 and 0.99 of the visits due are made.
+            diligence = rng.uniform(0.68, 0.99)
             ids = _seed_county(rng, county, rng.randint(max(120, households - 100), households + 150), today,
                                officers[county.code])
             for hid in ids:
@@ -201,14 +201,16 @@ JOIN LATERAL (
 ) AS p ON true
 JOIN beneficiaries_cadre AS c ON c.id = p.cadre_id
 JOIN LATERAL (
-    SELECT (g - (floor(random() * 3))::int * interval '1 day')::date AS day
+    SELECT (g - (floor(random() * 3))::int * interval '1 day')::date AS day, random() AS coin
     FROM generate_series(greatest(p.started_on, %(today)s::date - 365) + 2,
                          %(today)s::date, make_interval(days => CASE h.tier WHEN 'A' THEN 9 WHEN 'B' THEN 13 ELSE 26 END)) AS g
 ) AS v ON true
 WHERE h.tier <> ''
   -- a cadre who lapsed stops visiting some weeks before today
   AND NOT (c.id %% 9 = 0 AND v.day > %(today)s::date - 20 - (c.id %% 40)::int)
-  AND random() < d.diligence * (CASE WHEN c.id %% 5 = 0 THEN 0.85 ELSE 1.0 END)
+  -- the coin is drawn per visit inside the lateral subquery (a bare random() here would be
+  -- pushed down and drawn once per household)
+  AND v.coin < d.diligence * (CASE WHEN c.id %% 5 = 0 THEN 0.85 ELSE 1.0 END)
   AND v.day <= %(today)s::date
 """
 
