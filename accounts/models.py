@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from . import areacodes
+
 
 class AreaLevel(models.TextChoices):
     PREFECTURE = "prefecture", _("州")
@@ -18,12 +20,7 @@ class AreaLevel(models.TextChoices):
 
 # How many leading digits of the 12-digit statistical code are significant at each level.
 # Every descendant of an area shares that prefix, so scoping needs no tree walk.
-PREFIX_LENGTH = {
-    AreaLevel.PREFECTURE: 4,
-    AreaLevel.COUNTY: 6,
-    AreaLevel.TOWNSHIP: 9,
-    AreaLevel.VILLAGE: 12,
-}
+PREFIX_LENGTH = {level: areacodes.PREFIX_LENGTH[level] for level in AreaLevel}
 
 CHILD_LEVEL = {
     AreaLevel.PREFECTURE: AreaLevel.COUNTY,
@@ -79,7 +76,7 @@ class Area(models.Model):
 
     def ancestors(self) -> list[Area]:
         """Prefecture first; the area itself is not included."""
-        codes = [self.code[:n].ljust(12, "0") for n in (4, 6, 9) if n < PREFIX_LENGTH[self.level]]
+        codes = areacodes.ancestor_codes(self.code, include_self=False)
         by_code = Area.objects.in_bulk(codes)
         return [by_code[c] for c in codes if c in by_code]
 

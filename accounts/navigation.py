@@ -27,6 +27,7 @@ GROUPS = {
     "visits": _("走访"),
     "custody": _("资金代管"),
     "services": _("部门协同"),
+    "oversight": _("督导考核"),
     "settings": _("设置"),
 }
 
@@ -50,6 +51,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("政策清单"), "services:lists", OFFICIALS, "services"),
     NavItem(_("转介统计"), "services:counts", frozenset({Role.COUNTY, Role.PREFECTURE}), "services"),
     NavItem(_("社会服务资源"), "services:providers", OFFICIALS, "services"),
+    NavItem(_("统计看板"), "oversight:dashboard_index", frozenset({Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE}), "oversight"),
     NavItem(_("走访频次"), "visits:policy", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("特殊时期"), "visits:special_periods", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("帮扶领域"), "services:fields", frozenset({Role.PREFECTURE, Role.DEPARTMENT}), "settings"),

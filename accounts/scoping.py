@@ -26,6 +26,7 @@ from typing import TypeVar
 from django.db import models
 from django.http import Http404
 
+from .areacodes import PREFECTURE_PREFIX
 from .models import AREA_ROLES, PREFIX_LENGTH, Area, Role, RoleAssignment, User
 
 M = TypeVar("M", bound=models.Model)
@@ -55,7 +56,7 @@ def has_role(user: User, *roles: str) -> bool:
 def area_prefixes(user: User, roles: Iterable[str] = AREA_ROLES) -> list[str]:
     """Significant code prefixes of the areas the user oversees through area roles."""
     if getattr(user, "is_superuser", False):
-        return ["5226"]
+        return [PREFECTURE_PREFIX]
     prefixes = {r.area.code[: PREFIX_LENGTH[r.area.level]] for r in user_roles(user) if r.role in roles and r.area}
     # Drop prefixes already covered by a shorter one (a county role makes its township role moot).
     return sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("roster/", include("beneficiaries.urls")),
     path("visits/", include("visits.urls")),
     path("services/", include("services.urls")),
+    path("oversight/", include("oversight.urls")),
     path("admin/", admin.site.urls),
     path("", include("visits.pwa")),  # /sw.js, /manifest.webmanifest, /offline/ (offline cadre app)
 ]

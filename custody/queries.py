@@ -27,9 +27,10 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Concat, Substr
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from accounts.areacodes import AncestorCode
 from accounts.models import Area, User
 from accounts.scoping import get_object_for_user, scope_queryset
 from beneficiaries.models import Person, SelfCare
@@ -115,7 +116,7 @@ def with_flags(qs: QuerySet[CustodyAccount], today: date) -> QuerySet[CustodyAcc
     )
     last_check = LedgerCheck.objects.filter(account=OuterRef("pk")).order_by("-checked_on").values("checked_on")[:1]
     ceiling = CustodyPolicy.objects.filter(
-        county_id=Concat(Substr(OuterRef("person__household__village_id"), 1, 6), Value("000000"))
+        county_id=AncestorCode(OuterRef("person__household__village_id"), "county")
     ).values("balance_ceiling_fen")[:1]
     is_open = Q(status=AccountStatus.OPEN)
     return qs.annotate(

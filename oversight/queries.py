@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Left
 
+from accounts import areacodes
+from accounts.areacodes import AncestorCode
 from accounts.models import Area, User
 from accounts.scoping import area_prefixes, scope_queryset
 from beneficiaries.models import Household, HouseholdStatus, Pairing
@@ -33,11 +34,12 @@ def roster_by_area(user: User) -> list[AreaFigures]:
     prefixes = area_prefixes(user)
     if not prefixes:
         return []
-    width = 6 if min(len(p) for p in prefixes) <= 4 else 9
+    # Prefecture users see counties; anyone narrower sees the townships of their county.
+    level = "county" if min(len(p) for p in prefixes) <= areacodes.PREFIX_LENGTH["prefecture"] else "township"
     households = scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE))
     rows = (
         households.annotate(
-            group=Left("village_id", width),
+            group=AncestorCode("village_id", level),
             is_paired=Exists(Pairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)),
         )
         .values("group")
@@ -51,11 +53,10 @@ def roster_by_area(user: User) -> list[AreaFigures]:
         )
     )
     by_group = {r["group"]: r for r in rows}
-    level = "county" if width == 6 else "township"
     areas = scope_queryset(user, Area.objects.filter(level=level)).order_by("code")
     out = []
     for area in areas:
-        r = by_group.get(area.code[:width], {})
+        r = by_group.get(area.code, {})
         out.append(
             AreaFigures(
                 area=area,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record, changed_fields
+from accounts.areacodes import PREFECTURE_PREFIX
 from accounts.models import AREA_ROLES, Area, AuditAction, Role, User
 from accounts.notifications import Message, notify_many
 from accounts.scoping import area_prefixes, has_role, scope_queryset
@@ -389,7 +390,7 @@ def provider_save(*, actor: User, name: str, kind: str, services: Sequence[str],
                   provider: ServiceProvider | None = None, request: HttpRequest | None = None) -> ServiceProvider:
     """Register or update a service provider (五社联动). Area roles maintain the providers
     registered in their area; the areas served must lie in the actor's scope too."""
-    prefixes = ["5226"] if actor.is_superuser else area_prefixes(actor, {Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE})
+    prefixes = [PREFECTURE_PREFIX] if actor.is_superuser else area_prefixes(actor, {Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE})
     in_scope = lambda code: any(code.startswith(p) for p in prefixes)  # noqa: E731
     _require(in_scope(owner_area.code) and (provider is None or in_scope(provider.owner_area_id)),
              _("无权维护该服务资源。"))

@@ -19,8 +19,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Substr
+from django.db.models.functions import Coalesce
 
+from accounts import areacodes
+from accounts.areacodes import AncestorCode
 from accounts.models import User
 from accounts.scoping import get_object_for_user, scope_queryset
 from beneficiaries.models import Household, HouseholdStatus, Person, Relation, SelfCare, WorkCapacity
@@ -147,7 +149,7 @@ def referral_counts(user: User, *, now: dt.datetime) -> list[dict]:
 
 def village_ancestor_codes(village_code: str) -> list[str]:
     """The village and the township, county and prefecture above it (12-digit codes)."""
-    return [village_code[:n].ljust(12, "0") for n in (4, 6, 9)] + [village_code]
+    return areacodes.ancestor_codes(village_code)
 
 
 def providers_for_village(village_code: str, service: str = "") -> QuerySet[ServiceProvider]:
@@ -197,9 +199,8 @@ def education_aid(user: User, *, today: dt.date) -> QuerySet[Person]:
 def _dry_season_for_village():
     """Exists: a dry season in force today over the household's village (any level above it)."""
     village = OuterRef("village_id")
-    return Q(area_id=village) | Q(area_id=Concat(Substr(village, 1, 9), Value("000"))) | Q(
-        area_id=Concat(Substr(village, 1, 6), Value("000000"))) | Q(
-        area_id=Concat(Substr(village, 1, 4), Value("00000000")))
+    return Q(area_id=village) | Q(area_id=AncestorCode(village, "township")) | Q(
+        area_id=AncestorCode(village, "county")) | Q(area_id=AncestorCode(village, "prefecture"))
 
 
 LIMITED_MOBILITY = Q(self_care__in=[SelfCare.PARTIAL, SelfCare.NONE]) | Q(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts import notifications
 from accounts.actions import audit_record
+from accounts.areacodes import PREFIX_LENGTH, ancestor_sql, like
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.notifications import SMS, WECOM, Message, notify, notify_many
 from accounts.scoping import area_prefixes, has_role, scope_queryset
@@ -174,16 +175,16 @@ def recount_visits(*, area: Area) -> int:
     """Whether each remote visit in `area` counts, after special periods changed: one UPDATE."""
     with connection.cursor() as cur:
         cur.execute(
-            """
+            f"""
             UPDATE visits_visit AS v SET counted = (v.mode = 'in_person' OR EXISTS (
                 SELECT 1 FROM visits_specialperiod s
                 WHERE v.visited_on BETWEEN s.starts_on AND s.ends_on
-                  AND s.area_id IN (rpad(left(h.village_id, 4), 12, '0'), rpad(left(h.village_id, 6), 12, '0'),
-                                    rpad(left(h.village_id, 9), 12, '0'), h.village_id)))
+                  AND s.area_id IN ({ancestor_sql("h.village_id", "prefecture")}, {ancestor_sql("h.village_id", "county")},
+                                    {ancestor_sql("h.village_id", "township")}, h.village_id)))
             FROM beneficiaries_household AS h
             WHERE h.id = v.household_id AND h.village_id LIKE %s AND v.mode <> 'in_person'
             """,
-            [area.prefix + "%"],
+            [like(area.prefix)],
         )
         return cur.rowcount
 
@@ -624,8 +625,8 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
         for alert_id, household_id, code, due, user_id in opened if user_id
     ])
     for level, width, days, summary in (
-        (EscalationLevel.TOWNSHIP, 9, rules.ESCALATE_TOWNSHIP_DAYS, _("%s 逾期7天以上未走访（应访日期 %s）")),
-        (EscalationLevel.COUNTY, 6, rules.ESCALATE_COUNTY_DAYS, _("%s 逾期30天以上未走访（应访日期 %s）")),
+        (EscalationLevel.TOWNSHIP, PREFIX_LENGTH["township"], rules.ESCALATE_TOWNSHIP_DAYS, _("%s 逾期7天以上未走访（应访日期 %s）")),
+        (EscalationLevel.COUNTY, PREFIX_LENGTH["county"], rules.ESCALATE_COUNTY_DAYS, _("%s 逾期30天以上未走访（应访日期 %s）")),
     ):
         escalated = rows(_ESCALATE, {"today": today, "level": level, "width": width,
                                      "cutoff": today - dt.timedelta(days=days), "summary": summary})

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts import areacodes
 from accounts.models import Area, Notification, User
 from accounts.scoping import get_object_for_user, scope_queryset
 from beneficiaries.models import Classification, Household, HouseholdStatus, Pairing, Person, Relation
@@ -30,12 +31,8 @@ from .models import (
 Policy = dict[str, rules.TierPolicy]
 
 
-def county_of(village_code: str) -> str:
-    return village_code[:6] + "000000"
-
-
-def township_of(village_code: str) -> str:
-    return village_code[:9] + "000"
+county_of = areacodes.county_of
+township_of = areacodes.township_of
 
 
 # --- policy --------------------------------------------------------------------------------
@@ -161,7 +158,7 @@ def month_statuses(households: QuerySet[Household], month: dt.date, today: dt.da
 
 def special_period_covers(village_code: str, day: dt.date) -> bool:
     """Is a special period declared for this village (or a township/county/prefecture above it)?"""
-    prefixes = [village_code[:n].ljust(12, "0") for n in (4, 6, 9)] + [village_code]
+    prefixes = areacodes.ancestor_codes(village_code)
     return SpecialPeriod.objects.filter(area_id__in=prefixes, starts_on__lte=day, ends_on__gte=day).exists()
 
 

@@ -40,4 +40,7 @@ class Command(BaseCommand):
         from services.demo import seed_services
 
         steps.append(seed_services)
+        from oversight.demo import seed_prefecture
+
+        steps.append(seed_prefecture)
         return steps
