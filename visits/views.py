@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import uuid
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -217,12 +216,11 @@ def overdue_report(request: HttpRequest) -> HttpResponse:
         raise Http404 from exc
     area = _area_param(request)
     households = scope_queryset(request.user, queries.households_in_area(area))
-    buf = io.StringIO()
-    count = exports.overdue_report_csv(households, on, buf)
+    count, stream = exports.overdue_report_stream(households, on)
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="visits.overdue_report",
                  object_repr=f"逾期未走访清单 {on}", request=request,
                  details={"date": on.isoformat(), "area": area.code if area else "", "rows": count})
-    response = HttpResponse(buf.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
     name = f"overdue-{area.code if area else 'all'}-{on:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -240,11 +238,11 @@ def visit_ledger(request: HttpRequest) -> HttpResponse:
         return redirect("visits:desk")
     area, month = form.cleaned_data["area"], form.cleaned_data["month"]
     visits = queries.ledger_visits(request.user, area, month)
-    content = exports.visit_ledger_xlsx(visits, f"{area.name} 探视走访工作台账 {month:%Y年%m月}")
+    content = exports.visit_ledger_file(visits, f"{area.name} 探视走访工作台账 {month:%Y年%m月}")
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="visits.visit_ledger",
                  object_repr=f"探视走访工作台账 {area.name} {month:%Y-%m}", request=request,
                  details={"area": area.code, "month": month.strftime("%Y-%m")})
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = FileResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="visit-ledger-{area.code}-{month:%Y%m}.xlsx"'
     return response
 

@@ -20,7 +20,7 @@ def test_an_export_filtered_by_a_full_id_number_audits_it_masked(client):
     person = PersonFactory(household=household)
     client.force_login(township_official())
     response = client.get(reverse("beneficiaries:roster_export"), {"format": "csv", "q": person.id_number})
-    assert response.status_code == 200 and household.code.encode() in response.content
+    assert response.status_code == 200 and household.code.encode() in response.getvalue()
     event = AuditEvent.objects.get(action="export")
     assert person.id_number not in json.dumps(event.details, ensure_ascii=False)
     assert event.details["filters"]["q"] == person.id_masked

@@ -119,8 +119,10 @@ def test_overdue_report_for_a_past_date_uses_visits_as_they_stood(overdue, tmp_p
 def test_township_downloads_the_report_and_it_is_audited(client, overdue, township_user):
     client.force_login(township_user)
     response = client.get(reverse("visits:overdue_report"), {"date": "2026-06-20", "area": TOWNSHIP})
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    assert len(response.content.decode("utf-8-sig").splitlines()) == 2
+    assert response.streaming  # a StreamingHttpResponse: rows are written as they are produced
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    assert len(body.decode("utf-8-sig").splitlines()) == 2
     assert AuditEvent.objects.filter(action="export", object_type="visits.overdue_report").exists()
     client.force_login(user_with_role(Role.TOWNSHIP, OTHER_TOWNSHIP))
     assert client.get(reverse("visits:overdue_report"), {"area": TOWNSHIP}).status_code == 404
@@ -142,7 +144,7 @@ def test_township_desk_counts_overdue_by_village_and_cadre(client, overdue, town
 def test_visit_ledger_xlsx_per_area_and_month_is_audited(client, overdue, township_user):
     client.force_login(township_user)
     response = client.get(reverse("visits:ledger"), {"area": TOWNSHIP, "month": "2026-06"})
-    ws = load_workbook(io.BytesIO(response.content)).active
+    ws = load_workbook(io.BytesIO(response.getvalue())).active
     assert ws["A1"].value.endswith("探视走访工作台账 2026年06月")
     assert ws["A2"].value == "户编号" and ws.max_row == 3
     assert AuditEvent.objects.filter(action="export", object_type="visits.visit_ledger").exists()
