@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,7 +39,6 @@ from .models import Household, Pairing, Person
 from .tabs import tabs_for
 
 PAGE_SIZE = 50
-IMPORT_DIR = Path(settings.MEDIA_ROOT) / "roster-imports"
 
 
 def _require(allowed: bool) -> None:
@@ -394,40 +389,17 @@ def cadre_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_import(request: HttpRequest) -> HttpResponse:
-    """Step 1: upload → dry-run preview (nothing written). Step 2: confirm → write all or nothing."""
+    """Upload → an import job (imports.jobs): checked at once for a small file, by a task for a
+    large one; its page shows the preview or every error, and confirming writes all or nothing."""
     _require(actions.can_edit_roster(request.user))
-    today = timezone.localdate()
-    if request.method == "POST" and request.POST.get("token"):
-        path = _stored_upload(request, request.POST["token"])
-        result = roster_io.roster_import(actor=request.user, content=path.read_bytes(), filename=path.name,
-                                         today=today, request=request)
-        if result.ok:
-            path.unlink(missing_ok=True)
-            messages.success(request, _("导入成功：%(h)d户，%(p)d人。") % {"h": len(result.households), "p": result.people})
-            return redirect(reverse("beneficiaries:roster_list") + "?tier=none" if any(not h.tier for h in result.households)
-                            else reverse("beneficiaries:roster_list"))
-        return render(request, "beneficiaries/import.html", {"form": ImportForm(), "result": result})
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = token = None
     if request.method == "POST" and form.is_valid():
+        from imports import jobs
+
         upload = form.cleaned_data["file"]
-        content = upload.read()
-        result = roster_io.roster_parse(actor=request.user, content=content, filename=upload.name, today=today)
-        if result.ok:
-            token = f"{request.user.pk}-{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
-            IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-            (IMPORT_DIR / token).write_bytes(content)
-    return render(request, "beneficiaries/import.html", {"form": form, "result": result, "token": token})
-
-
-def _stored_upload(request: HttpRequest, token: str) -> Path:
-    # The token names a file this user uploaded; anything else is not found.
-    if "/" in token or "\\" in token or not token.startswith(f"{request.user.pk}-"):
-        raise Http404
-    path = IMPORT_DIR / token
-    if not path.exists():
-        raise Http404
-    return path
+        job = jobs.start(kind="roster", user=request.user, filename=upload.name, content=upload.read())
+        return redirect("imports:job", job.pk)
+    return render(request, "beneficiaries/import.html", {"form": form})
 
 
 def _file_response(content: bytes, filename: str, fmt: str) -> HttpResponse:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import sheets
 from accounts.actions import audit_record
 from accounts.files import upload_response
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
@@ -247,42 +245,26 @@ def visit_ledger(request: HttpRequest) -> HttpResponse:
     return response
 
 
-IMPORT_DIR = Path(settings.MEDIA_ROOT) / "tmp" / "visit-imports"
+@login_required
+def visit_import(request: HttpRequest) -> HttpResponse:
+    """Upload → an import job (imports.jobs): checked at once for a small file, by a task for a
+    large one; its page shows the preview (with rows already stored, skipped) or every error."""
+    _require_official(request, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        from imports import jobs
+
+        upload = form.cleaned_data["file"]
+        job = jobs.start(kind="visits", user=request.user, filename=upload.name, content=upload.read())
+        return redirect("imports:job", job.pk)
+    return render(request, "visits/import.html", {"form": form, "headers": imports.HEADERS})
 
 
 @login_required
-def visit_import(request: HttpRequest) -> HttpResponse:
-    """Upload → dry-run preview → confirm. The file waits under MEDIA_ROOT between the steps."""
+@require_GET
+def visit_import_template(request: HttpRequest) -> HttpResponse:
     _require_official(request, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE)
-    today = timezone.localdate()
-    form = ImportForm(request.POST or None, request.FILES or None)
-    result = token = name = None
-    if request.method == "POST" and request.POST.get("token"):
-        token, name = request.POST["token"], request.POST.get("name", "")
-        try:
-            path = IMPORT_DIR / f"{uuid.UUID(token)}{Path(name).suffix.lower()}"
-        except ValueError:
-            path = None
-        if path is None or not path.exists():
-            messages.error(request, _("文件已过期，请重新上传。"))
-            return redirect("visits:import")
-        result = imports.visits_import(actor=request.user, name=name, content=path.read_bytes(), dry_run=False,
-                                       today=today)
-        if result.ok:
-            path.unlink(missing_ok=True)
-            messages.success(request, _("已导入 %(n)s 条走访记录。") % {"n": result.created})
-            return redirect("visits:import")
-    elif request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        name = upload.name
-        content = upload.read()
-        result = imports.visits_import(actor=request.user, name=name, content=content, dry_run=True, today=today)
-        if result.ok:
-            IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-            token = str(uuid.uuid4())
-            (IMPORT_DIR / f"{token}{Path(name).suffix.lower()}").write_bytes(content)
-    return render(request, "visits/import.html", {"form": form, "result": result, "token": token, "name": name,
-                                                  "headers": imports.HEADERS})
+    return sheets.file_response(imports.template_xlsx(), f"{imports.TEMPLATE_TITLE}.xlsx", "xlsx")
 
 
 @login_required

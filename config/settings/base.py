@@ -24,7 +24,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_htmx",
-    "import_export",
     "axes",
     "accounts",
     "beneficiaries",
@@ -32,6 +31,7 @@ INSTALLED_APPS = [
     "custody",
     "services",
     "oversight",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -155,9 +155,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "services.tasks.escalate_overdue_referrals",
         "schedule": crontab(hour=7, minute=10),
     },
+    "imports-purge-stale-uploads": {
+        "task": "imports.tasks.purge_stale_uploads",
+        "schedule": crontab(minute=20),
+    },
 }
-
-IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 
 LOGGING = {
     "version": 1,
