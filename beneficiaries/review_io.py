@@ -3,11 +3,9 @@ ID numbers are always masked here."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import openpyxl
-from openpyxl.styles import Alignment, Font, PatternFill
+from accounts import sheets
 
 from .queries import ReviewLists
 
@@ -51,25 +49,11 @@ def review_rows(lists: ReviewLists) -> dict[str, list[list[Any]]]:
 
 
 def review_workbook(lists: ReviewLists) -> bytes:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="F3D3D5")
+    book = []
     for key, rows in review_rows(lists).items():
         title, headers = SHEETS[key]
-        ws = wb.create_sheet(title)
-        ws.append(headers)
-        for cell in ws[1]:
-            cell.font, cell.fill = bold, fill
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        for row in rows:
-            ws.append(row)
-        for i, h in enumerate(headers, start=1):
-            letter = openpyxl.utils.get_column_letter(i)
-            ws.column_dimensions[letter].width = 22 if h in ("身份证号", "退出原因", "认定理由") else max(10, len(h) * 2 + 2)
-            if h in ("户编号", "身份证号"):
-                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                    cell.number_format = "@"
-        ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        widths = {h: 22 for h in ("身份证号", "退出原因", "认定理由")}
+        widths.update({h: max(10, len(h) * 2 + 2) for h in headers if h not in widths})
+        book.append(sheets.Sheet(title=title, headers=headers, rows=rows, widths=widths,
+                                 text_columns=("户编号", "身份证号")))
+    return sheets.xlsx_bytes(book)

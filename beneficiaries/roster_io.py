@@ -14,24 +14,23 @@ changes to existing people; a new person needs the full number.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-import openpyxl
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
-from openpyxl.styles import Alignment, Font, PatternFill
 
+from accounts import sheets
 from accounts.actions import audit_record
-from accounts.models import Area, AreaLevel, AuditAction, User
+from accounts.models import Area, AreaLevel, AuditAction, AuditEvent, User
 from accounts.scoping import scope_queryset
+from accounts.sheets import RowError
 
 from . import actions, idnumber, rules
 from .models import (
@@ -42,6 +41,7 @@ from .models import (
     Classification,
     DisabilityType,
     Household,
+    HouseholdStatus,
     LeftBehind,
     Pairing,
     PairingRelation,
@@ -108,13 +108,6 @@ NO = {"否", "无", "不能", "n", "no", "0", "false"}
 
 
 @dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-
-@dataclass
 class PersonRow:
     row: int
     values: dict[str, Any]  # Person field values (id_number normalised, birth/sex derived)
@@ -165,40 +158,10 @@ class ImportResult:
 
 # --- reading -----------------------------------------------------------------------------------
 
+Progress = Callable[[int, int, str], None]  # (done, total, phase): an import job's progress bar
 
-def read_table(content: bytes, filename: str) -> list[list[str]]:
-    """Rows of cells as strings (header row first) from an .xlsx or .csv upload."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        try:
-            wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
-            raise ValidationError(_("无法读取该Excel文件，请确认是.xlsx格式且未损坏。")) from exc
-        ws = wb.worksheets[0]
-        return [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationError(_("无法识别CSV文件的编码，请另存为UTF-8编码。"))
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    raise ValidationError(_("只支持.xlsx或.csv文件。"))
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):  # Excel keeps dates as datetimes at midnight
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
+# The one reader of spreadsheets (encodings, limits, a Chinese message for any bad file).
+read_table = sheets.read_table
 
 
 def _yes_no(raw: str, default: bool | None) -> bool | None:
@@ -225,22 +188,20 @@ def _grade(raw: str) -> int | None:
     raise ValueError
 
 
-def roster_parse(*, actor: User, content: bytes, filename: str, today: date) -> ImportResult:
+def roster_parse(*, actor: User, content: bytes, filename: str, today: date,
+                 progress: Progress | None = None) -> ImportResult:
     """Read and check every row; write nothing. The dry-run preview and the first half of
     the import."""
     try:
         table = read_table(content, filename)
     except ValidationError as exc:
         return ImportResult([], [RowError(0, "", exc.messages[0])], 0)
-    # Skip blank lines and a title line above the headers, if any.
-    header_at = next((i for i, r in enumerate(table[:5]) if "身份证号" in r and "户编号" in r), None)
-    if header_at is None:
-        return ImportResult([], [RowError(1, "", _("找不到表头：第一行应为模板中的列名（户编号、村级区划代码、姓名、身份证号……）。"))], 0)
-    header = table[header_at]
-    missing = [h for h in HEADERS if h not in header]
-    if missing:
-        return ImportResult([], [RowError(header_at + 1, "、".join(missing), _("缺少必需的列：%(c)s。") % {"c": "、".join(missing)})], 0)
-    index = {h: header.index(h) for h in HEADERS}
+    # Skip blank lines and a title line above the headers, if any; repeated headers are refused.
+    try:
+        header_at, index = sheets.header_index(table, HEADERS, anchor=["身份证号", "户编号"])
+    except sheets.SheetError as exc:
+        at = next((i for i, r in enumerate(table[:5]) if "身份证号" in r and "户编号" in r), 0)
+        return ImportResult([], [RowError(at + 1, "", exc.messages[0])], 0)
 
     errors: list[RowError] = []
     households: dict[str, HouseholdRows] = {}
@@ -248,7 +209,10 @@ def roster_parse(*, actor: User, content: bytes, filename: str, today: date) -> 
     villages = {a.code: a for a in Area.objects.filter(level=AreaLevel.VILLAGE)}
     total = 0
 
+    data_rows = len(table) - header_at - 1
     for offset, raw in enumerate(table[header_at + 1:], start=header_at + 2):
+        if progress is not None and offset % 1000 == 0:
+            progress(offset - header_at - 2, data_rows, _("检查数据"))
         if not any(c.strip() for c in raw):
             continue
         total += 1
@@ -324,6 +288,9 @@ def roster_parse(*, actor: User, content: bytes, filename: str, today: date) -> 
                         err(FIELD_HEADER[fname], msgs[0])
 
         hh_code = cells["户编号"]
+        if len(hh_code) > Household._meta.get_field("code").max_length:
+            err("户编号", _("户编号不能超过%(n)d个字符。") % {"n": Household._meta.get_field("code").max_length})
+            hh_code = ""
         if hh_code:
             hh = households.get(hh_code)
             if hh is None:
@@ -398,6 +365,10 @@ def _check_against_database(actor: User, households: dict[str, HouseholdRows], e
     for p in Person.objects.filter(household__code__in=list(households)).select_related("household"):
         members_by_code[p.household.code].append(p)
     classifier = actions.can_classify(actor)
+    cadres = _cadres_by_name_phone({(h.cadre.get("结对干部姓名", ""), h.cadre.get("结对干部电话", ""))
+                                    for h in households.values() if h.cadre})
+    cadres_in_scope = set(scope_queryset(actor, Cadre.objects.filter(pk__in=[c.pk for c in cadres.values()]))
+                          .values_list("pk", flat=True))
 
     for code, hh in households.items():
         hh.existing = existing.get(code)
@@ -440,7 +411,7 @@ def _check_against_database(actor: User, households: dict[str, HouseholdRows], e
                                                        suggestion=hh.suggestion):
                     errors.append(RowError(hh.first_row, "认定理由" if "理由" in problem else "认定标准", problem))
         if hh.cadre:
-            _check_cadre(actor, hh, errors)
+            _check_cadre(hh, errors, cadres, cadres_in_scope)
 
 
 def _decision_changes(hh: HouseholdRows) -> bool:
@@ -449,11 +420,12 @@ def _decision_changes(hh: HouseholdRows) -> bool:
     return hh.existing.tier != hh.tier or sorted(hh.existing.criteria) != sorted(hh.criteria)
 
 
-def _check_cadre(actor: User, hh: HouseholdRows, errors: list[RowError]) -> None:
+def _check_cadre(hh: HouseholdRows, errors: list[RowError], cadres: dict[tuple[str, str], Cadre],
+                 cadres_in_scope: set[int]) -> None:
     c = hh.cadre
-    cadre = Cadre.objects.filter(name=c.get("结对干部姓名", ""), phone=c.get("结对干部电话", "")).first()
+    cadre = cadres.get((c.get("结对干部姓名", ""), c.get("结对干部电话", "")))
     if cadre is not None:
-        if not scope_queryset(actor, Cadre.objects.filter(pk=cadre.pk)).exists():
+        if cadre.pk not in cadres_in_scope:
             errors.append(RowError(hh.first_row, "结对干部姓名", _("结对干部“%(n)s”不在您负责的区域内。") % {"n": cadre.name}))
         elif not cadre.active:
             errors.append(RowError(hh.first_row, "结对干部姓名", _("结对干部“%(n)s”已离岗。") % {"n": cadre.name}))
@@ -466,66 +438,201 @@ def _check_cadre(actor: User, hh: HouseholdRows, errors: list[RowError]) -> None
 # --- writing ---------------------------------------------------------------------------------
 
 
-def roster_import(*, actor: User, content: bytes, filename: str, today: date, request=None) -> ImportResult:
+def _no_progress(done: int, total: int, phase: str) -> None:
+    pass
+
+
+def roster_import(*, actor: User, content: bytes, filename: str, today: date, request=None,
+                  progress: Progress = _no_progress) -> ImportResult:
     """Check the file again and, if every row is good, write it all in one transaction.
-    Any error — found now or raised by an action — leaves the database as it was."""
-    result = roster_parse(actor=actor, content=content, filename=filename, today=today)
+    Any error — found now or raised by the database — leaves the database as it was.
+
+    The write is set-based: a handful of bulk statements per file (new cadres, households, people
+    changed and added, classifications, pairings ended and created), one bulk insert of the audit
+    rows and one schedule refresh over the imported households."""
+    result = roster_parse(actor=actor, content=content, filename=filename, today=today, progress=progress)
     if not result.ok:
+        return result
+    if not actions.can_edit_roster(actor):
+        result.errors.append(RowError(0, "", _("您没有维护花名册的权限。")))
         return result
     try:
         with transaction.atomic():
-            created = updated = 0
-            for hh in result.households:
-                household = hh.existing
-                if household is None:
-                    household = actions.household_create(actor=actor, code=hh.code, village=hh.village)
-                    created += 1
-                elif household.village_id != hh.village.pk:
-                    actions.household_update(actor=actor, household=household, code=hh.code, village=hh.village,
-                                             address=household.address)
-                by_number = {p.id_number: p for p in Person.objects.filter(
-                    id_number__in=[r.values["id_number"] for r in hh.people])}
-                # Heads first is not enough when a re-import changes the head: save non-heads first.
-                for prow in sorted(hh.people, key=lambda r: r.values.get("relation") == "head"):
-                    person = by_number.get(prow.values["id_number"])
-                    if person is not None:
-                        updated += 1
-                        if person.household_id != household.pk:
-                            person.household = household
-                    actions.person_save(actor=actor, household=household, data=prow.values, today=today,
-                                        person=person)
-                household.refresh_from_db()
-                if hh.tier and _decision_changes(HouseholdRows(code=hh.code, first_row=0, tier=hh.tier,
-                                                               criteria=hh.criteria, existing=household)):
-                    actions.classification_confirm(actor=actor, household=household, tier=hh.tier,
-                                                   criteria=hh.criteria, reason=hh.reason, today=today)
-                if hh.cadre:
-                    _apply_pairing(actor, household, hh, today)
+            stats = _bulk_write(actor, result, today, request, progress)
             audit_record(actor=actor, action=AuditAction.IMPORT, object_type="beneficiaries.household",
                          object_repr=f"{ROSTER_TITLE} {filename}"[:200], request=request,
                          details={"file": filename, "rows": result.total_rows, "households": len(result.households),
-                                  "created": created, "people_updated": updated})
+                                  **stats})
     except ValidationError as exc:
         result.errors.append(RowError(0, "", _("导入失败，未写入任何数据：%(m)s") % {"m": "；".join(exc.messages)}))
+    except IntegrityError:
+        result.errors.append(RowError(0, "", _("导入失败，未写入任何数据：身份证号已登记，或某户出现了两名户主。")))
+    except DataError:
+        result.errors.append(RowError(0, "", _("导入失败，未写入任何数据：有内容超出了允许的长度。")))
     return result
 
 
-def _apply_pairing(actor: User, household: Household, hh: HouseholdRows, today: date) -> None:
-    c = hh.cadre
-    cadre = Cadre.objects.filter(name=c["结对干部姓名"], phone=c["结对干部电话"]).first()
-    if cadre is None:
-        cadre = actions.cadre_save(actor=actor, data={
-            "name": c["结对干部姓名"], "phone": c["结对干部电话"],
-            "kind": CHOICE_COLUMNS["结对干部类型"][0][c["结对干部类型"]], "home_village": household.village,
-        })
-    relation = CHOICE_COLUMNS["结对关系"][0][c["结对关系"]]
-    current = Pairing.objects.filter(household=household, ended_on__isnull=True).first()
-    if current is not None and current.cadre_id == cadre.pk:
-        return
-    if current is not None:
-        actions.pairing_end(actor=actor, pairing=current, ended_on=max(today, current.started_on),
-                            reason=_("导入花名册时调整结对干部"))
-    actions.pairing_create(actor=actor, household=household, cadre=cadre, relation=relation, started_on=today)
+def _bulk_write(actor: User, result: ImportResult, today: date, request, progress: Progress) -> dict[str, int]:
+    from accounts.actions import changed_fields, client_ip
+
+    ip = client_ip(request)
+    audits: list[AuditEvent] = []
+
+    def audit(action: str, obj, details: dict) -> None:
+        audits.append(AuditEvent(actor=actor, action=action, object_type=obj._meta.label_lower,
+                                 object_id=str(obj.pk), object_repr=str(obj)[:200], ip=ip, details=details))
+
+    households = result.households
+    steps = 7
+    progress(0, steps, _("写入家庭"))
+    # 1. Households: new ones in one INSERT; existing ones that moved village in one UPDATE.
+    existing = [hh for hh in households if hh.existing is not None]
+    for hh in existing:
+        if hh.existing.status != HouseholdStatus.ACTIVE and (hh.tier and _decision_changes(hh) or hh.cadre):
+            raise ValidationError(_("户编号“%(c)s”已退出花名册，不能再认定类别或结对。") % {"c": hh.code})
+    new = [Household(code=hh.code, village=hh.village) for hh in households if hh.existing is None]
+    Household.objects.bulk_create(new)
+    new_by_code = {h.code: h for h in new}
+    moved = []
+    for hh in existing:
+        if hh.existing.village_id != hh.village.pk:
+            audit(AuditAction.CHANGE, hh.existing, {"village": [hh.existing.village_id, hh.village.pk]})
+            hh.existing.village = hh.village
+            moved.append(hh.existing)
+    Household.objects.bulk_update(moved, ["village"])
+    for h in new:
+        audit(AuditAction.CREATE, h, {"village": h.village_id})
+    household_of = {hh.code: hh.existing or new_by_code[hh.code] for hh in households}
+
+    # 2. People: changed ones in one UPDATE, new ones in one INSERT. Whoever stops being a head
+    #    is written before the new heads (the database holds one head per household).
+    progress(1, steps, _("写入成员"))
+    numbers = [p.values["id_number"] for hh in households for p in hh.people]
+    by_number = {p.id_number: p for p in Person.objects.filter(id_number__in=numbers)}
+    changed_non_heads, changed_heads, created = [], [], []
+    people_updated = 0
+    for hh in households:
+        household = household_of[hh.code]
+        for prow in hh.people:
+            values = actions.person_values(prow.values, today=today)
+            person = by_number.get(values["id_number"])
+            if person is None:
+                person = Person(household=household, **values)
+                created.append(person)
+                continue
+            people_updated += 1
+            diff = actions._audit_person_diff(changed_fields(person, values))
+            if person.household_id != household.pk:
+                diff["household"] = [person.household_id, household.pk]
+                person.household = household
+            if not diff:
+                continue
+            for name, value in values.items():
+                setattr(person, name, value)
+            (changed_heads if person.relation == "head" else changed_non_heads).append(person)
+            audits.append(AuditEvent(actor=actor, action=AuditAction.CHANGE, object_type="beneficiaries.person",
+                                     object_id=str(person.pk), object_repr=str(person)[:200], ip=ip,
+                                     details={"household": hh.code, "changes": diff}))
+    fields = [f for f in actions.PERSON_FIELDS if f != "id_number"] + ["household", "birth_date", "sex"]
+    Person.objects.bulk_update(changed_non_heads, fields, batch_size=2000)
+    Person.objects.bulk_create([p for p in created if p.relation != "head"], batch_size=2000)
+    Person.objects.bulk_update(changed_heads, fields, batch_size=2000)
+    Person.objects.bulk_create([p for p in created if p.relation == "head"], batch_size=2000)
+    for p in created:
+        audit(AuditAction.CREATE, p, {"household": p.household.code})
+
+    # 3. Classifications decided in the file (checked against the rules by roster_parse).
+    progress(2, steps, _("写入类别认定"))
+    decisions, reclassified = [], []
+    for hh in households:
+        if not hh.tier:
+            continue
+        household = household_of[hh.code]
+        criteria = sorted(set(hh.criteria))
+        if hh.existing is not None and not _decision_changes(hh):
+            continue
+        suggestion = hh.suggestion
+        decisions.append(Classification(
+            household=household, suggested_tier=suggestion.tier, suggested_criteria=list(suggestion.criteria),
+            from_tier=household.tier, tier=hh.tier, criteria=criteria, reason=hh.reason.strip(), effective_on=today,
+            decided_by=actor,
+        ))
+        if household.tier != hh.tier or household.tier_since is None:
+            household.tier_since = today
+        household.tier, household.criteria = hh.tier, criteria
+        reclassified.append(household)
+    Classification.objects.bulk_create(decisions, batch_size=2000)
+    Household.objects.bulk_update(reclassified, ["tier", "criteria", "tier_since"], batch_size=2000)
+    for c in decisions:
+        audits.append(AuditEvent(actor=actor, action=AuditAction.CHANGE, object_type="beneficiaries.household",
+                                 object_id=str(c.household_id), object_repr=str(c.household)[:200], ip=ip,
+                                 details={"classification": c.pk, "from": c.from_tier, "to": c.tier,
+                                          "criteria": c.criteria, "override": c.is_override}))
+
+    # 4. Cadres new to the directory, then pairings: the current one ended where the cadre
+    #    changes, the new one created.
+    progress(3, steps, _("写入结对"))
+    wanted = {(hh.cadre["结对干部姓名"], hh.cadre["结对干部电话"]) for hh in households if hh.cadre}
+    cadres = _cadres_by_name_phone(wanted)
+    new_cadres = {}
+    for hh in households:
+        if not hh.cadre:
+            continue
+        key = (hh.cadre["结对干部姓名"], hh.cadre["结对干部电话"])
+        if key not in cadres and key not in new_cadres:
+            new_cadres[key] = Cadre(name=key[0], phone=key[1], kind=CHOICE_COLUMNS["结对干部类型"][0][hh.cadre["结对干部类型"]],
+                                    home_village=household_of[hh.code].village)
+    for cadre in new_cadres.values():
+        cadre.full_clean(validate_unique=False, validate_constraints=False)
+    Cadre.objects.bulk_create(list(new_cadres.values()))
+    for cadre in new_cadres.values():
+        audit(AuditAction.CREATE, cadre, {})
+    cadres.update(new_cadres)
+    paired = [household_of[hh.code] for hh in households if hh.cadre]
+    current = {p.household_id: p for p in Pairing.objects.filter(household__in=[h.pk for h in paired],
+                                                                  ended_on__isnull=True)}
+    ended, pairings = [], []
+    reason = _("导入花名册时调整结对干部")
+    for hh in households:
+        if not hh.cadre:
+            continue
+        household = household_of[hh.code]
+        cadre = cadres[(hh.cadre["结对干部姓名"], hh.cadre["结对干部电话"])]
+        now = current.get(household.pk)
+        if now is not None and now.cadre_id == cadre.pk:
+            continue
+        if now is not None:
+            now.ended_on, now.end_reason = max(today, now.started_on), reason
+            ended.append(now)
+        pairings.append(Pairing(household=household, cadre=cadre, relation=CHOICE_COLUMNS["结对关系"][0][hh.cadre["结对关系"]],
+                                started_on=today, created_by=actor))
+    Pairing.objects.bulk_update(ended, ["ended_on", "end_reason"], batch_size=2000)
+    Pairing.objects.bulk_create(pairings, batch_size=2000)
+    for p in ended:
+        audit(AuditAction.CHANGE, p, {"ended_on": str(p.ended_on), "reason": p.end_reason})
+    for p in pairings:
+        audit(AuditAction.CREATE, p, {"household": p.household.code, "cadre": p.cadre_id, "relation": p.relation})
+
+    # 5. One audit insert; 6. one schedule refresh over the imported households.
+    progress(4, steps, _("写入审计记录"))
+    AuditEvent.objects.bulk_create(audits, batch_size=5000)
+    progress(5, steps, _("重新计算应访日期"))
+    from visits.actions import schedule_refresh  # visits builds on the roster: import at call time
+
+    schedule_refresh(households=Household.objects.filter(pk__in=[h.pk for h in household_of.values()]), today=today)
+    progress(steps, steps, _("完成"))
+    return {"created": len(new), "people_created": len(created), "people_updated": people_updated,
+            "classifications": len(decisions), "pairings": len(pairings)}
+
+
+def _cadres_by_name_phone(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Cadre]:
+    """The directory's cadres for (name, phone) pairs, in one query."""
+    if not keys:
+        return {}
+    names = {k[0] for k in keys}
+    phones = {k[1] for k in keys}
+    return {(c.name, c.phone): c for c in Cadre.objects.filter(name__in=names, phone__in=phones)
+            if (c.name, c.phone) in keys}
 
 
 # --- writing files -----------------------------------------------------------------------------
@@ -547,22 +654,28 @@ def _yn(v: bool | None) -> str:
 
 
 def roster_rows(households: QuerySet[Household], *, full_ids: bool) -> list[list[str]]:
-    """One row per person, in the template's columns. Three queries, however many rows."""
+    return list(iter_roster_rows(households, full_ids=full_ids))
+
+
+def iter_roster_rows(households: QuerySet[Household], *, full_ids: bool, chunk_size: int = 2000) -> Iterator[list[str]]:
+    """One row per person, in the template's columns, streamed: households are read in chunks of
+    `chunk_size` with their members and active pairing prefetched (three queries per chunk)."""
     labels = _value_labels()
-    households = households.prefetch_related(
+    households = households.annotate(
+        last_reason=Subquery(Classification.objects.filter(household=OuterRef("pk"))
+                             .order_by("-effective_on", "-id").values("reason")[:1]),
+    ).prefetch_related(
         Prefetch("members", queryset=Person.objects.order_by("id")),
         Prefetch("pairings", queryset=Pairing.objects.filter(ended_on__isnull=True).select_related("cadre"),
                  to_attr="active_pairings"),
     )
-    last_reason = {}
-    for c in Classification.objects.filter(household__in=households.values("pk")).order_by("household_id", "-effective_on", "-id").distinct("household_id"):
-        last_reason[c.household_id] = c.reason
-    rows = []
-    for h in households:
+    if not households.query.order_by:
+        households = households.order_by("pk")
+    for h in households.iterator(chunk_size=chunk_size):
         pairing = h.active_pairings[0] if h.active_pairings else None
         members = sorted(h.members.all(), key=lambda p: (p.relation != "head", p.id))
         for p in members:
-            rows.append([
+            yield [
                 h.code, h.village_id, p.name, p.id_number if full_ids else p.id_masked,
                 labels["relation"].get(p.relation, ""), p.phone, labels["benefit_status"].get(p.benefit_status, ""),
                 labels["support_mode"].get(p.support_mode, "") if p.support_mode else "",
@@ -571,76 +684,57 @@ def roster_rows(households: QuerySet[Household], *, full_ids: bool) -> list[list
                 str(p.disability_grade or ""), _yn(p.serious_illness), labels["work_capacity"].get(p.work_capacity, ""),
                 _yn(p.is_main_earner), labels["left_behind"].get(p.left_behind, "") if p.left_behind else "",
                 labels["civil_capacity"].get(p.civil_capacity, ""), p.guardian_name, _yn(p.guardian_can_act),
-                h.tier, "、".join(h.criteria), last_reason.get(h.pk, ""),
+                h.tier, "、".join(h.criteria), h.last_reason or "",
                 pairing.cadre.name if pairing else "", pairing.cadre.phone if pairing else "",
                 labels["kind"].get(pairing.cadre.kind, "") if pairing else "",
                 labels["pairing_relation"].get(pairing.relation, "") if pairing else "",
-            ])
-    return rows
+            ]
 
 
 def pairing_rows(pairings: QuerySet[Pairing], *, full_ids: bool = False) -> list[list[str]]:
+    return list(iter_pairing_rows(pairings, full_ids=full_ids))
+
+
+def iter_pairing_rows(pairings: QuerySet[Pairing], *, full_ids: bool = False) -> Iterator[list[str]]:
     labels = _value_labels()
     pairings = pairings.select_related("cadre", "household__village__parent__parent").prefetch_related(
         Prefetch("household__members", queryset=Person.objects.filter(relation="head"), to_attr="heads")
     ).order_by("household__village_id", "household__code", "-started_on")
-    rows = []
-    for n, p in enumerate(pairings, start=1):
+    for n, p in enumerate(pairings.iterator(chunk_size=2000), start=1):
         h = p.household
         head = h.heads[0] if h.heads else None
         village = h.village
         township = village.parent
         county = township.parent if township else None
-        rows.append([
+        yield [
             n, county.name if county else "", township.name if township else "", village.short_name, h.code,
             head.name if head else "", (head.id_number if full_ids else head.id_masked) if head else "",
             h.tier, "、".join(h.criteria), p.cadre.name, labels["kind"].get(p.cadre.kind, ""), p.cadre.work_unit,
             p.cadre.phone, labels["pairing_relation"].get(p.relation, ""), p.started_on.isoformat(),
             p.ended_on.isoformat() if p.ended_on else "", p.end_reason,
-        ])
-    return rows
+        ]
 
 
-def write_xlsx(title: str, headers: list[str], rows: list[list[Any]], *, notes: list[list[str]] | None = None) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(headers)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="F3D3D5")
-    for cell in ws[1]:
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for row in rows:
-        ws.append(row)
-    for i, h in enumerate(headers, start=1):
-        width = 22 if h in ("身份证号", "村级区划代码", "认定理由") else max(8, len(h) * 2 + 2)
-        ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = width
-        if h in ("身份证号", "村级区划代码", "户编号", "联系电话", "结对干部电话"):
-            # Text, so Excel does not turn 18 digits into 5.22634E+17.
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                cell.number_format = "@"
-    ws.freeze_panes = "A2"
+ROSTER_WIDTHS = {"身份证号": 22, "村级区划代码": 16, "认定理由": 22}
+TEXT_COLUMNS = ("身份证号", "村级区划代码", "户编号", "联系电话", "结对干部电话")
+
+
+def roster_sheet(title: str, headers: list[str], rows: Iterable[Iterable[Any]]) -> sheets.Sheet:
+    return sheets.Sheet(title=title, headers=headers, rows=rows, widths=ROSTER_WIDTHS, text_columns=TEXT_COLUMNS)
+
+
+def write_xlsx(title: str, headers: list[str], rows: Iterable[Iterable[Any]], *,
+               notes: list[list[str]] | None = None) -> bytes:
+    book = [roster_sheet(title, headers, rows)]
     if notes:
-        ns = wb.create_sheet("填写说明")
-        for r in notes:
-            ns.append(r)
-        ns.column_dimensions["A"].width = 16
-        ns.column_dimensions["B"].width = 10
-        ns.column_dimensions["C"].width = 90
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        book.append(sheets.Sheet(title="填写说明", headers=notes[0], rows=notes[1:],
+                                 widths={"列名": 16, "是否必填": 10, "说明": 90}))
+    return sheets.xlsx_bytes(book)
 
 
-def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(headers)
-    w.writerows(rows)
-    # With a BOM so Excel on Windows opens the Chinese text correctly.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+def write_csv(headers: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    # With a BOM so Excel on Windows opens the Chinese text correctly; every cell guarded.
+    return sheets.csv_bytes(headers, rows)
 
 
 def template_notes() -> list[list[str]]:

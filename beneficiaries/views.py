@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import sheets
 from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction
 from accounts.otp import ask_for_second_factor, second_factor_passed
@@ -43,7 +40,6 @@ from .models import Household, Pairing, Person
 from .tabs import tabs_for
 
 PAGE_SIZE = 50
-IMPORT_DIR = Path(settings.MEDIA_ROOT) / "roster-imports"
 
 
 def _require(allowed: bool) -> None:
@@ -396,40 +392,17 @@ def cadre_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_import(request: HttpRequest) -> HttpResponse:
-    """Step 1: upload → dry-run preview (nothing written). Step 2: confirm → write all or nothing."""
+    """Upload → an import job (imports.jobs): checked at once for a small file, by a task for a
+    large one; its page shows the preview or every error, and confirming writes all or nothing."""
     _require(actions.can_edit_roster(request.user))
-    today = timezone.localdate()
-    if request.method == "POST" and request.POST.get("token"):
-        path = _stored_upload(request, request.POST["token"])
-        result = roster_io.roster_import(actor=request.user, content=path.read_bytes(), filename=path.name,
-                                         today=today, request=request)
-        if result.ok:
-            path.unlink(missing_ok=True)
-            messages.success(request, _("导入成功：%(h)d户，%(p)d人。") % {"h": len(result.households), "p": result.people})
-            return redirect(reverse("beneficiaries:roster_list") + "?tier=none" if any(not h.tier for h in result.households)
-                            else reverse("beneficiaries:roster_list"))
-        return render(request, "beneficiaries/import.html", {"form": ImportForm(), "result": result})
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = token = None
     if request.method == "POST" and form.is_valid():
+        from imports import jobs
+
         upload = form.cleaned_data["file"]
-        content = upload.read()
-        result = roster_io.roster_parse(actor=request.user, content=content, filename=upload.name, today=today)
-        if result.ok:
-            token = f"{request.user.pk}-{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
-            IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-            (IMPORT_DIR / token).write_bytes(content)
-    return render(request, "beneficiaries/import.html", {"form": form, "result": result, "token": token})
-
-
-def _stored_upload(request: HttpRequest, token: str) -> Path:
-    # The token names a file this user uploaded; anything else is not found.
-    if "/" in token or "\\" in token or not token.startswith(f"{request.user.pk}-"):
-        raise Http404
-    path = IMPORT_DIR / token
-    if not path.exists():
-        raise Http404
-    return path
+        job = jobs.start(kind="roster", user=request.user, filename=upload.name, content=upload.read())
+        return redirect("imports:job", job.pk)
+    return render(request, "beneficiaries/import.html", {"form": form})
 
 
 def _file_response(content: bytes, filename: str, fmt: str) -> HttpResponse:
@@ -465,20 +438,21 @@ def roster_export(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if full and not second_factor_passed(request.user):
         return ask_for_second_factor(request, request.get_full_path())  # step-up before full numbers leave
-    rows = roster_io.roster_rows(households, full_ids=full)
+    rows = roster_io.iter_roster_rows(households, full_ids=full)  # streamed: memory stays flat
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    content = roster_io.write_csv(roster_io.HEADERS, rows) if fmt == "csv" else \
-        roster_io.write_xlsx(roster_io.ROSTER_TITLE, roster_io.HEADERS, rows)
+    content = sheets.csv_stream(roster_io.HEADERS, rows) if fmt == "csv" else \
+        sheets.xlsx_file([roster_io.roster_sheet(roster_io.ROSTER_TITLE, roster_io.HEADERS, rows)])
     filters = request.GET.dict()
     if len(idnumber.normalize(filters.get("q", ""))) == 18:
         filters["q"] = idnumber.mask(idnumber.normalize(filters["q"]))  # the audit log never holds a full number
-    details = {"report": roster_io.ROSTER_TITLE, "rows": len(rows), "filters": filters, "full_ids": full}
+    details = {"report": roster_io.ROSTER_TITLE, "rows": Person.objects.filter(household__in=households.values("pk")).count(),
+               "filters": filters, "full_ids": full}
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="beneficiaries.household",
                  object_repr=roster_io.ROSTER_TITLE, request=request, details=details)
     if full:
         audit_record(actor=request.user, action=AuditAction.REVEAL, object_type="beneficiaries.person",
                      object_repr=roster_io.ROSTER_TITLE, request=request, details=details)
-    return _file_response(content, f"{roster_io.ROSTER_TITLE}_{timezone.localdate():%Y%m%d}.{fmt}", fmt)
+    return sheets.file_response(content, f"{roster_io.ROSTER_TITLE}_{timezone.localdate():%Y%m%d}.{fmt}", fmt)
 
 
 @login_required
@@ -487,14 +461,14 @@ def pairing_export(request: HttpRequest) -> HttpResponse:
     pairings = scope_queryset(request.user, Pairing.objects.all())
     if request.GET.get("all") != "1":
         pairings = pairings.filter(ended_on__isnull=True)
-    rows = roster_io.pairing_rows(pairings)
+    rows = roster_io.iter_pairing_rows(pairings)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    content = roster_io.write_csv(roster_io.PAIRING_HEADERS, rows) if fmt == "csv" else \
-        roster_io.write_xlsx(roster_io.PAIRING_TITLE, roster_io.PAIRING_HEADERS, rows)
+    content = sheets.csv_stream(roster_io.PAIRING_HEADERS, rows) if fmt == "csv" else \
+        sheets.xlsx_file([roster_io.roster_sheet(roster_io.PAIRING_TITLE, roster_io.PAIRING_HEADERS, rows)])
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="beneficiaries.pairing",
                  object_repr=roster_io.PAIRING_TITLE, request=request,
-                 details={"report": roster_io.PAIRING_TITLE, "rows": len(rows)})
-    return _file_response(content, f"{roster_io.PAIRING_TITLE}_{timezone.localdate():%Y%m%d}.{fmt}", fmt)
+                 details={"report": roster_io.PAIRING_TITLE, "rows": pairings.count()})
+    return sheets.file_response(content, f"{roster_io.PAIRING_TITLE}_{timezone.localdate():%Y%m%d}.{fmt}", fmt)
 
 
 # --- quarterly dynamic adjustment (动态调整) ------------------------------------------------------

@@ -15,6 +15,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("services/", include("services.urls")),
     path("oversight/", include("oversight.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
     path("", include("visits.pwa")),  # /sw.js, /manifest.webmanifest, /offline/ (offline cadre app)
 ]

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from accounts import sheets
+
 from .models import CustodyAccount
 from .rules import yuan
 
@@ -23,10 +25,17 @@ def _book(title: str, headers: list[str]) -> tuple[Workbook, object]:
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
+    ws.append = _guarded(ws.append)  # every cell through the formula-injection guard
     ws.append(headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     return wb, ws
+
+
+def _guarded(append):
+    def append_guarded(row):
+        return append(sheets.guard_row(row))
+    return append_guarded
 
 
 def _bytes(wb: Workbook) -> bytes:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from accounts import sheets
 from beneficiaries.idnumber import mask
 
 from .models import Referral
@@ -45,7 +46,7 @@ def referrals_xlsx(referrals: QuerySet[Referral], *, now: dt.datetime) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in referral_rows(referrals, now=now):
-        ws.append(row)
+        ws.append(sheets.guard_row(row))  # the formula-injection guard
     ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)

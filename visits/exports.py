@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
+from accounts import sheets
 from beneficiaries.models import Household
 
 from .models import Visit
@@ -19,12 +18,16 @@ from .queries import OVERDUE_REPORT_HEADERS, overdue_report_rows
 
 def overdue_report_csv(households: QuerySet[Household], on: dt.date, out: io.TextIOBase) -> int:
     """Write the report to a text stream; returns the number of rows."""
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(OVERDUE_REPORT_HEADERS)
     rows = overdue_report_rows(households, on)
-    writer.writerows(rows)
+    for chunk in sheets.csv_stream(OVERDUE_REPORT_HEADERS, rows):
+        out.write(chunk.decode("utf-8"))
     return len(rows)
+
+
+def overdue_report_stream(households: QuerySet[Household], on: dt.date) -> tuple[int, Iterator[bytes]]:
+    """The number of rows and the CSV as byte chunks, for a StreamingHttpResponse."""
+    rows = overdue_report_rows(households, on)
+    return len(rows), sheets.csv_stream(OVERDUE_REPORT_HEADERS, rows)
 
 
 LEDGER_HEADERS = [
@@ -51,34 +54,33 @@ def _safety(v: Visit) -> str:
     return "安全" if any(getattr(v, f) for _, f in names) else ""
 
 
-def visit_ledger_xlsx(visits: QuerySet[Visit], title: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "探视走访工作台账"
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append(LEDGER_HEADERS)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True)
+LEDGER_WIDTHS = (16, 12, 10, 6, 12, 8, 10, 10, 10, 14, 20, 20, 12, 16, 14, 20, 30, 8, 16)
+
+
+def visit_ledger_rows(visits: QuerySet[Visit]) -> Iterator[list]:
+    """One row per visit, streamed from the database in chunks."""
     from .models import Benefit, Need
 
     benefit_labels, need_labels = dict(Benefit.choices), dict(Need.choices)
-    for v in visits:
-        ws.append([
+    for v in visits.iterator(chunk_size=2000):
+        yield [
             v.household.code, v.household.village.short_name, v.head_name or "", v.household.tier,
             v.visited_on, v.get_mode_display(), "是" if v.counted else "否", v.visitor_name, v.met_with,
             " ".join(x for x in (v.get_health_display() if v.health else "", v.health_note) if x),
             _living(v), "、".join(str(benefit_labels.get(b, b)) for b in v.benefits),
             v.get_family_support_display() if v.family_support else "", _safety(v),
             "、".join(str(need_labels.get(n, n)) for n in v.needs), v.wishes, v.notes, v.finding_count, v.late_reason,
-        ])
-    for row in ws.iter_rows(min_row=3, min_col=5, max_col=5):
-        for cell in row:
-            cell.number_format = "yyyy-mm-dd"
-    for col, width in zip("ABCDEFGHIJKLMNOPQRS", (16, 12, 10, 6, 12, 8, 10, 10, 10, 14, 20, 20, 12, 16, 14, 20, 30, 8, 16),
-                          strict=True):
-        ws.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        ]
+
+
+def visit_ledger_file(visits: QuerySet[Visit], title: str):
+    """探视走访工作台账 in openpyxl's write-only mode, into a temporary file (memory stays flat)."""
+    return sheets.xlsx_file([sheets.Sheet(
+        title="探视走访工作台账", headers=LEDGER_HEADERS, rows=visit_ledger_rows(visits), title_row=title,
+        widths=dict(zip(LEDGER_HEADERS, LEDGER_WIDTHS, strict=True)), text_columns=("户编号",),
+    )])
+
+
+def visit_ledger_xlsx(visits: QuerySet[Visit], title: str) -> bytes:
+    with visit_ledger_file(visits, title) as fh:
+        return fh.read()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("report/overdue.csv", views.overdue_report, name="overdue_report"),
     path("ledger.xlsx", views.visit_ledger, name="ledger"),
     path("import/", views.visit_import, name="import"),
+    path("import/template.xlsx", views.visit_import_template, name="import_template"),
     path("policy/", views.policy, name="policy"),
     path("special-periods/", views.special_periods, name="special_periods"),
 ]

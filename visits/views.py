@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
-import uuid
 from functools import wraps
-from pathlib import Path
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import sheets
 from accounts.actions import audit_record
 from accounts.files import upload_response
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
@@ -301,12 +298,11 @@ def overdue_report(request: HttpRequest) -> HttpResponse:
         raise Http404 from exc
     area = _area_param(request)
     households = scope_queryset(request.user, queries.households_in_area(area))
-    buf = io.StringIO()
-    count = exports.overdue_report_csv(households, on, buf)
+    count, stream = exports.overdue_report_stream(households, on)
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="visits.overdue_report",
                  object_repr=f"逾期未走访清单 {on}", request=request,
                  details={"date": on.isoformat(), "area": area.code if area else "", "rows": count})
-    response = HttpResponse(buf.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
     name = f"overdue-{area.code if area else 'all'}-{on:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -324,51 +320,35 @@ def visit_ledger(request: HttpRequest) -> HttpResponse:
         return redirect("visits:desk")
     area, month = form.cleaned_data["area"], form.cleaned_data["month"]
     visits = queries.ledger_visits(request.user, area, month)
-    content = exports.visit_ledger_xlsx(visits, f"{area.name} 探视走访工作台账 {month:%Y年%m月}")
+    content = exports.visit_ledger_file(visits, f"{area.name} 探视走访工作台账 {month:%Y年%m月}")
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="visits.visit_ledger",
                  object_repr=f"探视走访工作台账 {area.name} {month:%Y-%m}", request=request,
                  details={"area": area.code, "month": month.strftime("%Y-%m")})
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = FileResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="visit-ledger-{area.code}-{month:%Y%m}.xlsx"'
     return response
 
 
-IMPORT_DIR = Path(settings.MEDIA_ROOT) / "tmp" / "visit-imports"
+@login_required
+def visit_import(request: HttpRequest) -> HttpResponse:
+    """Upload → an import job (imports.jobs): checked at once for a small file, by a task for a
+    large one; its page shows the preview (with rows already stored, skipped) or every error."""
+    _require_official(request, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        from imports import jobs
+
+        upload = form.cleaned_data["file"]
+        job = jobs.start(kind="visits", user=request.user, filename=upload.name, content=upload.read())
+        return redirect("imports:job", job.pk)
+    return render(request, "visits/import.html", {"form": form, "headers": imports.HEADERS})
 
 
 @login_required
-def visit_import(request: HttpRequest) -> HttpResponse:
-    """Upload → dry-run preview → confirm. The file waits under MEDIA_ROOT between the steps."""
+@require_GET
+def visit_import_template(request: HttpRequest) -> HttpResponse:
     _require_official(request, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE)
-    today = timezone.localdate()
-    form = ImportForm(request.POST or None, request.FILES or None)
-    result = token = name = None
-    if request.method == "POST" and request.POST.get("token"):
-        token, name = request.POST["token"], request.POST.get("name", "")
-        try:
-            path = IMPORT_DIR / f"{uuid.UUID(token)}{Path(name).suffix.lower()}"
-        except ValueError:
-            path = None
-        if path is None or not path.exists():
-            messages.error(request, _("文件已过期，请重新上传。"))
-            return redirect("visits:import")
-        result = imports.visits_import(actor=request.user, name=name, content=path.read_bytes(), dry_run=False,
-                                       today=today)
-        if result.ok:
-            path.unlink(missing_ok=True)
-            messages.success(request, _("已导入 %(n)s 条走访记录。") % {"n": result.created})
-            return redirect("visits:import")
-    elif request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        name = upload.name
-        content = upload.read()
-        result = imports.visits_import(actor=request.user, name=name, content=content, dry_run=True, today=today)
-        if result.ok:
-            IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-            token = str(uuid.uuid4())
-            (IMPORT_DIR / f"{token}{Path(name).suffix.lower()}").write_bytes(content)
-    return render(request, "visits/import.html", {"form": form, "result": result, "token": token, "name": name,
-                                                  "headers": imports.HEADERS})
+    return sheets.file_response(imports.template_xlsx(), f"{imports.TEMPLATE_TITLE}.xlsx", "xlsx")
 
 
 @login_required

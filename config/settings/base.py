@@ -24,7 +24,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_htmx",
-    "import_export",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -35,6 +34,7 @@ INSTALLED_APPS = [
     "custody",
     "services",
     "oversight",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -177,9 +177,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "custody.tasks.reconcile_balances",
         "schedule": crontab(hour=2, minute=30),
     },
+    "imports-purge-stale-uploads": {
+        "task": "imports.tasks.purge_stale_uploads",
+        "schedule": crontab(minute=20),
+    },
 }
-
-IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 
 LOGGING = {
     "version": 1,

@@ -120,8 +120,10 @@ def test_overdue_report_for_a_past_date_uses_visits_as_they_stood(overdue, tmp_p
 def test_township_downloads_the_report_and_it_is_audited(client, overdue, township_user):
     client.force_login(township_user)
     response = client.get(reverse("visits:overdue_report"), {"date": "2026-06-20", "area": TOWNSHIP})
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    assert len(response.content.decode("utf-8-sig").splitlines()) == 2
+    assert response.streaming  # a StreamingHttpResponse: rows are written as they are produced
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    assert len(body.decode("utf-8-sig").splitlines()) == 2
     assert AuditEvent.objects.filter(action="export", object_type="visits.overdue_report").exists()
     client.force_login(user_with_role(Role.TOWNSHIP, OTHER_TOWNSHIP))
     assert client.get(reverse("visits:overdue_report"), {"area": TOWNSHIP}).status_code == 404
@@ -144,7 +146,7 @@ def test_township_desk_counts_overdue_by_village_and_cadre(client, overdue, town
 def test_visit_ledger_xlsx_per_area_and_month_is_audited(client, overdue, township_user):
     client.force_login(township_user)
     response = client.get(reverse("visits:ledger"), {"area": TOWNSHIP, "month": "2026-06"})
-    ws = load_workbook(io.BytesIO(response.content)).active
+    ws = load_workbook(io.BytesIO(response.getvalue())).active
     assert ws["A1"].value.endswith("探视走访工作台账 2026年06月")
     assert ws["A2"].value == "户编号" and ws.max_row == 3
     assert AuditEvent.objects.filter(action="export", object_type="visits.visit_ledger").exists()
@@ -161,18 +163,27 @@ def _xlsx(rows):
     return buf.getvalue()
 
 
+def _upload(client, content, name="t.xlsx"):
+    response = client.post(reverse("visits:import"), {"file": SimpleUploadedFile(name, content)})
+    assert response.status_code == 302, response.content.decode()
+    return client.get(response["Location"])
+
+
 def test_import_of_a_good_ledger_previews_then_imports(client, overdue, township_user):
     household, _ = overdue
     client.force_login(township_user)
     content = _xlsx([[household.code, "2026-05-10", "入户", "张敏", "纸质台账"],
                      [household.code, D(2026, 5, 20), "电话", "张敏", ""]])
     with time_machine.travel(NOW, tick=False):
-        response = client.post(reverse("visits:import"), {"file": SimpleUploadedFile("t.xlsx", content)})
-        assert response.context["result"].ok and Visit.objects.count() == 1
-        response = client.post(reverse("visits:import"), {"token": response.context["token"], "name": "t.xlsx"})
+        page = _upload(client, content)
+        job = page.context["job"]
+        assert job.status == "checked" and Visit.objects.count() == 1
+        assert "将导入 2 条走访记录" in page.content.decode(), job.summary
+        response = client.post(reverse("imports:confirm", args=[job.pk]))
     assert response.status_code == 302
     assert Visit.objects.count() == 3
     assert Visit.objects.filter(source="import", mode="phone", counted=False).count() == 1
+    assert AuditEvent.objects.filter(action="create", object_type="visits.visit").count() == 2
 
 
 def test_import_with_three_bad_rows_writes_nothing_and_reports_each(client, overdue, township_user):
@@ -185,10 +196,55 @@ def test_import_with_three_bad_rows_writes_nothing_and_reports_each(client, over
                      [outside.code, "2026-05-10", "入户", "张敏", ""],
                      [household.code, "2026-05-11", "上门", "张敏", ""]])
     with time_machine.travel(NOW, tick=False):
-        response = client.post(reverse("visits:import"), {"file": SimpleUploadedFile("t.xlsx", content)})
-    errors = response.context["result"].errors
-    assert [(e.row, e.column) for e in errors] == [(3, "走访日期"), (4, "户编号"), (5, "走访方式")]
+        page = _upload(client, content)
+        job = page.context["job"]
+        errors = client.get(reverse("imports:errors", args=[job.pk]))
+    assert job.status == "invalid"
+    assert [(r, c) for r, c, _m in job.summary["errors"]] == [(3, "走访日期"), (4, "户编号"), (5, "走访方式")]
     assert Visit.objects.count() == 1
+    assert "走访方式只能是" in b"".join(errors.streaming_content).decode("utf-8-sig")
+
+
+def test_every_error_of_a_row_is_listed(client, overdue, township_user):
+    client.force_login(township_user)
+    with time_machine.travel(NOW, tick=False):
+        page = _upload(client, _xlsx([["NOPE", "明天", "上门", "", ""]]))
+    assert [c for _r, c, _m in page.context["job"].summary["errors"]] == ["户编号", "走访日期", "走访方式", "走访人"]
+
+
+def test_reimporting_the_same_ledger_skips_what_is_stored(client, overdue, township_user):
+    household, _ = overdue
+    client.force_login(township_user)
+    rows = [[household.code, "2026-05-10", "入户", "张敏", ""], [household.code, "2026-05-12", "入户", "张敏", ""],
+            [household.code, "2026-05-12", "入户", "张敏", "同一次走访写了两行"]]
+    with time_machine.travel(NOW, tick=False):
+        first = _upload(client, _xlsx(rows)).context["job"]
+        assert first.summary["counts"] == {"created": 2, "skipped": 1}
+        client.post(reverse("imports:confirm", args=[first.pk]))
+        assert Visit.objects.filter(source="import").count() == 2
+        again = _upload(client, _xlsx(rows))
+        job = again.context["job"]
+        assert job.summary["counts"] == {"created": 0, "skipped": 3}
+        assert "已存在，跳过 3 条" in again.content.decode()
+        client.post(reverse("imports:confirm", args=[job.pk]))
+    assert Visit.objects.filter(source="import").count() == 2
+
+
+def test_the_import_template_has_the_contract_headers(client, township_user):
+    client.force_login(township_user)
+    response = client.get(reverse("visits:import_template"))
+    ws = load_workbook(io.BytesIO(response.getvalue())).worksheets[0]
+    assert [c.value for c in ws[1]] == ["户编号", "走访日期", "走访方式", "走访人", "备注"]
+
+
+def test_someone_elses_import_job_is_not_found(client, overdue, township_user):
+    household, _ = overdue
+    client.force_login(township_user)
+    with time_machine.travel(NOW, tick=False):
+        job = _upload(client, _xlsx([[household.code, "2026-05-10", "入户", "张敏", ""]])).context["job"]
+    client.force_login(user_with_role(Role.TOWNSHIP, TOWNSHIP, username="colleague"))
+    assert client.get(reverse("imports:job", args=[job.pk])).status_code == 404
+    assert client.post(reverse("imports:confirm", args=[job.pk])).status_code == 404
 
 
 def test_inbox_shows_only_my_notifications(client, overdue, township_user):

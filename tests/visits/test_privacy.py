@@ -91,8 +91,7 @@ def test_a_photo_missing_from_storage_is_404_not_500(client, photo, township_use
         assert client.get(reverse("visits:photo", args=[photo.pk])).status_code == 404
 
 
-def test_a_malformed_import_token_asks_for_a_new_upload(client, township_user):
+def test_a_malformed_import_job_id_is_not_found(client, township_user):
     client.force_login(township_user)
-    with time_machine.travel(NOW, tick=False):
-        response = client.post(reverse("visits:import"), {"token": "not-a-uuid", "name": "x.xlsx"})
-    assert response.status_code == 302
+    assert client.get("/imports/not-a-uuid/").status_code == 404
+    assert client.post(reverse("imports:confirm", args=["6d0e2d1c-0000-4000-8000-000000000000"])).status_code == 404

@@ -1,0 +1,251 @@
+"""Import jobs: store an upload, check it (dry run), commit it once confirmed, report progress.
+
+Small files are checked and committed in the request (a few hundred rows take well under a
+second with the bulk writers). Larger files (over `ASYNC_BYTES`) are checked and committed by
+Celery tasks: the request only stores the file and answers at once; the job page polls the
+progress (htmx) and shows the result when the task is done. Either way the commit is one
+transaction — all or nothing — and every error is kept in a CSV the user can download; the
+page shows the first `sheets.MAX_ERRORS_SHOWN`.
+
+Progress lives in the cache (Redis), not in the job row: the commit's transaction would hide
+row updates from the polling request until it ends.
+
+Unconfirmed uploads hold personal data (full ID numbers): `purge_stale` deletes them after
+24 hours (run hourly by beat)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import sheets
+from accounts.models import User
+
+from .models import ImportJob, ImportKind, ImportStatus
+
+ASYNC_BYTES = 32 * 1024  # about 300 roster rows: above this the work goes to a Celery task
+UPLOAD_DIR = Path(settings.MEDIA_ROOT) / "tmp" / "imports"
+MAX_AGE = dt.timedelta(hours=24)
+# Directories where earlier versions of the import pages kept their uploads between preview and confirm.
+LEGACY_DIRS = (Path(settings.MEDIA_ROOT) / "roster-imports", Path(settings.MEDIA_ROOT) / "tmp" / "visit-imports")
+
+
+def upload_path(job: ImportJob) -> Path:
+    return UPLOAD_DIR / f"{job.pk}{Path(job.filename).suffix.lower()}"
+
+
+def errors_path(job: ImportJob) -> Path:
+    return UPLOAD_DIR / f"{job.pk}-errors.csv"
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+def _progress_key(job_id) -> str:
+    return f"import-progress:{job_id}"
+
+
+class Reporter:
+    """The progress callback given to the importers: writes (done, total, phase) to the cache,
+    at most a few times a second."""
+
+    def __init__(self, job_id, phase_offset: float = 0.0, phase_share: float = 1.0):
+        self.job_id = job_id
+        self.offset, self.share = phase_offset, phase_share
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int, phase: str) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.25:
+            return
+        self.last = now
+        fraction = self.offset + self.share * (done / total if total else 1.0)
+        cache.set(_progress_key(self.job_id), {"percent": round(100 * min(fraction, 1.0)), "phase": phase}, 3600)
+
+
+def progress_of(job: ImportJob) -> dict[str, Any]:
+    if not job.running:
+        return {"percent": 100, "phase": job.get_status_display()}
+    return cache.get(_progress_key(job.pk)) or {"percent": 0, "phase": job.get_status_display()}
+
+
+# --- the two kinds ------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    errors: list[sheets.RowError]
+    rows: int
+    summary: dict[str, Any]
+
+
+def _roster(job: ImportJob, content: bytes, *, commit: bool, progress) -> Outcome:
+    from beneficiaries import roster_io
+
+    today = timezone.localdate()
+    if commit:
+        result = roster_io.roster_import(actor=job.created_by, content=content, filename=job.filename, today=today,
+                                         progress=progress)
+    else:
+        result = roster_io.roster_parse(actor=job.created_by, content=content, filename=job.filename, today=today,
+                                        progress=progress)
+    preview = [[h.first_row, h.code, f"{h.village.code} {h.village.short_name}" if h.village else "", h.head_name,
+                len(h.people), f"{h.tier} {'、'.join(h.criteria)}".strip() or "—",
+                f"{h.suggestion.tier} {'、'.join(h.suggestion.criteria)}".strip() if h.suggestion and h.suggestion.tier
+                else _("无"), h.cadre_name, _("更新") if h.existing else _("新增")]
+               for h in result.households[:sheets.MAX_ERRORS_SHOWN]]
+    counts = {"households": len(result.households), "people": result.people, "new": result.new_households}
+    if commit:
+        message = _("导入成功：%(h)d户，%(p)d人。") % {"h": counts["households"], "p": counts["people"]}
+    else:
+        message = _("预览：共 %(h)d 户 %(p)d 人，其中新增 %(n)d 户。确认无误后点击“确认导入”。") % {
+            "h": counts["households"], "p": counts["people"], "n": counts["new"]}
+    return Outcome(result.errors, result.total_rows, {
+        "message": message, "counts": counts,
+        "preview_headers": [_("行号"), _("户编号"), _("村级区划代码"), _("户主"), _("人数"), _("填报类别"), _("系统建议"),
+                            _("结对干部"), _("操作")],
+        "preview": preview,
+        # Unclassified households imported: the roster list opens on them (待认定).
+        "next_query": "?tier=none" if any(not h.tier for h in result.households) else "",
+    })
+
+
+def _visits(job: ImportJob, content: bytes, *, commit: bool, progress) -> Outcome:
+    from visits import imports
+
+    result = imports.visits_import(actor=job.created_by, name=job.filename, content=content, dry_run=not commit,
+                                   today=timezone.localdate(), progress=progress)
+    skipped = _("已存在，跳过 %(n)d 条。") % {"n": result.skipped} if result.skipped else ""
+    if commit:
+        message = _("已导入 %(n)d 条走访记录。") % {"n": result.created} + skipped
+    else:
+        message = _("预览：将导入 %(n)d 条走访记录。") % {"n": result.created} + skipped
+    return Outcome(result.errors, result.rows, {
+        "message": message, "counts": {"created": result.created, "skipped": result.skipped},
+        "preview_headers": [_("行号"), _("户编号"), _("走访日期"), _("走访方式"), _("走访人"), _("计入有效走访")],
+        "preview": [[r["row"], r["code"], r["visited_on"].isoformat(), r["mode"], r["visitor"],
+                     _("是") if r["counted"] else _("否")] for r in result.preview],
+    })
+
+
+KINDS = {ImportKind.ROSTER: _roster, ImportKind.VISITS: _visits}
+
+
+# --- lifecycle ------------------------------------------------------------------------------------
+
+
+def start(*, kind: str, user: User, filename: str, content: bytes) -> ImportJob:
+    """Store the upload and check it: at once for a small file, in a task for a large one."""
+    job = ImportJob.objects.create(kind=kind, created_by=user, filename=Path(filename).name[:200], size=len(content))
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    upload_path(job).write_bytes(content)
+    if len(content) > ASYNC_BYTES:
+        from .tasks import check_job
+
+        transaction.on_commit(lambda: check_job.delay(str(job.pk)))
+    else:
+        run_check(job.pk)
+        job.refresh_from_db()
+    return job
+
+
+def _content(job: ImportJob) -> bytes | None:
+    path = upload_path(job)
+    return path.read_bytes() if path.exists() else None
+
+
+def _finish(job: ImportJob, status: str, outcome: Outcome | None, message: str = "") -> None:
+    job.status = status
+    job.finished_at = timezone.now()
+    if outcome is not None:
+        job.rows = outcome.rows
+        job.error_count = len(outcome.errors)
+        job.summary = {**outcome.summary,
+                       "errors": [[e.row, e.column, e.message] for e in outcome.errors[:sheets.MAX_ERRORS_SHOWN]]}
+        if outcome.errors:
+            errors_path(job).write_bytes(sheets.errors_csv(outcome.errors))
+    if message:
+        job.summary = {**job.summary, "message": message}
+    job.save()
+    cache.delete(_progress_key(job.pk))
+
+
+def run_check(job_id) -> ImportJob:
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    content = _content(job)
+    if content is None:
+        _finish(job, ImportStatus.EXPIRED, None, _("文件已过期，请重新上传。"))
+        return job
+    try:
+        outcome = KINDS[job.kind](job, content, commit=False, progress=Reporter(job.pk))
+    except Exception:
+        _finish(job, ImportStatus.FAILED, None, _("检查文件时出错，未写入任何数据。请重新上传，或联系管理员。"))
+        raise
+    _finish(job, ImportStatus.INVALID if outcome.errors else ImportStatus.CHECKED, outcome)
+    if outcome.errors:
+        upload_path(job).unlink(missing_ok=True)
+    return job
+
+
+def confirm(job: ImportJob) -> bool:
+    """Move a checked job to committing (once: a second click or a second tab changes nothing)
+    and commit it — in the request for a small file, in a task for a large one."""
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
+        status=ImportStatus.COMMITTING, updated_at=timezone.now())
+    if not claimed:
+        return False
+    if job.size > ASYNC_BYTES:
+        from .tasks import commit_job
+
+        transaction.on_commit(lambda: commit_job.delay(str(job.pk)))
+    else:
+        run_commit(job.pk)
+    return True
+
+
+def run_commit(job_id) -> ImportJob:
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status != ImportStatus.COMMITTING:
+        return job
+    content = _content(job)
+    if content is None:
+        _finish(job, ImportStatus.EXPIRED, None, _("文件已过期，请重新上传。"))
+        return job
+    try:
+        outcome = KINDS[job.kind](job, content, commit=True, progress=Reporter(job.pk))
+    except Exception:
+        _finish(job, ImportStatus.FAILED, None, _("导入时出错，未写入任何数据。请稍后重试，或联系管理员。"))
+        raise
+    _finish(job, ImportStatus.FAILED if outcome.errors else ImportStatus.DONE, outcome)
+    upload_path(job).unlink(missing_ok=True)
+    return job
+
+
+def purge_stale(now: dt.datetime | None = None) -> int:
+    """Delete uploads (and error lists) older than 24 hours that nobody confirmed; jobs left
+    unconfirmed are marked expired. Returns the number of files deleted."""
+    now = now or timezone.now()
+    cutoff = now - MAX_AGE
+    ImportJob.objects.filter(status__in=[ImportStatus.CHECKED, ImportStatus.INVALID, ImportStatus.CHECKING],
+                             created_at__lt=cutoff).update(status=ImportStatus.EXPIRED, updated_at=now)
+    deleted = 0
+    for folder in (UPLOAD_DIR, *LEGACY_DIRS):
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            try:
+                if path.is_file() and dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC) < cutoff:
+                    path.unlink()
+                    deleted += 1
+            except FileNotFoundError:
+                continue
+    return deleted

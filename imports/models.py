@@ -1,0 +1,57 @@
+"""An import job: one uploaded file, checked (a dry run) and then, once confirmed, committed."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+class ImportKind(models.TextChoices):
+    ROSTER = "roster", _("花名册")
+    VISITS = "visits", _("纸质走访台账")
+
+
+class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("正在检查")
+    CHECKED = "checked", _("检查通过，待确认")
+    INVALID = "invalid", _("有错误，未导入")
+    COMMITTING = "committing", _("正在导入")
+    DONE = "done", _("已导入")
+    FAILED = "failed", _("导入失败，未写入任何数据")
+    EXPIRED = "expired", _("已过期（未确认的文件已删除）")
+
+
+RUNNING = (ImportStatus.CHECKING, ImportStatus.COMMITTING)
+
+
+class ImportJob(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("类型"), max_length=10, choices=ImportKind.choices)
+    created_by = models.ForeignKey(User, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("文件大小"), default=0)
+    status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
+    rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    # What the result page shows: a summary line, counts, the first errors and preview rows.
+    summary = models.JSONField(_("结果"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="importjob_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.filename}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in RUNNING
