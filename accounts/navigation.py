@@ -53,6 +53,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("走访频次"), "visits:policy", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("特殊时期"), "visits:special_periods", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("帮扶领域"), "services:fields", frozenset({Role.PREFECTURE, Role.DEPARTMENT}), "settings"),
+    NavItem(_("部门接口令牌"), "exchange:tokens", frozenset({Role.PREFECTURE}), "settings"),
 ]
 
 

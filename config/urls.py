@@ -15,6 +15,8 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("services/", include("services.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("exchange.api.urls")),
+    path("exchange/", include("exchange.urls")),
 ]
 
 # Uploaded files (visit photos, receipts, meeting minutes) are personal data: they are served only
