@@ -17,6 +17,8 @@ urlpatterns = [
     path("oversight/", include("oversight.urls")),
     path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("exchange.api.urls")),
+    path("exchange/", include("exchange.urls")),
     path("", include("visits.pwa")),  # /sw.js, /manifest.webmanifest, /offline/ (offline cadre app)
 ]
 

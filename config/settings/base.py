@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "services",
     "oversight",
     "imports",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -210,3 +214,31 @@ BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="")
 
 # Second factor (accounts/otp.py): the issuer name shown in authenticator apps.
 OTP_TOTP_ISSUER = "关爱帮扶"
+
+# --- the departments' API (exchange app): DRF + OpenAPI 3 ------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["exchange.api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["exchange.api.permissions.HasDepartmentToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["exchange.api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "exchange.api.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "exchange.api.errors.exception_handler",
+}
+# Requests per token per minute (Redis cache, DRF throttling); one department system, one budget.
+API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=120)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "关爱帮扶 部门数据共享接口",
+    "DESCRIPTION": "黔东南州特殊困难群体关爱帮扶系统面向各部门业务系统的数据共享接口（第一版）。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {},
+}
