@@ -14,6 +14,7 @@ urlpatterns = [
     path("roster/", include("beneficiaries.urls")),
     path("visits/", include("visits.urls")),
     path("services/", include("services.urls")),
+    path("assistance/", include("assistance.urls")),
     path("admin/", admin.site.urls),
 ]
 

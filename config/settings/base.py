@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "custody",
     "services",
     "oversight",
+    "assistance",
 ]
 
 MIDDLEWARE = [
