@@ -72,14 +72,14 @@ def emergency_xlsx(emergency, households, board: dict, status_labels: dict) -> b
         township = h.village.parent.name if h.village.parent_id else ""
         ws.append([
             n, township, h.village.short_name, h.village_id, _text(h.code), h.tier,
-            status_labels.get(h.latest_status, "未核查"),
+            str(status_labels.get(h.latest_status, "未核查")),
             localtime(h.latest_at).replace(tzinfo=None) if h.latest_at else None, _text(h.latest_note or ""),
         ])
         if h.latest_at:
             ws.cell(row=ws.max_row, column=8).number_format = "yyyy-mm-dd hh:mm"
     summary = wb.create_sheet("按村汇总")
     keys = ["total", "unknown", *status_labels.keys()]
-    summary.append(["村(居)", "村(居)代码", "受影响户数", "未核查", *status_labels.values()])
+    summary.append(["村(居)", "村(居)代码", "受影响户数", "未核查", *[str(v) for v in status_labels.values()]])
     for v in board["villages"]:
         summary.append([v["village__name"], v["village_id"], *[v[k] for k in keys]])
     summary.append(["合计", None, *[board["totals"][k] for k in keys]])

@@ -10,6 +10,7 @@ from custody.forms import YuanField
 
 from .models import AssistanceKind, EmergencyKind, PaymentChannel, RollCallStatus
 
+
 class OptionalYuanField(YuanField):
     """A yuan amount that may be left empty (cleaned to None)."""
 

@@ -142,6 +142,9 @@ class ApplicationEvent(models.Model):
         verbose_name_plural = _("救助办理记录")
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} → {self.get_to_status_display()}"
+
 
 # --- the reserve fund -------------------------------------------------------------------------
 
@@ -313,3 +316,6 @@ class Relief(models.Model):
         verbose_name_plural = _("应急救助发放")
         ordering = ["-given_on", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount_fen__gte=0), name="relief_amount_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.given_on:%Y-%m-%d} {self.items}"
