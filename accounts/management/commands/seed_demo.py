@@ -40,4 +40,7 @@ class Command(BaseCommand):
         from services.demo import seed_services
 
         steps.append(seed_services)
+        from assistance.demo import seed_assistance
+
+        steps.append(seed_assistance)
         return steps
