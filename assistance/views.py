@@ -491,5 +491,5 @@ def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
         "event": event, "page": page, "statuses": RollCallStatus.choices, "status_labels": STATUS_LABELS,
         "villages": rows.order_by("village_id").values_list("village_id", "village__name").distinct(),
         "village": village, "counts": queries.board(event, request.user)["totals"],
-        "labels_json": json.dumps(STATUS_LABELS, ensure_ascii=False),
+        "labels_json": json.dumps({k: str(v) for k, v in STATUS_LABELS.items()}, ensure_ascii=False),
     })

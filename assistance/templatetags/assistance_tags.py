@@ -10,3 +10,12 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def absolute(value):
+    """|value| for signed ledger amounts shown as a payment."""
+    try:
+        return abs(value)
+    except TypeError:
+        return value

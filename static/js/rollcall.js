@@ -45,7 +45,9 @@
     var card = document.getElementById("h" + item.household);
     if (!card) return;
     var current = card.querySelector("[data-role=current]");
-    var time = item.checked_at.slice(5, 16).replace("T", " ");
+    var d = new Date(item.checked_at);
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var time = pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
     var text = "当前：" + (labels[item.status] || item.status) + " · " + time;
     if (state === "pending") text += "（待上传）";
     if (state === "error") text = item.error || "上传失败";

@@ -20,9 +20,9 @@ def officials(village_code: str) -> dict:
     }
 
 
-def household(village_code: str, tier: str = "A", **kwargs):
+def household(village_code: str, tier: str = "A", head: str = "吴阿公", **kwargs):
     h = HouseholdFactory(village_id=village_code, tier=tier, **kwargs)
-    PersonFactory(household=h, name=kwargs.pop("head", "吴阿公"))
+    PersonFactory(household=h, name=head)
     return h
 
 

@@ -126,3 +126,26 @@ def test_the_event_report_lists_every_affected_household_with_place_names(client
     assert summary[-1][0] == "合计" and summary[-1][2] == 3 and summary[-1][3] == 2
     page = client.get(reverse("assistance:emergency_report", args=[event.pk])).content.decode()
     assert "尚未核查 2 户" in page
+
+
+def test_every_page_of_the_app_opens_for_its_users(client, people, event, village_code):
+    funded(people["county"])
+    app = raise_app(people["village"], household(village_code))
+    pages = {
+        "village": ["assistance:applications", "assistance:application_new", "assistance:emergencies"],
+        "township": ["assistance:applications", "assistance:funds", "assistance:emergencies"],
+        "county": ["assistance:applications", "assistance:funds", "assistance:policy", "assistance:emergencies",
+                   "assistance:emergency_new"],
+    }
+    for who, names in pages.items():
+        client.force_login(people[who])
+        for name in names:
+            assert client.get(reverse(name)).status_code == 200, (who, name)
+        for name, args in (("assistance:application", [app.pk]), ("assistance:emergency", [event.pk]),
+                           ("assistance:roll_call", [event.pk]), ("assistance:emergency_report", [event.pk])):
+            response = client.get(reverse(name, args=args))
+            assert response.status_code == 200, (who, name)
+    client.force_login(people["county"])
+    assert client.get(reverse("assistance:fund", args=[COUNTY])).status_code == 200
+    client.force_login(people["village"])
+    assert client.get(reverse("assistance:policy")).status_code == 404
