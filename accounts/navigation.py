@@ -28,6 +28,7 @@ GROUPS = {
     "custody": _("资金代管"),
     "services": _("部门协同"),
     "oversight": _("督导考核"),
+    "assistance": _("救助应急"),
     "settings": _("设置"),
 }
 
@@ -52,6 +53,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("转介统计"), "services:counts", frozenset({Role.COUNTY, Role.PREFECTURE}), "services"),
     NavItem(_("社会服务资源"), "services:providers", OFFICIALS, "services"),
     NavItem(_("统计看板"), "oversight:dashboard_index", frozenset({Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE}), "oversight"),
+    NavItem(_("救助申请"), "assistance:applications", OFFICIALS, "assistance"),
+    NavItem(_("救助备用金"), "assistance:funds", frozenset({Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE}), "assistance"),
+    NavItem(_("应急事件"), "assistance:emergencies", OFFICIALS | {Role.CADRE}, "assistance"),
     NavItem(_("走访频次"), "visits:policy", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("特殊时期"), "visits:special_periods", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("帮扶领域"), "services:fields", frozenset({Role.PREFECTURE, Role.DEPARTMENT}), "settings"),

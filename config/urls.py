@@ -16,6 +16,7 @@ urlpatterns = [
     path("services/", include("services.urls")),
     path("oversight/", include("oversight.urls")),
     path("imports/", include("imports.urls")),
+    path("assistance/", include("assistance.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("exchange.api.urls")),
     path("exchange/", include("exchange.urls")),

@@ -43,4 +43,7 @@ class Command(BaseCommand):
         from oversight.demo import seed_prefecture
 
         steps.append(seed_prefecture)
+        from assistance.demo import seed_assistance
+
+        steps.append(seed_assistance)
         return steps

@@ -1,0 +1,89 @@
+"""Spreadsheets of assistance: the reserve-fund ledger and the emergency report. Money is written
+as numbers in yuan with two decimals, with a totals row; place names beside codes; 序号 from 1."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.utils.timezone import localtime
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+MONEY = "#,##0.00"
+LEDGER_HEADERS = ["序号", "发生日期", "类型", "救助申请", "户编号", "村(居)", "发放方式", "收入(元)", "支出(元)",
+                  "余额(元)", "摘要", "经办人", "记录时间"]
+REPORT_HEADERS = ["序号", "乡镇(街道)", "村(居)", "村(居)代码", "户编号", "类别", "核查结果", "核查时间", "说明"]
+
+
+def _text(value) -> str:
+    """A cell that would start a formula is written as text (formula injection guard)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _book(title: str, headers: list[str]):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    return wb, ws
+
+
+def _bytes(wb) -> bytes:
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def ledger_xlsx(fund, entries) -> bytes:
+    wb, ws = _book(f"{fund.county.name}救助备用金台账", LEDGER_HEADERS)
+    income = spent = 0
+    for n, e in enumerate(entries, start=1):
+        app = e.application
+        ws.append([
+            n, e.entry_date, e.get_kind_display(), app.pk if app else None,
+            _text(app.household.code) if app else "", _text(app.household.village.short_name) if app else "",
+            e.get_channel_display() if e.channel else "",
+            e.amount_fen / 100 if e.amount_fen > 0 else None,
+            -e.amount_fen / 100 if e.amount_fen < 0 else None,
+            e.balance_after_fen / 100, _text(e.note), _text(e.recorded_by.display_name),
+            localtime(e.recorded_at).replace(tzinfo=None),
+        ])
+        income += max(e.amount_fen, 0)
+        spent += max(-e.amount_fen, 0)
+    ws.append(["合计", None, None, None, None, None, None, income / 100, spent / 100, fund.balance_fen / 100])
+    for row in ws.iter_rows(min_row=2):
+        row[1].number_format = "yyyy-mm-dd"
+        row[12].number_format = "yyyy-mm-dd hh:mm"
+        for cell in row[7:10]:
+            cell.number_format = MONEY
+    for row in ws.iter_rows(min_row=ws.max_row):
+        for cell in row:
+            cell.font = Font(bold=True)
+    return _bytes(wb)
+
+
+def emergency_xlsx(emergency, households, board: dict, status_labels: dict) -> bytes:
+    wb, ws = _book("点名核查", REPORT_HEADERS)
+    for n, h in enumerate(households, start=1):
+        township = h.village.parent.name if h.village.parent_id else ""
+        ws.append([
+            n, township, h.village.short_name, h.village_id, _text(h.code), h.tier,
+            str(status_labels.get(h.latest_status, "未核查")),
+            localtime(h.latest_at).replace(tzinfo=None) if h.latest_at else None, _text(h.latest_note or ""),
+        ])
+        if h.latest_at:
+            ws.cell(row=ws.max_row, column=8).number_format = "yyyy-mm-dd hh:mm"
+    summary = wb.create_sheet("按村汇总")
+    keys = ["total", "unknown", *status_labels.keys()]
+    summary.append(["村(居)", "村(居)代码", "受影响户数", "未核查", *[str(v) for v in status_labels.values()]])
+    for v in board["villages"]:
+        summary.append([v["village__name"], v["village_id"], *[v[k] for k in keys]])
+    summary.append(["合计", None, *[board["totals"][k] for k in keys]])
+    for cell in summary[1] + summary[summary.max_row]:
+        cell.font = Font(bold=True)
+    summary.freeze_panes = "A2"
+    return _bytes(wb)
