@@ -184,15 +184,16 @@ _VISITS = """
 INSERT INTO visits_visit (visited_on, mode, counted, visitor_name, met_with, health, health_note, food, clothing,
     housing, transport, medical, living_note, benefits, family_support, house_safety, water_safety, power_safety,
     gas_safety, heating_safety, needs, wishes, notes, late_reason, source, recorded_at, household_id,
-    recorded_by_id, visitor_id)
+    recorded_by_id, visitor_id, hazards_fixed, wishes_not_asked, geo_status, conflict)
 SELECT v.day, CASE WHEN random() < 0.04 THEN 'phone' ELSE 'in_person' END, true, c.name,
        (ARRAY['本人', '本人', '本人', '配偶', '子女', '孙辈'])[1 + floor(random() * 6)::int],
        (ARRAY['good', 'fair', 'fair', 'poor'])[1 + floor(random() * 4)::int], '',
-       'ok', 'ok', CASE WHEN random() < 0.15 THEN 'difficult' ELSE 'ok' END, 'ok', 'ok', '', '{}',
+       'ok', 'ok', CASE WHEN random() < 0.15 THEN 'difficult' ELSE 'ok' END, 'ok', 'ok', '', '{dibao}',
        (ARRAY['fulfilled', 'partly', 'no_family'])[1 + floor(random() * 3)::int],
-       'safe', 'safe', CASE WHEN random() < 0.05 THEN 'hazard' ELSE 'safe' END, 'none', 'safe', '{}', '',
-       '入户走访，了解生活、健康和安全情况。', '', 'form',
-       v.day + time '09:00' + random() * interval '8 hours', d.household_id, d.officer_id, NULL
+       'safe', 'safe', CASE WHEN random() < 0.05 THEN 'hazard' ELSE 'safe' END, 'none', 'safe', '{none}',
+       '希望干部常来看看', '入户走访，了解生活、健康和安全情况。', '', 'form',
+       v.day + time '09:00' + random() * interval '8 hours', d.household_id, d.officer_id, NULL,
+       '{}', false, '', ''
 FROM demo_households AS d
 JOIN beneficiaries_household AS h ON h.id = d.household_id
 JOIN LATERAL (

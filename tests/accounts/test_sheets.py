@@ -116,10 +116,17 @@ def test_random_bytes_never_raise_anything_but_a_sheet_error(content, ext):
         assert isinstance(rows, list)
 
 
+_GOOD_XLSX: list[bytes] = []
+
+
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_damaged_xlsx_never_raises_anything_but_a_sheet_error(data):
-    good = _xlsx([["户编号", "姓名"], ["A1", "吴老"]])
+    # One file for every example: an xlsx written twice differs (zip timestamps), and strategy
+    # bounds that change between examples make hypothesis report a flaky strategy.
+    if not _GOOD_XLSX:
+        _GOOD_XLSX.append(_xlsx([["户编号", "姓名"], ["A1", "吴老"]]))
+    good = _GOOD_XLSX[0]
     cut = data.draw(st.integers(0, len(good)))
     flip = data.draw(st.integers(0, len(good) - 1))
     damaged = bytearray(good[:cut] if data.draw(st.booleans()) else good)

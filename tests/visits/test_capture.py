@@ -119,4 +119,8 @@ def test_the_form_never_restores_the_submission_token_from_a_draft(client, paire
     household, cadre = paired
     client.force_login(cadre)
     page = client.get(reverse("visits:record", args=[household.pk])).content.decode()
-    assert '"client_token"' in page.split("skip = [", 1)[1].split("]", 1)[0]
+    assert "js/visit-form" in page  # the form's script is a static file (no inline script)
+    from django.conf import settings
+
+    script = (settings.BASE_DIR / "static" / "js" / "visit-form.js").read_text()
+    assert '"client_token"' in script.split("var SKIP = [", 1)[1].split("]", 1)[0]

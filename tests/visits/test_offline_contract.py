@@ -8,6 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from tests.factories import cadre_user
+from tests.visits.factories import form_answers
 from visits.models import Visit
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,7 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 
 
 def _post(client, household, token, **extra):
-    data = {"client_token": str(token), "visited_on": "2026-06-20", "mode": "in_person", **extra}
+    data = form_answers(**({"client_token": str(token), "visited_on": "2026-06-20", "mode": "in_person"} | extra))
     return client.post(reverse("visits:record", args=[household.pk]), data, **JSON)
 
 
@@ -57,6 +58,6 @@ def test_html_post_redirects_with_saved_token(client, paired):
     token = uuid.uuid4()
     with time_machine.travel(NOW, tick=False):
         response = client.post(reverse("visits:record", args=[household.pk]),
-                                {"client_token": str(token), "visited_on": "2026-06-20", "mode": "in_person"})
+                                form_answers(client_token=str(token), visited_on="2026-06-20", mode="in_person"))
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('visits:mine')}?saved={token}"
