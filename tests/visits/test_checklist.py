@@ -160,7 +160,7 @@ def test_my_households_labels_the_monthly_progress(client, paired):
     client.force_login(cadre)
     with time_machine.travel(NOW, tick=False):
         page = client.get(reverse("visits:mine")).content.decode()
-    assert "本月有效走访 0/3" in page
+    assert '<span class="text-muted">本月有效走访</span> <strong>0/3</strong>' in page
 
 
 def test_answered_matches_the_checklist_definition():
