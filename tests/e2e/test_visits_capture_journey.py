@@ -134,3 +134,37 @@ def test_a_phone_visit_is_announced_as_not_counted_before_and_after_saving(phone
     assert Visit.objects.get().counted is False
     phone_page.goto(f"{live_server.url}{reverse('visits:household', args=[household.pk])}")
     assert "不计入" in phone_page.get_by_test_id("timeline").inner_text()
+
+
+def test_township_sees_capture_time_and_position_for_spot_checks_cadre_does_not(phone_page, page, live_server,
+                                                                               login):
+    household, cadre = _paired_household()
+    user_with_role(Role.TOWNSHIP, TOWNSHIP, username="xijiang_li", real_name="西江镇 李干事")
+    login(phone_page, "zhangmin")
+    phone_page.goto(f"{live_server.url}{reverse('visits:record', args=[household.pk])}")
+    answer_checklist(phone_page, power_safety="hazard", gas_safety="hazard")
+    phone_page.locator('input[name="hazards_fixed"][value="gas_safety"]').check()
+    # What the browser sends with the form (docs/visits.md); set here as the page script would.
+    phone_page.evaluate("""() => {
+        const f = document.getElementById('visit-form');
+        f.captured_at.value = new Date().toISOString();
+        f.geo_status.value = 'ok'; f.geo_lat.value = '26.491234'; f.geo_lng.value = '108.169876';
+        f.geo_accuracy_m.value = '18';
+    }""")
+    phone_page.get_by_role("button", name="保存走访记录").click()
+    phone_page.wait_for_url("**/visits/mine/?saved=*")
+    timeline_url = f"{live_server.url}{reverse('visits:household', args=[household.pk])}"
+    phone_page.goto(timeline_url)
+    assert "26.491234" not in phone_page.content()
+    assert phone_page.get_by_test_id("visit-hazards").inner_text() == "安全隐患：用电、用气（当场已排除）"
+
+    login(page, "xijiang_li")
+    page.goto(timeline_url)
+    capture = page.get_by_test_id("visit-capture").inner_text()
+    assert "采集" in capture and "上传" in capture and "26.491234, 108.169876（±18米）" in capture
+    _shot(page, "township-visit-timeline.png")
+    page.goto(f"{live_server.url}{reverse('visits:record', args=[household.pk])}")
+    _shot(page, "visit-form-desktop.png")
+    page.goto(timeline_url)
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, "township-visit-timeline-phone.png")

@@ -120,3 +120,28 @@ def test_the_form_never_restores_the_submission_token_from_a_draft(client, paire
     client.force_login(cadre)
     page = client.get(reverse("visits:record", args=[household.pk])).content.decode()
     assert '"client_token"' in page.split("skip = [", 1)[1].split("]", 1)[0]
+
+
+def test_an_idle_session_gets_401_json_not_the_login_page(client, paired, settings):
+    household, cadre = paired
+    client.force_login(cadre)
+    session = client.session
+    session["care_last_seen"] = 0  # idle far longer than SESSION_IDLE_TIMEOUT_SECONDS
+    session.save()
+    response = client.post(reverse("visits:record", args=[household.pk]), form_answers(visited_on="2026-06-20"), **JSON)
+    assert response.status_code == 401 and response.json()["login_required"] is True
+    assert not Visit.objects.exists()
+
+
+def test_a_photo_travels_with_the_outbox_post(client, paired):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    household, cadre = paired
+    client.force_login(cadre)
+    photo = SimpleUploadedFile("visit.jpg", b"\xff\xd8\xff\xe0resized-jpeg", content_type="image/jpeg")
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(reverse("visits:record", args=[household.pk]),
+                               form_answers(visited_on="2026-06-20", client_token=str(uuid.uuid4()), photos=[photo]),
+                               **JSON)
+    assert response.status_code == 201
+    assert Visit.objects.get().photos.count() == 1
