@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.template import Context, Template
 from django.urls import reverse
 
 from accounts import notifications
@@ -165,8 +166,14 @@ def test_the_unread_count_reaches_every_page_for_the_badge(client):
     client.force_login(user)
     response = client.get(reverse("visits:inbox"))
     assert response.context["unread_notifications"] == 2
+    assert response.context["notifications_url"] == reverse("visits:inbox")
+    badge = Template('{% include "accounts/_unread_badge.html" %}')
+    assert 'data-testid="unread-badge"' in badge.render(Context({"unread_notifications": response.context["unread_notifications"]}))
+    assert ">2<" in badge.render(Context({"unread_notifications": response.context["unread_notifications"]}))
     client.post(reverse("visits:inbox"))
-    assert client.get(reverse("visits:inbox")).context["unread_notifications"] == 0
+    response = client.get(reverse("visits:inbox"))
+    assert response.context["unread_notifications"] == 0
+    assert badge.render(Context({"unread_notifications": response.context["unread_notifications"]})).strip() == ""
 
 
 @pytest.mark.django_db
