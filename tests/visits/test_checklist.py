@@ -165,3 +165,18 @@ def test_my_households_labels_the_monthly_progress(client, paired):
 
 def test_answered_matches_the_checklist_definition():
     assert set(answered()) == {i.name for i in checklist.ITEMS if i.required}
+
+
+def test_the_visit_ledger_tells_not_asked_and_fixed_hazards_apart(paired):
+    from visits.exports import _living, _safety
+
+    household, cadre = paired
+    visit = visit_record(actor=cadre, household=household, data=visit_input(
+        visited_on=D(2026, 6, 20), checklist={"housing": "difficult", "transport": "not_asked", "house_safety": "hazard",
+                                              "gas_safety": "hazard", "heating_safety": "not_asked"},
+        hazards_fixed=["gas_safety"], wishes="", wishes_not_asked=True), today=D(2026, 6, 20))
+    assert _living(visit) == "有困难：住；未询问：行"
+    assert _safety(visit) == "有隐患：房屋；未询问：暖；当场已排除：气"
+    fine = Visit(food="ok", clothing="ok", housing="ok", transport="ok", medical="ok", house_safety="safe")
+    assert (_living(fine), _safety(fine)) == ("正常", "安全")
+    assert (_living(Visit()), _safety(Visit())) == ("", "")
