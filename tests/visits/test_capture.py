@@ -145,3 +145,37 @@ def test_a_photo_travels_with_the_outbox_post(client, paired):
                                **JSON)
     assert response.status_code == 201
     assert Visit.objects.get().photos.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_posts_of_one_attempt_store_one_visit():
+    import threading
+
+    from django.db import connection
+
+    from tests.visits.factories import visit_input
+    from visits.actions import visit_capture
+
+    household = HouseholdFactory(tier="A", tier_since=dt.date(2026, 1, 1))
+    user, cadre = cadre_user("racer")
+    PairingFactory(household=household, cadre=cadre, started_on=dt.date(2026, 5, 1))
+    token, barrier, results, errors = uuid.uuid4(), threading.Barrier(2), [], []
+
+    def post():
+        try:
+            barrier.wait()
+            results.append(visit_capture(actor=user, household=household, data=visit_input(visited_on=dt.date(2026, 6, 20)),
+                                         client_token=token, today=dt.date(2026, 6, 20)))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(r.created for r in results) == [False, True]
+    assert Visit.objects.filter(client_token=token).count() == 1
