@@ -56,7 +56,7 @@ def test_the_same_token_replayed_three_times_stores_one_and_says_so(client, pair
         "ok": True, "created": True, "visit_id": visit.pk, "household_id": household.pk, "household_name": "王阿婆",
         "client_token": str(token), "counted": True, "message": "",
     }
-    assert "王阿婆" in bodies[0]["message"] and "计入本月有效走访" in bodies[0]["message"]
+    assert "王阿婆" in bodies[0]["message"] and "计入有效走访。" in bodies[0]["message"]
     assert "未重复记录" in bodies[1]["message"]
 
 

@@ -139,7 +139,7 @@ def test_inside_a_special_period_a_video_visit_counts_and_no_warning_shows(clien
         assert 'data-testid="remote-warning"' not in client.get(url).content.decode()
         body = client.post(url, form_answers(visited_on="2026-06-20", mode="video"),
                            HTTP_ACCEPT="application/json").json()
-    assert body["counted"] is True and "计入本月有效走访" in body["message"]
+    assert body["counted"] is True and "计入有效走访。" in body["message"]
 
 
 def test_the_html_form_shows_missing_items_and_keeps_what_was_typed(client, paired):
