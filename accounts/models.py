@@ -221,9 +221,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     # External channels asked for by the producer, and those already claimed for sending.
+    # (Database defaults too, so a raw INSERT written before these columns existed still works.)
     channels = ArrayField(models.CharField(max_length=8, choices=NotifyChannel.choices), verbose_name=_("外发渠道"),
-                          default=list, blank=True)
-    delivered = ArrayField(models.CharField(max_length=8), verbose_name=_("已外发"), default=list, blank=True)
+                          default=list, db_default=[], blank=True)
+    delivered = ArrayField(models.CharField(max_length=8), verbose_name=_("已外发"), default=list, db_default=[],
+                           blank=True)
 
     class Meta:
         verbose_name = _("消息")

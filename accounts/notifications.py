@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -104,13 +105,14 @@ def mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:
 
 
 def unread(request: HttpRequest) -> dict:
-    """Context processor: `unread_notifications`, the count for the 消息 badge (one COUNT query,
-    evaluated only when a template reads it)."""
+    """Context processor for the 消息 badge: `unread_notifications` (one COUNT query, evaluated
+    only when a template reads it) and `notifications_url` (the inbox, to match the menu entry).
+    Render the badge with {% include "accounts/_unread_badge.html" %}."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"unread_notifications": 0}
-
-    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user))}
+        return {"unread_notifications": 0, "notifications_url": ""}
+    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
+            "notifications_url": reverse("visits:inbox")}
 
 
 # --- external delivery --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role, RoleAssignment
 from beneficiaries.models import Household, HouseholdStatus, Pairing
 
-from . import actions, rules
+from . import actions, checklist, rules
 from .models import Finding, FindingEvent, FindingKind, Visit, VisitMode
 
 
@@ -53,7 +53,9 @@ def seed_visits(households: int = 300, seed: int = 20261128, stdout=None) -> int
                 visitor_name="结对干部", met_with="本人", health=rng.choice(["good", "fair", "poor"]),
                 food="ok", clothing="ok", housing=rng.choice(["ok", "ok", "difficult"]), transport="ok", medical="ok",
                 house_safety="safe", water_safety="safe", power_safety=rng.choice(["safe", "safe", "hazard"]),
-                notes="入户走访，了解生活情况。", recorded_by_id=user_id,
+                gas_safety=rng.choice(["none", "safe"]), heating_safety="safe", family_support="fulfilled",
+                benefits=[rng.choice(["tekun", "dibao", "medical"])], needs=[rng.choice(["none", "daily_care"])],
+                wishes="希望干部常来看看。", notes="入户走访，了解生活情况。", recorded_by_id=user_id,
             ))
             day -= dt.timedelta(days=max(1, interval - rng.randint(0, 3)))
     created = Visit.objects.bulk_create(visits, batch_size=2000)
@@ -67,8 +69,9 @@ def seed_visits(households: int = 300, seed: int = 20261128, stdout=None) -> int
                     "屋外电线被树枝压住。", "电热毯使用多年，外皮破损。"]
     for v in hazards:
         finding = Finding.objects.create(
-            household_id=v.household_id, visit=v, kind=FindingKind.HAZARD, description=rng.choice(descriptions),
-            owner_id=v.recorded_by_id, due_on=v.visited_on + dt.timedelta(days=7), created_by_id=v.recorded_by_id,
+            household_id=v.household_id, visit=v, kind=FindingKind.HAZARD,
+            description="用电安全有隐患：" + rng.choice(descriptions), owner_id=v.recorded_by_id,
+            due_on=checklist.finding_due_on(FindingKind.HAZARD, v.visited_on), created_by_id=v.recorded_by_id,
         )
         FindingEvent.objects.create(finding=finding, to_status="open", note=finding.description, actor_id=v.recorded_by_id)
     ids = Household.objects.filter(id__in=[c[0] for c in candidates])

@@ -37,21 +37,35 @@ LEDGER_HEADERS = [
 ]
 
 
+def _grouped(v: Visit, items: tuple[tuple[str, str], ...], groups: tuple[tuple[str, str], ...], ok: str) -> str:
+    """"有困难：住；未询问：行" — the items by answer; `ok` when every answered item is fine."""
+    values = [(label, getattr(v, f)) for label, f in items]
+    parts = []
+    for value, text in groups:
+        labels = [label for label, answer in values if answer == value]
+        if labels:
+            parts.append(f"{text}：" + "、".join(labels))
+    if parts:
+        return "；".join(parts)
+    return ok if any(answer for _, answer in values) else ""
+
+
 def _living(v: Visit) -> str:
-    parts = [(label, getattr(v, f)) for label, f in (("食", "food"), ("衣", "clothing"), ("住", "housing"),
-                                                      ("行", "transport"), ("医", "medical"))]
-    bad = [label for label, value in parts if value == "difficult"]
-    text = ("有困难：" + "、".join(bad)) if bad else ("正常" if any(value for _, value in parts) else "")
+    text = _grouped(v, (("食", "food"), ("衣", "clothing"), ("住", "housing"), ("行", "transport"), ("医", "medical")),
+                    (("difficult", "有困难"), ("not_asked", "未询问")), "正常")
     return f"{text} {v.living_note}".strip()
 
 
 def _safety(v: Visit) -> str:
     names = (("房屋", "house_safety"), ("水", "water_safety"), ("电", "power_safety"), ("气", "gas_safety"),
              ("暖", "heating_safety"))
-    bad = [label for label, f in names if getattr(v, f) == "hazard"]
-    if bad:
-        return "有隐患：" + "、".join(bad)
-    return "安全" if any(getattr(v, f) for _, f in names) else ""
+    fixed = set(v.hazards_fixed)
+    open_hazards = tuple((label, f) for label, f in names if f not in fixed)
+    text = _grouped(v, open_hazards, (("hazard", "有隐患"), ("not_asked", "未询问")), "安全")
+    removed = [label for label, f in names if f in fixed]
+    if removed:
+        text = "；".join(x for x in (text if text != "安全" else "", "当场已排除：" + "、".join(removed)) if x)
+    return text
 
 
 LEDGER_WIDTHS = (16, 12, 10, 6, 12, 8, 10, 10, 10, 14, 20, 20, 12, 16, 14, 20, 30, 8, 16)
@@ -69,7 +83,7 @@ def visit_ledger_rows(visits: QuerySet[Visit]) -> Iterator[list]:
             " ".join(x for x in (v.get_health_display() if v.health else "", v.health_note) if x),
             _living(v), "、".join(str(benefit_labels.get(b, b)) for b in v.benefits),
             v.get_family_support_display() if v.family_support else "", _safety(v),
-            "、".join(str(need_labels.get(n, n)) for n in v.needs), v.wishes, v.notes, v.finding_count, v.late_reason,
+            "、".join(str(need_labels.get(n, n)) for n in v.needs), v.wishes or ("未询问" if v.wishes_not_asked else ""), v.notes, v.finding_count, v.late_reason,
         ]
 
 

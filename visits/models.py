@@ -293,6 +293,17 @@ class Visit(models.Model):
         return f"{self.household} {self.visited_on} {self.get_mode_display()}"
 
     @property
+    def hazard_summary(self) -> str:
+        """"房屋、用电（当场已排除）" — the safety items answered 有隐患."""
+        from .checklist import HAZARDS
+
+        fixed = set(self.hazards_fixed)
+        return "、".join(
+            f"{label}（{_('当场已排除')}）" if name in fixed else str(label)
+            for name, label in HAZARDS.items() if getattr(self, name) == Safety.HAZARD
+        )
+
+    @property
     def received_at(self):
         """When the server received the visit (the outbox may deliver it days after capture)."""
         return self.recorded_at

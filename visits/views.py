@@ -117,7 +117,7 @@ def _saved_message(household, recorded: actions.Recorded) -> str:
         return _("%(name)s 的这次走访此前已保存，未重复记录。") % {"name": name}
     parts = [_("%(name)s 的走访记录已保存（%(date)s）。") % {"name": name, "date": visit.visited_on.isoformat()}]
     if visit.counted:
-        parts.append(_("计入本月有效走访。"))
+        parts.append(_("计入有效走访。"))
     else:
         parts.append(_("%(mode)s走访不在特殊时期，已记录但不计入有效走访。") % {"mode": visit.get_mode_display()})
     opened = visit.findings.count()

@@ -59,13 +59,14 @@ class Migration(migrations.Migration):
             name="channels",
             field=django.contrib.postgres.fields.ArrayField(
                 base_field=models.CharField(choices=[("sms", "短信"), ("wecom", "企业微信群")], max_length=8),
-                blank=True, default=list, size=None, verbose_name="外发渠道"),
+                blank=True, db_default=[], default=list, size=None, verbose_name="外发渠道"),
         ),
         migrations.AddField(
             model_name="notification",
             name="delivered",
             field=django.contrib.postgres.fields.ArrayField(
-                base_field=models.CharField(max_length=8), blank=True, default=list, size=None, verbose_name="已外发"),
+                base_field=models.CharField(max_length=8), blank=True, db_default=[], default=list, size=None,
+                verbose_name="已外发"),
         ),
         migrations.AddIndex(
             model_name="notification",

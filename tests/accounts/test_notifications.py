@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.template import Context, Template
 from django.urls import reverse
 
 from accounts import notifications
@@ -165,8 +166,14 @@ def test_the_unread_count_reaches_every_page_for_the_badge(client):
     client.force_login(user)
     response = client.get(reverse("visits:inbox"))
     assert response.context["unread_notifications"] == 2
+    assert response.context["notifications_url"] == reverse("visits:inbox")
+    badge = Template('{% include "accounts/_unread_badge.html" %}')
+    assert 'data-testid="unread-badge"' in badge.render(Context({"unread_notifications": response.context["unread_notifications"]}))
+    assert ">2<" in badge.render(Context({"unread_notifications": response.context["unread_notifications"]}))
     client.post(reverse("visits:inbox"))
-    assert client.get(reverse("visits:inbox")).context["unread_notifications"] == 0
+    response = client.get(reverse("visits:inbox"))
+    assert response.context["unread_notifications"] == 0
+    assert badge.render(Context({"unread_notifications": response.context["unread_notifications"]})).strip() == ""
 
 
 @pytest.mark.django_db
@@ -261,3 +268,20 @@ def test_moving_the_inbox_to_accounts_keeps_every_row():
     note = Notification.objects.get(key="old:1")
     assert (note.recipient_id, note.household_id, note.title, note.channels) == (user.pk, household.pk, "迁移前的消息", [])
     assert notify([user], key="new:1", title="迁移后") != []  # the id sequence carried over
+
+
+@pytest.mark.django_db
+def test_the_digest_command_runs_for_a_date_once():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    user, cadre = cadre_user("cmd_cadre")
+    h = HouseholdFactory(tier="A", tier_since=dt.date(2026, 1, 1))
+    PairingFactory(household=h, cadre=cadre, started_on=dt.date(2026, 5, 1))
+    Household.objects.filter(pk=h.pk).update(next_due_on=dt.date(2026, 6, 19))
+    out = StringIO()
+    call_command("daily_digest", "--date", "2026-06-20", stdout=out)
+    call_command("daily_digest", "--date", "2026-06-20", stdout=out)
+    assert out.getvalue().splitlines() == ["2026-06-20: 新发走访提醒 1 条", "2026-06-20: 新发走访提醒 0 条"]
+    assert Notification.objects.get(recipient=user).title.startswith("走访提醒（6月20日）：逾期 1 户")

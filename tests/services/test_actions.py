@@ -169,9 +169,8 @@ def test_a_referral_sent_before_national_day_is_escalated_only_after_the_working
 
 
 def test_the_county_office_is_notified_once_of_a_late_referral():
-    from accounts.models import Role
+    from accounts.models import Notification, Role
     from tests.factories import user_with_role
-    from visits.models import Notification
 
     county_officer = user_with_role(Role.COUNTY, COUNTY, username="leishan_late")
     household, cadre = paired_household()

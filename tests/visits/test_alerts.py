@@ -7,10 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from accounts.models import Notification
 from beneficiaries.models import Household
 from visits import actions
 from visits.actions import FindingInput, overdue_alerts, visit_record
-from visits.models import Escalation, Notification, OverdueAlert, ShortfallAlert
+from visits.models import Escalation, OverdueAlert, ShortfallAlert
 
 from .factories import VisitFactory, visit_input
 

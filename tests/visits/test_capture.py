@@ -56,7 +56,7 @@ def test_the_same_token_replayed_three_times_stores_one_and_says_so(client, pair
         "ok": True, "created": True, "visit_id": visit.pk, "household_id": household.pk, "household_name": "王阿婆",
         "client_token": str(token), "counted": True, "message": "",
     }
-    assert "王阿婆" in bodies[0]["message"] and "计入本月有效走访" in bodies[0]["message"]
+    assert "王阿婆" in bodies[0]["message"] and "计入有效走访。" in bodies[0]["message"]
     assert "未重复记录" in bodies[1]["message"]
 
 
@@ -124,3 +124,62 @@ def test_the_form_never_restores_the_submission_token_from_a_draft(client, paire
 
     script = (settings.BASE_DIR / "static" / "js" / "visit-form.js").read_text()
     assert '"client_token"' in script.split("var SKIP = [", 1)[1].split("]", 1)[0]
+
+
+def test_an_idle_session_gets_401_json_not_the_login_page(client, paired, settings):
+    household, cadre = paired
+    client.force_login(cadre)
+    session = client.session
+    session["care_last_seen"] = 0  # idle far longer than SESSION_IDLE_TIMEOUT_SECONDS
+    session.save()
+    response = client.post(reverse("visits:record", args=[household.pk]), form_answers(visited_on="2026-06-20"), **JSON)
+    assert response.status_code == 401 and response.json()["login_required"] is True
+    assert not Visit.objects.exists()
+
+
+def test_a_photo_travels_with_the_outbox_post(client, paired):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    household, cadre = paired
+    client.force_login(cadre)
+    photo = SimpleUploadedFile("visit.jpg", b"\xff\xd8\xff\xe0resized-jpeg", content_type="image/jpeg")
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(reverse("visits:record", args=[household.pk]),
+                               form_answers(visited_on="2026-06-20", client_token=str(uuid.uuid4()), photos=[photo]),
+                               **JSON)
+    assert response.status_code == 201
+    assert Visit.objects.get().photos.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_posts_of_one_attempt_store_one_visit():
+    import threading
+
+    from django.db import connection
+
+    from tests.visits.factories import visit_input
+    from visits.actions import visit_capture
+
+    household = HouseholdFactory(tier="A", tier_since=dt.date(2026, 1, 1))
+    user, cadre = cadre_user("racer")
+    PairingFactory(household=household, cadre=cadre, started_on=dt.date(2026, 5, 1))
+    token, barrier, results, errors = uuid.uuid4(), threading.Barrier(2), [], []
+
+    def post():
+        try:
+            barrier.wait()
+            results.append(visit_capture(actor=user, household=household, data=visit_input(visited_on=dt.date(2026, 6, 20)),
+                                         client_token=token, today=dt.date(2026, 6, 20)))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(r.created for r in results) == [False, True]
+    assert Visit.objects.filter(client_token=token).count() == 1

@@ -139,7 +139,7 @@ def test_inside_a_special_period_a_video_visit_counts_and_no_warning_shows(clien
         assert 'data-testid="remote-warning"' not in client.get(url).content.decode()
         body = client.post(url, form_answers(visited_on="2026-06-20", mode="video"),
                            HTTP_ACCEPT="application/json").json()
-    assert body["counted"] is True and "计入本月有效走访" in body["message"]
+    assert body["counted"] is True and "计入有效走访。" in body["message"]
 
 
 def test_the_html_form_shows_missing_items_and_keeps_what_was_typed(client, paired):
@@ -160,8 +160,23 @@ def test_my_households_labels_the_monthly_progress(client, paired):
     client.force_login(cadre)
     with time_machine.travel(NOW, tick=False):
         page = client.get(reverse("visits:mine")).content.decode()
-    assert "本月有效走访 0/3" in page
+    assert '<span class="text-muted">本月有效走访</span> <strong>0/3</strong>' in page
 
 
 def test_answered_matches_the_checklist_definition():
     assert set(answered()) == {i.name for i in checklist.ITEMS if i.required}
+
+
+def test_the_visit_ledger_tells_not_asked_and_fixed_hazards_apart(paired):
+    from visits.exports import _living, _safety
+
+    household, cadre = paired
+    visit = visit_record(actor=cadre, household=household, data=visit_input(
+        visited_on=D(2026, 6, 20), checklist={"housing": "difficult", "transport": "not_asked", "house_safety": "hazard",
+                                              "gas_safety": "hazard", "heating_safety": "not_asked"},
+        hazards_fixed=["gas_safety"], wishes="", wishes_not_asked=True), today=D(2026, 6, 20))
+    assert _living(visit) == "有困难：住；未询问：行"
+    assert _safety(visit) == "有隐患：房屋；未询问：暖；当场已排除：气"
+    fine = Visit(food="ok", clothing="ok", housing="ok", transport="ok", medical="ok", house_safety="safe")
+    assert (_living(fine), _safety(fine)) == ("正常", "安全")
+    assert (_living(Visit()), _safety(Visit())) == ("", "")

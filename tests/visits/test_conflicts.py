@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from accounts.models import Notification
 from beneficiaries.models import Household, HouseholdStatus, Pairing
 from tests.factories import PairingFactory, cadre_user
-from visits.models import Notification, Visit
+from visits.models import Visit
 
 from .factories import form_answers
 
