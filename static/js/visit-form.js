@@ -275,9 +275,12 @@
     }
   }
 
+  // Where the server's own redirect goes: a cadre to 我的结对户, an official to the household.
+  var doneUrl = (cfg.roles || "").split(" ").indexOf("cadre") >= 0 ? cfg.mineUrl : cfg.timelineUrl;
+
   function leave(text, kind, query) {
     window.CareOffline.flash(text, kind);
-    location.href = cfg.mineUrl + (query || "");
+    location.href = doneUrl + (query || "");
   }
 
   form.addEventListener("input", saveDraft);

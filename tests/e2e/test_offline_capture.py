@@ -334,3 +334,33 @@ def test_session_ended_offline_outbox_waits_for_login_and_logout_clears_pages(ph
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
     assert page.evaluate("caches.has('care-pages')") is False
+
+
+def test_two_offline_visits_in_a_row_to_one_household_with_a_stale_csrf_token(phone_page, live_server, login):
+    """The offline path twice in a row to one household: two attempts, two visits. The token the
+    outbox kept is stale by the time it is sent (403): it reads a fresh one and sends again."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page, context = phone_page, phone_page.context
+    _open_app(page, live_server, login, "zhangmin")
+    context.set_offline(True)
+    tokens = []
+    for n in (1, 2):
+        page.locator(f'[data-code="{h.code}"]').click()
+        tokens.append(page.locator('[name="client_token"]').input_value())
+        if n == 2:
+            expect(page.get_by_test_id("household-pending")).to_contain_text("该户有 1 条走访已保存在本机")
+        _answer(page, f"第{n}次（离线）")
+        page.get_by_role("button", name="保存走访记录").click()
+        page.wait_for_url(re.compile(r"/visits/mine/$"))
+        _expect_outbox(page, n)
+    assert tokens[0] != tokens[1]
+    page.evaluate("CareOutbox.setMeta('csrf', 'stale-token-from-an-old-session')")
+    forbidden = []
+    page.on("response", lambda r: forbidden.append(r.url) if r.status == 403 else None)
+    context.set_offline(False)
+    expect(page.get_by_test_id("flash")).to_have_text("已上传 2 条走访：王阿婆、王阿婆")
+    _expect_outbox(page, 0)
+    assert forbidden  # the stale token was refused once, then a fresh one was used
+    assert sorted(Visit.objects.filter(client_token__in=tokens).values_list("met_with", flat=True)) == [
+        "第1次（离线）", "第2次（离线）"]
