@@ -91,7 +91,9 @@
         if (tokenInput) tokenInput.value = token;
         var msgs = Object.keys(entry.errors || {}).map(function (k) { return entry.errors[k].join(""); });
         notice("这条走访未能上传，请修改后重新保存：" + msgs.join("；"), "warning", "outbox-fix");
-        return O.remove(entry.token);
+        showErrors(entry.errors || {});
+        // From here it is a draft of this form (kept if the cadre leaves before saving).
+        return O.saveDraft(user, household, token, fields()).then(function () { return O.remove(entry.token); });
       });
     }
     return O.getDraft(user, household).then(function (draft) {
