@@ -402,3 +402,28 @@ def test_a_visit_the_server_refuses_waits_as_needing_a_fix(phone_page, live_serv
     page.wait_for_url(re.compile(r"/visits/mine/$"))
     _expect_outbox(page, 0)
     assert Visit.objects.exclude(client_token=None).get().met_with == "王阿婆本人"
+
+
+def test_background_sync_sends_the_outbox_with_no_page_open(phone_page, live_server, login):
+    """Where the browser has Background Sync, the worker sends the outbox when the network is
+    back even though no page of the app is open any more."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page, context = phone_page, phone_page.context
+    _open_app(page, live_server, login, "zhangmin")
+    assert page.evaluate("'SyncManager' in window")
+    context.set_offline(True)
+    page.locator(f'[data-code="{h.code}"]').click()
+    _answer(page, "王阿婆本人")
+    page.get_by_role("button", name="保存走访记录").click()
+    page.wait_for_url(re.compile(r"/visits/mine/$"))
+    _expect_outbox(page, 1)
+    page.goto("about:blank")
+    context.set_offline(False)
+    for _ in range(40):
+        if Visit.objects.exclude(client_token=None).exists():
+            break
+        page.wait_for_timeout(250)
+    assert Visit.objects.exclude(client_token=None).get().household_id == h.pk
+    page.goto(f"{live_server.url}/visits/mine/")
+    _expect_outbox(page, 0)
