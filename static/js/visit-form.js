@@ -295,6 +295,7 @@
     busy = true;
     setBusy("正在保存…");
     var capturedAt = isoNow();
+    var queued = false;
     Promise.all([resizing, within(geoDone, 3000)]).then(function () {
       var extra = [["captured_at", capturedAt], ["geo_status", geo.status === "pending" ? "unavailable" : geo.status]];
       if (geo.status === "ok") {
@@ -306,7 +307,7 @@
         photos: photos, createdAt: Date.now(), status: "queued", attempts: 0,
       };
       clearTimeout(draftTimer);
-      return O.put(entry).then(function () { return O.removeDraft(user, household); }).then(function () {
+      return O.put(entry).then(function () { queued = true; return O.removeDraft(user, household); }).then(function () {
         window.CareOffline.refresh();
         if (!navigator.onLine) {
           syncLater();
@@ -351,10 +352,41 @@
         });
       });
     }).catch(function (err) {
+      if (!queued && navigator.onLine) return nativeSubmit(capturedAt);
       idle();
       notice("保存失败：" + (err && err.message ? err.message : err) + "。内容仍在表单中，请再试一次。", "danger");
     });
   });
+
+  /* This browser cannot keep the outbox (IndexedDB refused, e.g. a private window): post the
+     form as a page, as without JavaScript — the server answers with ?saved=<token>. */
+  function nativeSubmit(capturedAt) {
+    [["captured_at", capturedAt], ["geo_status", geo.status === "ok" ? "ok" : (geo.status === "pending" ? "unavailable" : geo.status)]]
+      .forEach(function (kv) {
+        var input = el("input");
+        input.type = "hidden";
+        input.name = kv[0];
+        input.value = kv[1];
+        form.appendChild(input);
+      });
+    if (geo.status === "ok") {
+      [["geo_lat", geo.lat.toFixed(6)], ["geo_lng", geo.lng.toFixed(6)], ["geo_accuracy_m", String(Math.round(geo.acc))]]
+        .forEach(function (kv) {
+          var input = el("input");
+          input.type = "hidden";
+          input.name = kv[0];
+          input.value = kv[1];
+          form.appendChild(input);
+        });
+    }
+    if (photoInput && photos.length && window.DataTransfer) {
+      var files = new DataTransfer();
+      photos.forEach(function (p) { files.items.add(new File([p.blob], p.name, { type: "image/jpeg" })); });
+      photoInput.files = files.files;
+    }
+    setBusy("正在保存…");
+    HTMLFormElement.prototype.submit.call(form);
+  }
 
   restore().then(pending);
 })();

@@ -427,3 +427,20 @@ def test_background_sync_sends_the_outbox_with_no_page_open(phone_page, live_ser
     assert Visit.objects.exclude(client_token=None).get().household_id == h.pk
     page.goto(f"{live_server.url}/visits/mine/")
     _expect_outbox(page, 0)
+
+
+def test_without_a_usable_outbox_the_form_posts_as_a_page(phone_page, live_server, login):
+    """A browser that refuses IndexedDB writes (some private windows) still saves: the form is
+    posted as a page, with the capture time, and the server's redirect names the token."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page = phone_page
+    page.add_init_script("IDBObjectStore.prototype.put = function () { throw new DOMException('refused', 'UnknownError'); };")
+    login(page, "zhangmin")
+    page.goto(f"{live_server.url}/visits/households/{h.pk}/record/")
+    token = page.locator('[name="client_token"]').input_value()
+    _answer(page, "王阿婆本人")
+    page.get_by_role("button", name="保存走访记录").click()
+    page.wait_for_url(re.compile(r"/visits/mine/"))
+    assert "王阿婆 的走访记录已保存" in page.content()
+    assert str(Visit.objects.exclude(client_token=None).get().client_token) == token
