@@ -13,6 +13,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import get_template, render_to_string
@@ -43,9 +44,14 @@ ICONS = (
 )
 
 
-@cache
 def _version() -> str:
-    """A digest of the worker template and the shell files: a new deploy gives a new worker."""
+    """A digest of the worker template and the shell files: a new deploy gives a new worker
+    (recomputed on every request while developing, so an edited script reaches the phone)."""
+    return _digest() if not settings.DEBUG else _digest.__wrapped__()
+
+
+@cache
+def _digest() -> str:
     digest = hashlib.sha256()
     digest.update(Path(get_template("pwa/sw.js").origin.name).read_bytes())
     for name in SHELL_STATIC:

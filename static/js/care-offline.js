@@ -107,7 +107,7 @@
       '<div><strong>待上传 <span data-testid="outbox-count">…</span></strong>' +
       ' <span class="small text-muted" data-testid="offline-state"></span></div>' +
       '<button type="button" class="btn btn-sm btn-outline-secondary text-nowrap">立即上传</button></div>' +
-      '<div class="progress mt-2 d-none" role="progressbar" aria-label="上传进度"><div class="progress-bar bg-success" style="width:0%"></div></div>' +
+      '<div class="progress mt-2 d-none" role="progressbar" aria-label="上传进度"><div class="progress-bar bg-success"></div></div>' +
       '<ul class="list-group list-group-flush mt-1"></ul></div>';
     list.parentNode.insertBefore(panel, list);
     $("button", panel).addEventListener("click", function () { retryDelay = 2000; flush(); });

@@ -91,7 +91,9 @@
         if (tokenInput) tokenInput.value = token;
         var msgs = Object.keys(entry.errors || {}).map(function (k) { return entry.errors[k].join(""); });
         notice("这条走访未能上传，请修改后重新保存：" + msgs.join("；"), "warning", "outbox-fix");
-        return O.remove(entry.token);
+        showErrors(entry.errors || {});
+        // From here it is a draft of this form (kept if the cadre leaves before saving).
+        return O.saveDraft(user, household, token, fields()).then(function () { return O.remove(entry.token); });
       });
     }
     return O.getDraft(user, household).then(function (draft) {
@@ -275,9 +277,12 @@
     }
   }
 
+  // Where the server's own redirect goes: a cadre to 我的结对户, an official to the household.
+  var doneUrl = (cfg.roles || "").split(" ").indexOf("cadre") >= 0 ? cfg.mineUrl : cfg.timelineUrl;
+
   function leave(text, kind, query) {
     window.CareOffline.flash(text, kind);
-    location.href = cfg.mineUrl + (query || "");
+    location.href = doneUrl + (query || "");
   }
 
   form.addEventListener("input", saveDraft);
@@ -290,6 +295,7 @@
     busy = true;
     setBusy("正在保存…");
     var capturedAt = isoNow();
+    var queued = false;
     Promise.all([resizing, within(geoDone, 3000)]).then(function () {
       var extra = [["captured_at", capturedAt], ["geo_status", geo.status === "pending" ? "unavailable" : geo.status]];
       if (geo.status === "ok") {
@@ -301,7 +307,7 @@
         photos: photos, createdAt: Date.now(), status: "queued", attempts: 0,
       };
       clearTimeout(draftTimer);
-      return O.put(entry).then(function () { return O.removeDraft(user, household); }).then(function () {
+      return O.put(entry).then(function () { queued = true; return O.removeDraft(user, household); }).then(function () {
         window.CareOffline.refresh();
         if (!navigator.onLine) {
           syncLater();
@@ -346,10 +352,41 @@
         });
       });
     }).catch(function (err) {
+      if (!queued && navigator.onLine) return nativeSubmit(capturedAt);
       idle();
       notice("保存失败：" + (err && err.message ? err.message : err) + "。内容仍在表单中，请再试一次。", "danger");
     });
   });
+
+  /* This browser cannot keep the outbox (IndexedDB refused, e.g. a private window): post the
+     form as a page, as without JavaScript — the server answers with ?saved=<token>. */
+  function nativeSubmit(capturedAt) {
+    [["captured_at", capturedAt], ["geo_status", geo.status === "ok" ? "ok" : (geo.status === "pending" ? "unavailable" : geo.status)]]
+      .forEach(function (kv) {
+        var input = el("input");
+        input.type = "hidden";
+        input.name = kv[0];
+        input.value = kv[1];
+        form.appendChild(input);
+      });
+    if (geo.status === "ok") {
+      [["geo_lat", geo.lat.toFixed(6)], ["geo_lng", geo.lng.toFixed(6)], ["geo_accuracy_m", String(Math.round(geo.acc))]]
+        .forEach(function (kv) {
+          var input = el("input");
+          input.type = "hidden";
+          input.name = kv[0];
+          input.value = kv[1];
+          form.appendChild(input);
+        });
+    }
+    if (photoInput && photos.length && window.DataTransfer) {
+      var files = new DataTransfer();
+      photos.forEach(function (p) { files.items.add(new File([p.blob], p.name, { type: "image/jpeg" })); });
+      photoInput.files = files.files;
+    }
+    setBusy("正在保存…");
+    HTMLFormElement.prototype.submit.call(form);
+  }
 
   restore().then(pending);
 })();

@@ -111,6 +111,10 @@ def test_two_visits_in_a_row_through_the_outbox(phone_page, live_server, login):
         assert token not in tokens
         tokens.append(token)
         _answer(phone_page, f"王阿婆本人（第{n}次）")
+        if n == 2:
+            phone_page.set_viewport_size(DESKTOP)
+            _shot(phone_page, "visit-form-1366.png")
+            phone_page.set_viewport_size(PHONE)
         phone_page.get_by_role("button", name="保存走访记录").click()
         phone_page.wait_for_url(re.compile(r"/visits/mine/$"))
         assert "王阿婆 的走访记录已保存" in phone_page.get_by_test_id("flash").inner_text()
@@ -190,6 +194,9 @@ def test_offline_visits_wait_in_the_outbox_and_arrive_once(phone_page, live_serv
     assert page.get_by_test_id("outbox-badge").inner_text() == "待上传 2"
     assert page.get_by_test_id("outbox-entry").count() == 2
     _shot(page, "offline-outbox-390.png")
+    page.set_viewport_size(DESKTOP)
+    _shot(page, "offline-outbox-1366.png")
+    page.set_viewport_size(PHONE)
     assert Visit.objects.count() == before
 
     context.set_offline(False)
@@ -209,6 +216,7 @@ def test_offline_visits_wait_in_the_outbox_and_arrive_once(phone_page, live_serv
 
     page.set_viewport_size(DESKTOP)
     page.reload()
+    expect(page.get_by_test_id("offline-state")).to_have_text("已保存 2 户走访表，离线可用")
     _shot(page, "offline-mine-1366.png")
 
 
@@ -334,3 +342,105 @@ def test_session_ended_offline_outbox_waits_for_login_and_logout_clears_pages(ph
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
     assert page.evaluate("caches.has('care-pages')") is False
+
+
+def test_two_offline_visits_in_a_row_to_one_household_with_a_stale_csrf_token(phone_page, live_server, login):
+    """The offline path twice in a row to one household: two attempts, two visits. The token the
+    outbox kept is stale by the time it is sent (403): it reads a fresh one and sends again."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page, context = phone_page, phone_page.context
+    _open_app(page, live_server, login, "zhangmin")
+    context.set_offline(True)
+    tokens = []
+    for n in (1, 2):
+        page.locator(f'[data-code="{h.code}"]').click()
+        tokens.append(page.locator('[name="client_token"]').input_value())
+        if n == 2:
+            expect(page.get_by_test_id("household-pending")).to_contain_text("该户有 1 条走访已保存在本机")
+        _answer(page, f"第{n}次（离线）")
+        page.get_by_role("button", name="保存走访记录").click()
+        page.wait_for_url(re.compile(r"/visits/mine/$"))
+        _expect_outbox(page, n)
+    assert tokens[0] != tokens[1]
+    page.evaluate("CareOutbox.setMeta('csrf', 'stale-token-from-an-old-session')")
+    forbidden = []
+    page.on("response", lambda r: forbidden.append(r.url) if r.status == 403 else None)
+    context.set_offline(False)
+    expect(page.get_by_test_id("flash")).to_have_text("已上传 2 条走访：王阿婆、王阿婆")
+    _expect_outbox(page, 0)
+    assert forbidden  # the stale token was refused once, then a fresh one was used
+    assert sorted(Visit.objects.filter(client_token__in=tokens).values_list("met_with", flat=True)) == [
+        "第1次（离线）", "第2次（离线）"]
+
+
+def test_a_visit_the_server_refuses_waits_as_needing_a_fix(phone_page, live_server, login):
+    """A visit from the outbox that the server refuses (400) is not dropped: it shows as 需修改
+    with the reason, and 修改 opens the form filled from it, to be corrected and saved."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page, context = phone_page, phone_page.context
+    _open_app(page, live_server, login, "zhangmin")
+    context.set_offline(True)
+    page.locator(f'[data-code="{h.code}"]').click()
+    _answer(page, "王阿婆本人")
+    page.get_by_role("button", name="保存走访记录").click()
+    page.wait_for_url(re.compile(r"/visits/mine/$"))
+    # The phone's clock was wrong: the saved visit is dated in the future for the server.
+    page.evaluate("""CareOutbox.list(CareOffline.user).then(([e]) => {
+        e.fields = e.fields.map(([k, v]) => [k, k === 'visited_on' ? '2099-01-01' : v]);
+        return CareOutbox.put(e); })""")
+    context.set_offline(False)
+    entry = page.get_by_test_id("outbox-entry")
+    expect(entry).to_contain_text("需修改：走访日期不能晚于今天。")
+    _expect_outbox(page, 1)
+    entry.get_by_role("link", name="修改").click()
+    expect(page.get_by_test_id("outbox-fix")).to_contain_text("走访日期不能晚于今天")
+    assert page.get_by_label("见到的人").input_value() == "王阿婆本人"
+    page.get_by_label("走访日期").fill(timezone.localdate().isoformat())
+    page.get_by_role("button", name="保存走访记录").click()
+    page.wait_for_url(re.compile(r"/visits/mine/$"))
+    _expect_outbox(page, 0)
+    assert Visit.objects.exclude(client_token=None).get().met_with == "王阿婆本人"
+
+
+def test_background_sync_sends_the_outbox_with_no_page_open(phone_page, live_server, login):
+    """Where the browser has Background Sync, the worker sends the outbox when the network is
+    back even though no page of the app is open any more."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page, context = phone_page, phone_page.context
+    _open_app(page, live_server, login, "zhangmin")
+    assert page.evaluate("'SyncManager' in window")
+    context.set_offline(True)
+    page.locator(f'[data-code="{h.code}"]').click()
+    _answer(page, "王阿婆本人")
+    page.get_by_role("button", name="保存走访记录").click()
+    page.wait_for_url(re.compile(r"/visits/mine/$"))
+    _expect_outbox(page, 1)
+    page.goto("about:blank")
+    context.set_offline(False)
+    for _ in range(40):
+        if Visit.objects.exclude(client_token=None).exists():
+            break
+        page.wait_for_timeout(250)
+    assert Visit.objects.exclude(client_token=None).get().household_id == h.pk
+    page.goto(f"{live_server.url}/visits/mine/")
+    _expect_outbox(page, 0)
+
+
+def test_without_a_usable_outbox_the_form_posts_as_a_page(phone_page, live_server, login):
+    """A browser that refuses IndexedDB writes (some private windows) still saves: the form is
+    posted as a page, with the capture time, and the server's redirect names the token."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page = phone_page
+    page.add_init_script("IDBObjectStore.prototype.put = function () { throw new DOMException('refused', 'UnknownError'); };")
+    login(page, "zhangmin")
+    page.goto(f"{live_server.url}/visits/households/{h.pk}/record/")
+    token = page.locator('[name="client_token"]').input_value()
+    _answer(page, "王阿婆本人")
+    page.get_by_role("button", name="保存走访记录").click()
+    page.wait_for_url(re.compile(r"/visits/mine/"))
+    assert "王阿婆 的走访记录已保存" in page.content()
+    assert str(Visit.objects.exclude(client_token=None).get().client_token) == token

@@ -35,7 +35,7 @@ def test_medical_aid_referral_from_a_visit_is_resolved_and_closes_the_finding(ph
     answer_checklist(phone_page)
     phone_page.get_by_label("可能符合的救助政策（告知并协助申请）").fill("住院自付费用高，可能符合医疗救助")
     phone_page.get_by_role("button", name="保存走访记录").click()
-    phone_page.wait_for_load_state()
+    phone_page.wait_for_url(f"{live_server.url}{reverse('visits:mine')}")  # saved through the outbox, then 我的结对户
     assert "走访记录已保存" in phone_page.content()
 
     # …then refers the finding from the household's 转介 tab to 医疗救助.
