@@ -58,6 +58,8 @@ def _filters(request: HttpRequest) -> tuple[ReferralFilterForm, queries.Referral
         f = queries.ReferralFilters(status=cd["status"], department=cd["department"].pk if cd["department"] else None,
                                     field=cd["field"].pk if cd["field"] else None, escalated=cd["escalated"],
                                     overdue=cd["overdue"])
+    if request.GET.get("area"):  # from the start page's figures; an area outside scope is 404
+        f.area_prefix = get_object_for_user(request.user, Area, code=request.GET["area"]).prefix
     return form, f
 
 
