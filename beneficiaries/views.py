@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.actions import audit_record
+from accounts.next_url import safe_next
 from accounts.models import Area, AreaLevel, AuditAction
 from accounts.scoping import get_object_for_user, scope_queryset
 
@@ -199,9 +200,11 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("已认定为%(t)s类。") % {"t": form.cleaned_data["tier"]})
-            return redirect("beneficiaries:household_detail", household.pk)
+            # Back where the officer came from (the quarterly review), when that is on this site.
+            return redirect(safe_next(request) or reverse("beneficiaries:household_detail", args=[household.pk]))
     return render(request, "beneficiaries/classify.html",
-                  {"form": form, "household": household, "suggestion": suggestion, "members": members})
+                  {"form": form, "household": household, "suggestion": suggestion, "members": members,
+                   "next": safe_next(request)})
 
 
 @login_required
@@ -524,9 +527,12 @@ def review_start(request: HttpRequest) -> HttpResponse:
 
 
 def _review_page(request: HttpRequest, review, form: ReviewCompleteForm) -> HttpResponse:
+    from .review_pages import paged_lists
+
     lists = queries.review_lists(request.user, review, timezone.localdate())
     return render(request, "beneficiaries/review_detail.html", {
         "review": review, "lists": lists, "counts": lists.counts, "form": form,
+        "pages": paged_lists(request, lists),
     })
 
 

@@ -108,3 +108,11 @@ def querystring_replace(request, **kwargs) -> str:
     for key, value in kwargs.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag
+def querystring_with(request, key: str, value) -> str:
+    """The current query string with one parameter (named by a variable) replaced."""
+    params = request.GET.copy()
+    params[key] = value
+    return params.urlencode()
