@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.actions import audit_record
-from accounts.next_url import safe_next
 from accounts.models import Area, AreaLevel, AuditAction
+from accounts.next_url import safe_next
 from accounts.scoping import get_object_for_user, scope_queryset
 
 from . import actions, idnumber, queries, review_io, roster_io, rules
