@@ -467,3 +467,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Reassignments, new deadlines and closure photos of findings (issue 10) live in their own module.
+from .finding_models import FindingChange, FindingChangeKind, FindingPhoto  # noqa: E402,F401
