@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pairing_views, views
 
 app_name = "beneficiaries"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("households/<int:pk>/classify/", views.classify, name="classify"),
     path("households/<int:pk>/exit/", views.household_exit, name="household_exit"),
     path("households/<int:pk>/pair/", views.pairing_create, name="pairing_create"),
+    path("households/<int:pk>/change-cadre/", pairing_views.pairing_change, name="pairing_change"),
     path("households/<int:pk>/plan/", views.plan_edit, name="plan_edit"),
     path("households/<int:pk>/door-card/", views.door_card, name="door_card"),
     path("villages/<str:code>/door-cards/", views.door_cards_village, name="door_cards_village"),

@@ -372,7 +372,13 @@ def cadre_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     _require(actions.can_edit_roster(request.user))
     cadre = queries.get_cadre_for_user(request.user, pk)
     form = ReassignForm(request.POST or None, user=request.user, exclude=cadre)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and request.POST.get("confirmed") != "1":
+        # First show what will move and ask again (pairing_views.transfer_preview).
+        if not request.POST.get("edit"):
+            from .pairing_views import transfer_preview
+
+            return transfer_preview(request, cadre, form)
+    elif request.method == "POST" and form.is_valid():
         try:
             moved = actions.pairings_reassign(
                 actor=request.user, from_cadre=cadre, to_cadre=form.cleaned_data["to_cadre"],
