@@ -16,7 +16,14 @@ from beneficiaries.models import Pairing
 from tests.beneficiaries.factories import county_officer
 from tests.conftest import TOWNSHIP
 from tests.e2e.conftest import open_menu, pick
-from tests.factories import CadreFactory, HouseholdFactory, PairingFactory, PersonFactory, cadre_user, user_with_role
+from tests.factories import (
+    CadreFactory,
+    HouseholdFactory,
+    PairingFactory,
+    PersonFactory,
+    cadre_user,
+    user_with_role,
+)
 from visits.actions import FindingInput, VisitInput, visit_record
 from visits.models import Finding, FindingPhoto
 
