@@ -601,7 +601,8 @@ def pairing_rows(pairings: QuerySet[Pairing], *, full_ids: bool = False) -> list
     return rows
 
 
-def write_xlsx(title: str, headers: list[str], rows: list[list[Any]], *, notes: list[list[str]] | None = None) -> bytes:
+def write_xlsx(title: str, headers: list[str], rows: list[list[Any]], *, notes: list[list[str]] | None = None,
+               area_codes: Any = None) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = title[:31]
@@ -629,6 +630,10 @@ def write_xlsx(title: str, headers: list[str], rows: list[list[Any]], *, notes: 
         ns.column_dimensions["A"].width = 16
         ns.column_dimensions["B"].width = 10
         ns.column_dimensions["C"].width = 90
+    if area_codes:  # names of the county, township and village of every code (accounts.xlsx_style)
+        from accounts.xlsx_style import add_area_sheet
+
+        add_area_sheet(wb, area_codes)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

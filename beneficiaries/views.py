@@ -472,7 +472,8 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     rows = roster_io.roster_rows(households, full_ids=full)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     content = roster_io.write_csv(roster_io.HEADERS, rows) if fmt == "csv" else \
-        roster_io.write_xlsx(roster_io.ROSTER_TITLE, roster_io.HEADERS, rows)
+        roster_io.write_xlsx(roster_io.ROSTER_TITLE, roster_io.HEADERS, rows,
+                             area_codes={r[roster_io.HEADERS.index("村级区划代码")] for r in rows})
     filters = request.GET.dict()
     if len(idnumber.normalize(filters.get("q", ""))) == 18:
         filters["q"] = idnumber.mask(idnumber.normalize(filters["q"]))  # the audit log never holds a full number

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from accounts import xlsx_style
 from beneficiaries.models import Household
 
 from .models import Visit
@@ -76,6 +77,7 @@ def visit_ledger_xlsx(visits: QuerySet[Visit], title: str) -> bytes:
     for row in ws.iter_rows(min_row=3, min_col=5, max_col=5):
         for cell in row:
             cell.number_format = "yyyy-mm-dd"
+    xlsx_style.header(ws, row=2)  # frozen header with filters under the title row
     for col, width in zip("ABCDEFGHIJKLMNOPQRS", (16, 12, 10, 6, 12, 8, 10, 10, 10, 14, 20, 20, 12, 16, 14, 20, 30, 8, 16),
                           strict=True):
         ws.column_dimensions[col].width = width
