@@ -416,16 +416,26 @@ def roster_import(request: HttpRequest) -> HttpResponse:
                             else reverse("beneficiaries:roster_list"))
         return render(request, "beneficiaries/import.html", {"form": ImportForm(), "result": result})
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = token = None
+    result = token = download_token = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
         result = roster_io.roster_parse(actor=request.user, content=content, filename=upload.name, today=today)
+        # Kept for the confirmation and for downloading the full preview (or every error).
+        download_token = f"{request.user.pk}-{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+        IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+        (IMPORT_DIR / download_token).write_bytes(content)
         if result.ok:
-            token = f"{request.user.pk}-{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
-            IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-            (IMPORT_DIR / token).write_bytes(content)
-    return render(request, "beneficiaries/import.html", {"form": form, "result": result, "token": token})
+            token = download_token
+    from .import_preview import ERROR_ROWS, PREVIEW_ROWS, summary
+
+    return render(request, "beneficiaries/import.html", {
+        "form": form, "result": result, "token": token,
+        "download_token": download_token,
+        "summary": summary(result) if result else None,
+        "preview_rows": result.households[:PREVIEW_ROWS] if result else [],
+        "error_rows": result.errors[:ERROR_ROWS] if result else [],
+    })
 
 
 def _stored_upload(request: HttpRequest, token: str) -> Path:
