@@ -116,3 +116,12 @@ def querystring_with(request, key: str, value) -> str:
     params = request.GET.copy()
     params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def is_official(user) -> bool:
+    """Village, township, county or prefecture staff (who see every row of their area)."""
+    from accounts.models import AREA_ROLES
+    from accounts.scoping import has_role
+
+    return bool(user.is_authenticated and (user.is_superuser or has_role(user, *AREA_ROLES)))
