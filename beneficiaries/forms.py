@@ -88,8 +88,9 @@ class PairingForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cadre"].queryset = queries.cadres_for_pairing(user)
-        self.fields["cadre"].label_from_instance = lambda c: f"{c.name}（{c.get_kind_display()}，{c.phone}）"
+        from .pickers import make_picker, picker_cadres
+
+        make_picker(self, "cadre", picker_cadres(user))  # searchable, with village and load
 
 
 class PairingEndForm(forms.Form):
@@ -116,8 +117,9 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, user: User, exclude: Cadre, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_cadre"].queryset = queries.cadres_for_pairing(user).exclude(pk=exclude.pk)
-        self.fields["to_cadre"].label_from_instance = lambda c: f"{c.name}（{c.get_kind_display()}，{c.home_village.short_name}）"
+        from .pickers import make_picker, picker_cadres
+
+        make_picker(self, "to_cadre", picker_cadres(user).exclude(pk=exclude.pk))
 
 
 class CarePlanForm(forms.ModelForm):

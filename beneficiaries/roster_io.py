@@ -723,9 +723,21 @@ def roster_sheet(title: str, headers: list[str], rows: Iterable[Iterable[Any]]) 
     return sheets.Sheet(title=title, headers=headers, rows=rows, widths=ROSTER_WIDTHS, text_columns=TEXT_COLUMNS)
 
 
+def area_sheet(codes: Iterable[str]) -> sheets.Sheet:
+    """区划对照: the county, township and village names of every village code in the workbook."""
+    from accounts.xlsx_style import area_names
+
+    rows = [[code, *names] for code, names in sorted(area_names(codes).items())]
+    return sheets.Sheet(title="区划对照", headers=["村级区划代码", "县(市)", "乡镇(街道)", "村(居)"], rows=rows,
+                        widths={"村级区划代码": 16, "县(市)": 14, "乡镇(街道)": 16, "村(居)": 24},
+                        text_columns=("村级区划代码",))
+
+
 def write_xlsx(title: str, headers: list[str], rows: Iterable[Iterable[Any]], *,
-               notes: list[list[str]] | None = None) -> bytes:
+               notes: list[list[str]] | None = None, area_codes: Iterable[str] | None = None) -> bytes:
     book = [roster_sheet(title, headers, rows)]
+    if area_codes:
+        book.append(area_sheet(area_codes))
     if notes:
         book.append(sheets.Sheet(title="填写说明", headers=notes[0], rows=notes[1:],
                                  widths={"列名": 16, "是否必填": 10, "说明": 90}))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_preview, pairing_views, views
 
 app_name = "beneficiaries"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.roster_list, name="roster_list"),
     path("new/", views.household_create, name="household_create"),
     path("import/", views.roster_import, name="roster_import"),
+    path("import/preview.xlsx", import_preview.preview_download, name="roster_import_preview"),
     path("template/", views.roster_template, name="roster_template"),
     path("export/", views.roster_export, name="roster_export"),
     path("export/pairings/", views.pairing_export, name="pairing_export"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("households/<int:pk>/classify/", views.classify, name="classify"),
     path("households/<int:pk>/exit/", views.household_exit, name="household_exit"),
     path("households/<int:pk>/pair/", views.pairing_create, name="pairing_create"),
+    path("households/<int:pk>/change-cadre/", pairing_views.pairing_change, name="pairing_change"),
     path("households/<int:pk>/plan/", views.plan_edit, name="plan_edit"),
     path("households/<int:pk>/door-card/", views.door_card, name="door_card"),
     path("villages/<str:code>/door-cards/", views.door_cards_village, name="door_cards_village"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import sheets
 from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction
+from accounts.next_url import safe_next
 from accounts.otp import ask_for_second_factor, second_factor_passed
 from accounts.scoping import get_object_for_user, scope_queryset
 
@@ -198,9 +199,11 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("已认定为%(t)s类。") % {"t": form.cleaned_data["tier"]})
-            return redirect("beneficiaries:household_detail", household.pk)
+            # Back where the officer came from (the quarterly review), when that is on this site.
+            return redirect(safe_next(request) or reverse("beneficiaries:household_detail", args=[household.pk]))
     return render(request, "beneficiaries/classify.html",
-                  {"form": form, "household": household, "suggestion": suggestion, "members": members})
+                  {"form": form, "household": household, "suggestion": suggestion, "members": members,
+                   "next": safe_next(request)})
 
 
 @login_required
@@ -368,7 +371,13 @@ def cadre_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     _require(actions.can_edit_roster(request.user))
     cadre = queries.get_cadre_for_user(request.user, pk)
     form = ReassignForm(request.POST or None, user=request.user, exclude=cadre)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and request.POST.get("confirmed") != "1":
+        # First show what will move and ask again (pairing_views.transfer_preview).
+        if not request.POST.get("edit"):
+            from .pairing_views import transfer_preview
+
+            return transfer_preview(request, cadre, form)
+    elif request.method == "POST" and form.is_valid():
         try:
             moved = actions.pairings_reassign(
                 actor=request.user, from_cadre=cadre, to_cadre=form.cleaned_data["to_cadre"],
@@ -503,9 +512,12 @@ def review_start(request: HttpRequest) -> HttpResponse:
 
 
 def _review_page(request: HttpRequest, review, form: ReviewCompleteForm) -> HttpResponse:
+    from .review_pages import paged_lists
+
     lists = queries.review_lists(request.user, review, timezone.localdate())
     return render(request, "beneficiaries/review_detail.html", {
         "review": review, "lists": lists, "counts": lists.counts, "form": form,
+        "pages": paged_lists(request, lists),
     })
 
 

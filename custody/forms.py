@@ -193,8 +193,8 @@ class EvaluationForm(forms.Form):
 class SpotCheckForm(forms.Form):
     area = forms.ModelChoiceField(queryset=None, label=_("抽查区域"), empty_label=None)
     percent = forms.IntegerField(label=_("抽查比例(%)"), min_value=1, max_value=100, initial=10)
-    seed = forms.IntegerField(label=_("随机种子(可不填)"), required=False, min_value=0, max_value=2**62,
-                              help_text=_("不填则由系统随机生成并记录；填写相同的种子可复现同一样本。"))
+    seed = forms.IntegerField(label=_("抽样复现码(一般不填)"), required=False, min_value=0, max_value=2**62,
+                              help_text=_("不填则由系统随机抽取并记下复现码；需要复核时填入原抽查的复现码，可抽出同一批账户。"))
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def __init__(self, *args, areas, **kwargs):

@@ -341,6 +341,9 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     account = _account(request, pk, today)
     entries = list(queries.statement_entries(account))
+    seq = {e.pk: i for i, e in enumerate(entries, start=1)}  # 序号 from 1; reversals refer to it
+    for e in entries:
+        e.seq, e.reversed_by_seq = seq[e.pk], seq.get(e.reversed_by_id, e.reversed_by_id)
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=account, request=request,
                  details={"page": "statement", "entries": len(entries)})
     return render(request, "custody/statement.html", {

@@ -1,12 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from accounts.models import Role
-from accounts.queries import top_areas_for_user
-from accounts.scoping import has_role, user_roles
-
-from .queries import roster_by_area
+from accounts.scoping import user_roles
 
 
 @login_required
@@ -20,5 +17,6 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("visits:mine")
     if not user.is_superuser and roles == {Role.DEPARTMENT}:
         return redirect("services:inbox")
-    figures = roster_by_area(user) if user.is_superuser or has_role(user, Role.COUNTY, Role.PREFECTURE) else []
-    return render(request, "oversight/home.html", {"my_areas": top_areas_for_user(user), "figures": figures})
+    from .home import home as start_page
+
+    return start_page(request)

@@ -8,9 +8,8 @@ import io
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from accounts import sheets
+from accounts import sheets, xlsx_style
 from beneficiaries.idnumber import mask
 
 from .models import Referral
@@ -18,6 +17,7 @@ from .models import Referral
 REFERRAL_HEADERS = [
     "转介编号", "提交时间", "户编号", "村(居)", "姓名", "身份证号", "联系电话", "帮扶领域", "受理部门", "急难",
     "困难和诉求", "状态", "办理期限", "是否超期", "办理结果", "不予受理理由", "办结时间", "超期上报",
+    "乡镇(街道)", "县(市)", "村级区划代码",
 ]
 
 
@@ -39,15 +39,16 @@ def referral_rows(referrals: QuerySet[Referral], *, now: dt.datetime) -> list[li
 
 
 def referrals_xlsx(referrals: QuerySet[Referral], *, now: dt.datetime) -> bytes:
+    referrals = list(referrals)
+    names = xlsx_style.area_names(r.household.village_id for r in referrals)
     wb = Workbook()
     ws = wb.active
     ws.title = "转介台账"
     ws.append(REFERRAL_HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in referral_rows(referrals, now=now):
-        ws.append(sheets.guard_row(row))  # the formula-injection guard
-    ws.freeze_panes = "A2"
+    for r, row in zip(referrals, referral_rows(referrals, now=now), strict=True):
+        county, township, _village = names.get(r.household.village_id, ("", "", ""))
+        ws.append(sheets.guard_row(row + [township, county, r.household.village_id]))  # formula guard
+    xlsx_style.header(ws)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

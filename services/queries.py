@@ -68,6 +68,7 @@ class ReferralFilters:
     field: int | None = None
     escalated: bool = False
     overdue: bool = False
+    area_prefix: str = ""  # significant digits of an area code in the user's scope
 
 
 def referral_list(user: User, filters: ReferralFilters | None = None, *, now: dt.datetime) -> QuerySet[Referral]:
@@ -90,6 +91,8 @@ def referral_list(user: User, filters: ReferralFilters | None = None, *, now: dt
         qs = qs.filter(escalated_at__isnull=False)
     if f.overdue:
         qs = qs.filter(status__in=OPEN_STATUSES, due_at__lte=now)
+    if f.area_prefix:
+        qs = qs.filter(household__village__code__startswith=f.area_prefix)
     return qs.order_by("-is_overdue", "-urgent", "due_at", "id")
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.actions import audit_record
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
-from accounts.scoping import get_object_for_user, has_role, scope_queryset
+from accounts.scoping import get_object_for_user, has_role, scope_queryset, user_roles
 from beneficiaries.idnumber import mask
 from beneficiaries.models import Household
 from beneficiaries.queries import get_household_for_user
@@ -52,12 +52,18 @@ def _filters(request: HttpRequest) -> tuple[ReferralFilterForm, queries.Referral
     data = request.GET.copy()
     data.setdefault("status", "open")
     form = ReferralFilterForm(data)
+    # A liaison chooses among their own department(s), not all sixteen.
+    own = [r.department_id for r in user_roles(request.user) if r.department_id]
+    if own and not _is_official(request.user):
+        form.fields["department"].queryset = form.fields["department"].queryset.filter(pk__in=own)
     f = queries.ReferralFilters()
     if form.is_valid():
         cd = form.cleaned_data
         f = queries.ReferralFilters(status=cd["status"], department=cd["department"].pk if cd["department"] else None,
                                     field=cd["field"].pk if cd["field"] else None, escalated=cd["escalated"],
                                     overdue=cd["overdue"])
+    if request.GET.get("area"):  # from the start page's figures; an area outside scope is 404
+        f.area_prefix = get_object_for_user(request.user, Area, code=request.GET["area"]).prefix
     return form, f
 
 

@@ -513,3 +513,7 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+# Reassignments, new deadlines and closure photos of findings (issue 10) live in their own module.
+from .finding_models import FindingChange, FindingChangeKind, FindingPhoto  # noqa: E402,F401

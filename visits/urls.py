@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import finding_views, views
 
 app_name = "visits"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("pauses/<int:pk>/end/", views.pause_close, name="pause_end"),
     path("photos/<int:pk>/", views.visit_photo, name="photo"),
     path("findings/<int:pk>/", views.finding_detail, name="finding"),
+    path("findings/<int:pk>/reassign/", finding_views.finding_reassign, name="finding_reassign"),
+    path("findings/<int:pk>/deadline/", finding_views.finding_deadline, name="finding_deadline"),
+    path("finding-photos/<int:pk>/", finding_views.finding_photo, name="finding_photo"),
     path("inbox/", views.inbox, name="inbox"),
     path("desk/", views.desk, name="desk"),
     path("report/overdue.csv", views.overdue_report, name="overdue_report"),

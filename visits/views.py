@@ -27,7 +27,6 @@ from accounts.scoping import get_object_for_user, has_role, scope_queryset, visi
 from . import actions, checklist, exports, imports, queries
 from .forms import (
     AreaMonthForm,
-    FindingTransitionForm,
     ImportForm,
     PauseEndForm,
     PauseForm,
@@ -242,22 +241,9 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = queries.get_finding_for_user(request.user, pk)
-    form = FindingTransitionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.finding_transition(actor=request.user, finding=finding, to_status=form.cleaned_data["to_status"],
-                                       note=form.cleaned_data["note"], today=timezone.localdate(), request=request)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("问题状态已更新。"))
-            return redirect("visits:finding", finding.pk)
-    if request.method == "GET":
-        audit_record(actor=request.user, action=AuditAction.VIEW, obj=finding, request=request)
-    return render(request, "visits/finding.html", {
-        "finding": finding, "form": form, "events": finding.events.select_related("actor"),
-    })
+    from .finding_views import finding_page
+
+    return finding_page(request, pk)
 
 
 @login_required

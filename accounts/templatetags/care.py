@@ -108,3 +108,20 @@ def querystring_replace(request, **kwargs) -> str:
     for key, value in kwargs.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag
+def querystring_with(request, key: str, value) -> str:
+    """The current query string with one parameter (named by a variable) replaced."""
+    params = request.GET.copy()
+    params[key] = value
+    return params.urlencode()
+
+
+@register.filter
+def is_official(user) -> bool:
+    """Village, township, county or prefecture staff (who see every row of their area)."""
+    from accounts.models import AREA_ROLES
+    from accounts.scoping import has_role
+
+    return bool(user.is_authenticated and (user.is_superuser or has_role(user, *AREA_ROLES)))

@@ -47,7 +47,29 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { cardify(document); });
-  document.addEventListener("htmx:afterSwap", function (e) { cardify(e.target.closest("main") || document); });
+  /* Searchable pickers: <select data-picker> becomes a search box (vendored Tom Select) that
+   * matches any part of the option text (name, village, phone). Without the library it stays a
+   * plain select. */
+  function pickers(root) {
+    if (typeof window.TomSelect !== "function") return;
+    Array.prototype.forEach.call((root || document).querySelectorAll("select[data-picker]"), function (select) {
+      if (select.tomselect) return;
+      new window.TomSelect(select, {
+        maxOptions: null,
+        allowEmptyOption: false,
+        placeholder: select.getAttribute("data-placeholder") || "",
+        searchField: ["text"],
+        render: {
+          no_results: function () { return '<div class="no-results">没有匹配的结果</div>'; },
+        },
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { cardify(document); pickers(document); });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    cardify(e.target.closest("main") || document);
+    pickers(e.target);
+  });
   window.careCardify = cardify;
 })();

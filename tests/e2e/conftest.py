@@ -104,3 +104,12 @@ def open_menu(page, group: str, item: str | None = None) -> None:
     nav.locator(".nav-link").get_by_text(group, exact=True).first.click()
     if item is not None:
         nav.locator(".dropdown-menu.show").get_by_role("link", name=item, exact=True).click()
+
+
+def pick(page, label: str, search: str, option: str | None = None) -> None:
+    """Choose in a searchable picker (<select data-picker>, Tom Select): type `search` into the
+    box labelled `label`, then click the first choice containing `option` (or `search`)."""
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    box.fill(search)
+    page.locator(".ts-dropdown .option").filter(has_text=option or search).first.click()

@@ -7,7 +7,7 @@ from accounts.models import Area, AuditEvent
 from beneficiaries.models import Household, Pairing
 from tests.beneficiaries.factories import township_official
 from tests.conftest import TOWNSHIP
-from tests.e2e.conftest import open_menu
+from tests.e2e.conftest import open_menu, pick
 from tests.factories import CadreFactory, HouseholdFactory, PairingFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,8 +41,11 @@ def test_township_official_reveals_reassigns_and_exits(page, live_server, login)
     page.get_by_role("link", name="杨光明").click()
     assert page.get_by_test_id("monthly-visits").inner_text() == "8"
     page.get_by_role("link", name="批量移交结对户").click()
-    page.get_by_label("接收干部").select_option(label="吴春花（党员干部，" + village.short_name + "）")
+    pick(page, "接收干部", "吴春花", "吴春花（党员干部，" + village.short_name + "，已结对0户")
     page.get_by_role("button", name="确认移交").click()
+    # Asked again, with every household that will move.
+    assert page.get_by_test_id("transfer-row").count() == 3
+    page.get_by_role("button", name="确认移交 3 户").click()
     assert "已将 3 户移交给 吴春花" in page.get_by_role("alert").first.inner_text()
     assert Pairing.objects.filter(cadre__name="吴春花", ended_on__isnull=True).count() == 3
     assert page.get_by_test_id("monthly-visits").inner_text() == "8"

@@ -8,7 +8,7 @@ from accounts.models import Area
 from beneficiaries.models import Classification, Household, Pairing, Person
 from tests.beneficiaries.factories import county_officer, roster_sheet, twenty_households
 from tests.conftest import TOWNSHIP
-from tests.e2e.conftest import open_menu
+from tests.e2e.conftest import open_menu, pick
 from tests.factories import CadreFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,7 +58,7 @@ def test_county_officer_imports_classifies_pairs_and_prints_a_door_card(page, li
 
     # Pair a cadre.
     page.get_by_role("link", name="安排结对干部").click()
-    page.get_by_label("结对干部").select_option(label="张敏（党员干部，13908550001）")
+    pick(page, "结对干部", "张敏", "13908550001")
     page.get_by_label("结对关系").select_option(label="就近")
     page.get_by_role("button", name="确认结对").click()
     assert "张敏" in page.get_by_test_id("active-cadre").inner_text()

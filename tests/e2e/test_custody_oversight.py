@@ -42,9 +42,9 @@ def test_supervisor_draws_a_sample_and_opens_only_sampled_statements(page, live_
     open_menu(page, "资金代管", "代管抽查")
     page.get_by_role("link", name="抽取样本").click()
     page.get_by_label("抽查比例(%)").fill("50")
-    page.get_by_label("随机种子(可不填)").fill("20260316")
+    page.get_by_label("抽样复现码(一般不填)").fill("20260316")
     page.get_by_role("button", name="保存").click()
-    expect(page.get_by_test_id("seed")).to_contain_text("随机种子 20260316")
+    expect(page.get_by_test_id("seed")).to_contain_text("抽样复现码 20260316")
     expect(page.get_by_test_id("sample-row")).to_have_count(2)
 
     row = page.get_by_test_id("sample-row").first

@@ -1,0 +1,130 @@
+"""Managing a finding beyond its status (issue 10): reassign it, give it a new deadline with a
+reason, keep the photos that show it was put right. Officials of the household's area do this;
+each change is one conditional UPDATE (a double submit is a clear error), one FindingChange row
+and an audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from accounts.actions import audit_record
+from accounts.models import AREA_ROLES, AuditAction, Role, RoleAssignment, User
+from accounts.scoping import has_role, scope_queryset
+from beneficiaries.models import Household, Pairing
+
+from .finding_models import FindingChange, FindingChangeKind, FindingPhoto
+from .models import Finding, FindingStatus
+
+MANAGER_ROLES = (Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE)
+
+
+def can_manage(actor: User, finding: Finding) -> bool:
+    """Officials whose area covers the household may reassign and reschedule its findings."""
+    return (actor.is_superuser or has_role(actor, *MANAGER_ROLES)) and scope_queryset(
+        actor, Household.objects.filter(pk=finding.household_id)
+    ).exists()
+
+
+def owner_candidates(finding: Finding) -> QuerySet[User]:
+    """Who may be made responsible: the household's paired cadre, and the village committee,
+    township, county and prefecture officials whose area covers its village."""
+    village = finding.household.village_id
+    area_codes = [village[:n].ljust(12, "0") for n in (4, 6, 9)] + [village]
+    officials = RoleAssignment.objects.filter(role__in=AREA_ROLES, area_id__in=area_codes).values("user_id")
+    cadres = Pairing.objects.filter(household_id=finding.household_id, ended_on__isnull=True,
+                                    cadre__user__isnull=False).values("cadre__user_id")
+    return User.objects.filter(Q(id__in=officials) | Q(id__in=cadres), is_active=True).order_by("real_name", "username")
+
+
+def _require_open_and_managed(actor: User, finding: Finding) -> None:
+    if not can_manage(actor, finding):
+        raise PermissionDenied(_("无权调整该问题。"))
+    if finding.status == FindingStatus.CLOSED:
+        raise ValidationError(_("该问题已办结，不能再调整。"))
+
+
+@transaction.atomic
+def finding_reassign(*, actor: User, finding: Finding, owner: User, reason: str,
+                     request: HttpRequest | None = None) -> FindingChange:
+    """Make `owner` responsible for the finding (a person who can reach the household)."""
+    _require_open_and_managed(actor, finding)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写改派理由。")})
+    if not owner_candidates(finding).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("该人员不负责此户所在区域，不能作为责任人。")})
+    if owner.pk == finding.owner_id:
+        raise ValidationError({"owner": _("新责任人与原责任人相同。")})
+    old = finding.owner
+    if Finding.objects.filter(pk=finding.pk, owner_id=old.pk).exclude(status=FindingStatus.CLOSED).update(
+            owner=owner) != 1:
+        raise ValidationError(_("该问题已被他人调整，请刷新后重试。"))
+    change = FindingChange.objects.create(finding=finding, kind=FindingChangeKind.OWNER, old_value=old.display_name[:100],
+                                          new_value=owner.display_name[:100], reason=reason, actor=actor)
+    finding.owner = owner
+    audit_record(actor=actor, action=AuditAction.CHANGE, obj=finding, request=request,
+                 details={"change": "owner", "from": old.pk, "to": owner.pk, "reason": reason})
+    return change
+
+
+@transaction.atomic
+def finding_reschedule(*, actor: User, finding: Finding, due_on: dt.date, reason: str, today: dt.date,
+                       request: HttpRequest | None = None) -> FindingChange:
+    """Give the finding a new deadline (not in the past), with the reason."""
+    _require_open_and_managed(actor, finding)
+    reason = reason.strip()
+    errors = {}
+    if due_on < today:
+        errors["due_on"] = _("新的办结期限不能早于今天。")
+    elif due_on == finding.due_on:
+        errors["due_on"] = _("新的办结期限与原期限相同。")
+    if not reason:
+        errors["reason"] = _("请填写调整期限的理由。")
+    if errors:
+        raise ValidationError(errors)
+    old = finding.due_on
+    if Finding.objects.filter(pk=finding.pk, due_on=old).exclude(status=FindingStatus.CLOSED).update(
+            due_on=due_on) != 1:
+        raise ValidationError(_("该问题已被他人调整，请刷新后重试。"))
+    change = FindingChange.objects.create(finding=finding, kind=FindingChangeKind.DEADLINE, old_value=old.isoformat(),
+                                          new_value=due_on.isoformat(), reason=reason, actor=actor)
+    finding.due_on = due_on
+    audit_record(actor=actor, action=AuditAction.CHANGE, obj=finding, request=request,
+                 details={"change": "due_on", "from": old.isoformat(), "to": due_on.isoformat(), "reason": reason})
+    return change
+
+
+def finding_photos_add(*, actor: User, finding: Finding, photos: Sequence[UploadedFile],
+                       request: HttpRequest | None = None) -> list[FindingPhoto]:
+    """Keep photos of the finding put right (taken by whoever may handle it)."""
+    if not scope_queryset(actor, Household.objects.filter(pk=finding.household_id)).exists():
+        raise PermissionDenied(_("无权处理该问题。"))
+    saved = []
+    for photo in photos:
+        item = FindingPhoto(finding=finding, image=photo, uploaded_by=actor)
+        item.full_clean()
+        item.save()
+        saved.append(item)
+    if saved:
+        audit_record(actor=actor, action=AuditAction.CREATE, obj=finding, request=request,
+                     details={"photos": [p.pk for p in saved]})
+    return saved
+
+
+@transaction.atomic
+def finding_update(*, actor: User, finding: Finding, to_status: str, note: str, photos: Sequence[UploadedFile],
+                   today: dt.date, request: HttpRequest | None = None) -> Finding:
+    """A status change (visits.actions.finding_transition) with its photos, all or nothing."""
+    from .actions import finding_transition
+
+    finding_transition(actor=actor, finding=finding, to_status=to_status, note=note, today=today, request=request)
+    finding_photos_add(actor=actor, finding=finding, photos=photos, request=request)
+    return finding
