@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_preview, pairing_views, views
+from . import pairing_views, views
 
 app_name = "beneficiaries"
 
@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.roster_list, name="roster_list"),
     path("new/", views.household_create, name="household_create"),
     path("import/", views.roster_import, name="roster_import"),
-    path("import/preview.xlsx", import_preview.preview_download, name="roster_import_preview"),
     path("template/", views.roster_template, name="roster_template"),
     path("export/", views.roster_export, name="roster_export"),
     path("export/pairings/", views.pairing_export, name="pairing_export"),
