@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_views, views
 
 app_name = "accounts"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("areas/", views.area_browser, name="area_browser"),
     path("areas/<str:code>/", views.area_browser, name="area_detail"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
 ]
