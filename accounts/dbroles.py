@@ -78,7 +78,8 @@ def ensure_roles(connection: BaseDatabaseWrapper, roles: Roles, passwords: dict[
         owner = _q(connection, roles.owner)
         cur.execute("SELECT current_database()")
         database = _q(connection, cur.fetchone()[0])
-        cur.execute(f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {owner}")
+        # CREATE: the owner may add schemas and trusted extensions (pg_trgm, pgcrypto) in migrations.
+        cur.execute(f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {database} TO {owner}")
         cur.execute(f"GRANT CONNECT ON DATABASE {database} TO {_q(connection, roles.app)}")
         cur.execute(f"ALTER SCHEMA public OWNER TO {owner}")
         # Before PostgreSQL 15 every role could create tables in public (and then own them).

@@ -61,6 +61,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("帮扶领域"), "services:fields", frozenset({Role.PREFECTURE, Role.DEPARTMENT}), "settings"),
     NavItem(_("节假日安排"), "services:holidays", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("部门接口令牌"), "exchange:tokens", frozenset({Role.PREFECTURE}), "settings"),
+    NavItem(_("审计日志"), "accounts:audit_log", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
 ]
 
 

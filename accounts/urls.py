@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import otp_views, views
+from . import audit_views, otp_views, views
 
 app_name = "accounts"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("2fa/recovery-codes/", otp_views.otp_recovery_codes, name="otp_recovery_codes"),
     path("areas/", views.area_browser, name="area_browser"),
     path("areas/<str:code>/", views.area_browser, name="area_detail"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
 ]

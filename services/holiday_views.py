@@ -52,7 +52,7 @@ def _year_rows():
     return HolidayYear.objects.select_related("entered_by").annotate(
         off_days=Count("days", filter=Q(days__kind=HolidayDayKind.OFF)),
         work_days=Count("days", filter=Q(days__kind=HolidayDayKind.WORK)),
-    )
+    ).order_by("-year")
 
 
 def _provisional_open() -> int:

@@ -109,3 +109,14 @@ def test_a_balance_changes_only_through_ledger_entries_even_for_the_owner(villag
                                       closing_reason="x", final_balance_fen=0)
     account.refresh_from_db()
     assert account.balance_fen == 5000
+
+
+def test_tables_the_owner_creates_later_are_granted_by_default(app_db):
+    owner, app = settings.DB_OWNER_ROLE, settings.DB_APP_ROLE
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f'SET LOCAL ROLE "{owner}"')
+        cur.execute("CREATE TABLE ops_future_table (id bigint)")
+        cur.execute("SELECT has_table_privilege(%s, 'ops_future_table', 'INSERT'), "
+                    "has_table_privilege(%s, 'ops_future_table', 'TRUNCATE')", [app, app])
+        assert cur.fetchone() == (True, False)
+        transaction.set_rollback(True)
