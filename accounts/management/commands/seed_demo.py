@@ -40,4 +40,7 @@ class Command(BaseCommand):
         from services.demo import seed_services
 
         steps.append(seed_services)
+        from accounts.demo_otp import seed_demo_devices
+
+        steps.append(seed_demo_devices)
         return steps
