@@ -10,7 +10,14 @@ from beneficiaries import roster_io
 from beneficiaries.models import Household, Person
 from tests.beneficiaries.factories import county_officer, township_official
 from tests.conftest import TOWNSHIP
-from tests.factories import CadreFactory, HouseholdFactory, PairingFactory, PersonFactory, cadre_user, user_with_role
+from tests.factories import (
+    CadreFactory,
+    HouseholdFactory,
+    PairingFactory,
+    PersonFactory,
+    cadre_user,
+    user_with_role,
+)
 from tests.services.factories import liaison
 
 pytestmark = pytest.mark.django_db
