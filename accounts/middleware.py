@@ -84,6 +84,7 @@ class RefuseIdNumberInQueryMiddleware:
         if query and any(contains_id_number(text) for key, values in request.GET.lists() for text in (key, *values)):
             response = render(None, "errors/id_in_url.html", status=400)
             response["Referrer-Policy"] = "no-referrer"
+            response["Content-Security-Policy"] = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'"
             response["Cache-Control"] = "no-store"
             response._has_been_logged = True  # django.utils.log.log_response: nothing to log
             return response

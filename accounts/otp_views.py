@@ -91,3 +91,24 @@ def otp_recovery_codes(request: HttpRequest) -> HttpResponse:
     audit_record(actor=request.user, action=AuditAction.CHANGE, obj=request.user, request=request,
                  details={"field": "second_factor", "change": "recovery_codes"})
     return render(request, "accounts/otp_recovery_codes.html", {"codes": codes, "next": "/"})
+
+
+@login_required
+@require_POST
+def phone_reveal(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """One full phone number for a role that sees them masked; scope first (404), then role; audited."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.http import Http404
+
+    from . import phones
+    from .scoping import get_object_for_user
+
+    model = phones.phone_model(kind)
+    if model is None:
+        raise Http404
+    obj = get_object_for_user(request.user, model, pk=pk)
+    try:
+        number = phones.phone_reveal(actor=request.user, obj=obj, request=request)
+    except ValidationError as exc:
+        raise PermissionDenied from exc
+    return render(request, "accounts/partials/phone_revealed.html", {"obj": obj, "kind": kind, "number": number})

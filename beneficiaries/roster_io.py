@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from accounts import sheets
 from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction, AuditEvent, User
+from accounts.phones import mask_phone
 from accounts.scoping import scope_queryset
 from accounts.sheets import RowError
 
@@ -365,6 +366,14 @@ def _check_against_database(actor: User, households: dict[str, HouseholdRows], e
     for p in Person.objects.filter(household__code__in=list(households)).select_related("household"):
         members_by_code[p.household.code].append(p)
     classifier = actions.can_classify(actor)
+    for hh in households.values():  # a cadre phone masked by an export means the stored number
+        phone = hh.cadre.get("结对干部电话", "") if hh.cadre else ""
+        if "*" in phone:
+            found = find_cadre(hh.cadre.get("结对干部姓名", ""), phone)
+            if found is None:
+                errors.append(RowError(hh.first_row, "结对干部电话", _("结对干部电话已隐藏，且找不到对应的干部；请填写完整号码。")))
+            else:
+                hh.cadre["结对干部电话"] = found.phone
     cadres = _cadres_by_name_phone({(h.cadre.get("结对干部姓名", ""), h.cadre.get("结对干部电话", ""))
                                     for h in households.values() if h.cadre})
     cadres_in_scope = set(scope_queryset(actor, Cadre.objects.filter(pk__in=[c.pk for c in cadres.values()]))
@@ -388,6 +397,9 @@ def _check_against_database(actor: User, households: dict[str, HouseholdRows], e
                 p.values.update(id_number=match[0].id_number, birth_date=match[0].birth_date, sex=match[0].sex)
             elif number in known_people and number not in in_scope_people:
                 errors.append(RowError(p.row, "身份证号", _("该身份证号已在您负责区域以外登记，请与对方核实。")))
+            number = p.values.get("id_number", "")
+            _keep_masked_phone(p, known_people.get(number) or next(
+                (m for m in members_by_code.get(code, []) if m.id_number == number), None), errors)
         heads = [p for p in hh.people if p.values.get("relation") == "head"]
         if hh.existing is None and len(heads) != 1:
             errors.append(RowError(hh.first_row, "与户主关系", _("户编号“%(c)s”应有且只有一名户主，当前%(n)d名。") % {"c": code, "n": len(heads)}))
@@ -412,6 +424,26 @@ def _check_against_database(actor: User, households: dict[str, HouseholdRows], e
                     errors.append(RowError(hh.first_row, "认定理由" if "理由" in problem else "认定标准", problem))
         if hh.cadre:
             _check_cadre(hh, errors, cadres, cadres_in_scope)
+
+
+def _keep_masked_phone(p, known: Person | None, errors: list[RowError]) -> None:
+    """Exports write phone numbers masked (accounts/phones.py): a masked number re-imported for a
+    known person keeps the stored one; a new person needs the full number."""
+    phone = p.values.get("phone", "")
+    if "*" not in phone:
+        return
+    if known is not None and mask_phone(known.phone) == phone:
+        p.values["phone"] = known.phone
+    else:
+        errors.append(RowError(p.row, "联系电话", _("联系电话已隐藏（%(m)s），无法对应已登记的号码；请填写完整号码或留空。") % {"m": phone}))
+
+
+def find_cadre(name: str, phone: str) -> Cadre | None:
+    """The cadre named in a row; a masked phone (from an export) matches by its visible digits."""
+    if "*" not in phone:
+        return Cadre.objects.filter(name=name, phone=phone).first()
+    matches = [c for c in Cadre.objects.filter(name=name, phone__endswith=phone[-4:]) if mask_phone(c.phone) == phone]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _decision_changes(hh: HouseholdRows) -> bool:
@@ -677,7 +709,7 @@ def iter_roster_rows(households: QuerySet[Household], *, full_ids: bool, chunk_s
         for p in members:
             yield [
                 h.code, h.village_id, p.name, p.id_number if full_ids else p.id_masked,
-                labels["relation"].get(p.relation, ""), p.phone, labels["benefit_status"].get(p.benefit_status, ""),
+                labels["relation"].get(p.relation, ""), p.phone if full_ids else mask_phone(p.phone), labels["benefit_status"].get(p.benefit_status, ""),
                 labels["support_mode"].get(p.support_mode, "") if p.support_mode else "",
                 labels["self_care"].get(p.self_care, ""),
                 labels["disability_type"].get(p.disability_type, "") if p.disability_type else "",
@@ -685,7 +717,7 @@ def iter_roster_rows(households: QuerySet[Household], *, full_ids: bool, chunk_s
                 _yn(p.is_main_earner), labels["left_behind"].get(p.left_behind, "") if p.left_behind else "",
                 labels["civil_capacity"].get(p.civil_capacity, ""), p.guardian_name, _yn(p.guardian_can_act),
                 h.tier, "、".join(h.criteria), h.last_reason or "",
-                pairing.cadre.name if pairing else "", pairing.cadre.phone if pairing else "",
+                pairing.cadre.name if pairing else "", (pairing.cadre.phone if full_ids else mask_phone(pairing.cadre.phone)) if pairing else "",
                 labels["kind"].get(pairing.cadre.kind, "") if pairing else "",
                 labels["pairing_relation"].get(pairing.relation, "") if pairing else "",
             ]
@@ -710,7 +742,7 @@ def iter_pairing_rows(pairings: QuerySet[Pairing], *, full_ids: bool = False) ->
             n, county.name if county else "", township.name if township else "", village.short_name, h.code,
             head.name if head else "", (head.id_number if full_ids else head.id_masked) if head else "",
             h.tier, "、".join(h.criteria), p.cadre.name, labels["kind"].get(p.cadre.kind, ""), p.cadre.work_unit,
-            p.cadre.phone, labels["pairing_relation"].get(p.relation, ""), p.started_on.isoformat(),
+            p.cadre.phone if full_ids else mask_phone(p.cadre.phone), labels["pairing_relation"].get(p.relation, ""), p.started_on.isoformat(),
             p.ended_on.isoformat() if p.ended_on else "", p.end_reason,
         ]
 

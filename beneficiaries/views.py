@@ -136,8 +136,8 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(actions.can_edit_roster(request.user))
     household = queries.get_household_for_user(request.user, pk)
+    _require(actions.can_edit_roster(request.user))
     initial = {"code": household.code, "village": household.village, "address": household.address}
     form = HouseholdForm(request.POST or None, user=request.user, initial=initial, prefix="hh")
     if request.method == "POST" and form.is_valid():
@@ -153,9 +153,9 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def person_edit(request: HttpRequest, pk: int, person_pk: int | None = None) -> HttpResponse:
-    _require(actions.can_edit_roster(request.user))
     household = queries.get_household_for_user(request.user, pk)
     person = get_object_for_user(request.user, Person, pk=person_pk, household=household) if person_pk else None
+    _require(actions.can_edit_roster(request.user))
     form = PersonForm(request.POST or None, instance=person or Person(household=household))
     if request.method == "POST" and form.is_valid():
         try:
@@ -184,8 +184,8 @@ def id_reveal(request: HttpRequest, person_pk: int) -> HttpResponse:
 
 @login_required
 def classify(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(actions.can_classify(request.user))
     household = queries.get_household_for_user(request.user, pk)
+    _require(actions.can_classify(request.user))
     today = timezone.localdate()
     members = list(household.members.all())
     suggestion = rules.suggest([rules.MemberFacts.of(p) for p in members], today)
@@ -208,8 +208,8 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_exit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(actions.can_edit_roster(request.user))
     household = queries.get_household_for_user(request.user, pk)
+    _require(actions.can_edit_roster(request.user))
     form = ExitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -228,8 +228,8 @@ def household_exit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def pairing_create(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(actions.can_edit_roster(request.user))
     household = queries.get_household_for_user(request.user, pk)
+    _require(actions.can_edit_roster(request.user))
     form = PairingForm(request.POST or None, user=request.user, initial={"started_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -246,8 +246,8 @@ def pairing_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def pairing_end(request: HttpRequest, pairing_pk: int) -> HttpResponse:
-    _require(actions.can_edit_roster(request.user))
     pairing = get_object_for_user(request.user, Pairing.objects.select_related("household", "cadre"), pk=pairing_pk)
+    _require(actions.can_edit_roster(request.user))
     form = PairingEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -349,8 +349,8 @@ def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def cadre_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _require(actions.can_edit_roster(request.user))
     cadre = queries.get_cadre_for_user(request.user, pk) if pk else None
+    _require(actions.can_edit_roster(request.user))
     form = CadreForm(request.POST or None, instance=cadre, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -368,8 +368,8 @@ def cadre_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 def cadre_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(actions.can_edit_roster(request.user))
     cadre = queries.get_cadre_for_user(request.user, pk)
+    _require(actions.can_edit_roster(request.user))
     form = ReassignForm(request.POST or None, user=request.user, exclude=cadre)
     if request.method == "POST" and form.is_valid() and request.POST.get("confirmed") != "1":
         # First show what will move and ask again (pairing_views.transfer_preview).
@@ -499,9 +499,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def review_start(request: HttpRequest) -> HttpResponse:
-    _require(actions.can_classify(request.user))
     county = get_object_for_user(request.user, Area.objects.filter(level=AreaLevel.COUNTY),
                                  code=request.POST.get("county", ""))
+    _require(actions.can_classify(request.user))
     try:
         review = actions.quarterly_review_start(actor=request.user, county=county, today=timezone.localdate(),
                                                 request=request)
@@ -523,8 +523,8 @@ def _review_page(request: HttpRequest, review, form: ReviewCompleteForm) -> Http
 
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(actions.can_classify(request.user))
     review = queries.get_review_for_user(request.user, pk)
+    _require(actions.can_classify(request.user))
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=review, request=request)
     return _review_page(request, review, ReviewCompleteForm())
 
@@ -532,8 +532,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(actions.can_classify(request.user))
     review = queries.get_review_for_user(request.user, pk)
+    _require(actions.can_classify(request.user))
     form = ReviewCompleteForm(request.POST)
     if form.is_valid():
         counts = queries.review_lists(request.user, review, timezone.localdate()).counts
@@ -555,8 +555,8 @@ def review_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_export(request: HttpRequest, pk: int) -> HttpResponse:
     """季度动态调整清单: the five lists as one workbook, ID numbers masked; audited."""
-    _require(actions.can_classify(request.user))
     review = queries.get_review_for_user(request.user, pk)
+    _require(actions.can_classify(request.user))
     lists = queries.review_lists(request.user, review, timezone.localdate())
     content = review_io.review_workbook(lists)
     audit_record(actor=request.user, action=AuditAction.EXPORT, obj=review, request=request,

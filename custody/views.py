@@ -305,8 +305,8 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def reverse_entry(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     today = timezone.localdate()
     account = _account(request, pk, today)
-    _require(request, *MANAGERS)
     entry = get_object_for_user(request.user, LedgerEntry.objects.filter(account=account), pk=entry_pk)
+    _require(request, *MANAGERS)
     form = forms.ReverseForm(request.POST or None, initial={"entry_date": today})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -517,9 +517,9 @@ def spot_check_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def sample_finding(request: HttpRequest, pk: int, sample_pk: int) -> HttpResponse:
-    _require(request, Role.FINANCIAL_SUPERVISOR)
     today = timezone.localdate()
     sample = get_object_for_user(request.user, SpotCheckSample.objects.filter(spot_check_id=pk), pk=sample_pk)
+    _require(request, Role.FINANCIAL_SUPERVISOR)
     form = forms.FindingForm(request.POST)
     if form.is_valid():
         try:

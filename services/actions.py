@@ -384,15 +384,24 @@ def winter_need_record(*, actor: User, household: Household, grain: bool, clothi
 # --- service providers and field settings -----------------------------------------------------
 
 
+def _provider_prefixes(actor: User) -> list[str]:
+    return [PREFECTURE_PREFIX] if actor.is_superuser else area_prefixes(actor, {Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE})
+
+
+def can_edit_provider(actor: User, provider: ServiceProvider) -> bool:
+    """A provider is maintained by the area roles over its owner area (others may only see it)."""
+    return any(provider.owner_area_id.startswith(p) for p in _provider_prefixes(actor))
+
+
 @transaction.atomic
 def provider_save(*, actor: User, name: str, kind: str, services: Sequence[str], areas: Sequence[Area],
                   owner_area: Area, contact_name: str = "", phone: str = "", note: str = "", active: bool = True,
                   provider: ServiceProvider | None = None, request: HttpRequest | None = None) -> ServiceProvider:
     """Register or update a service provider (五社联动). Area roles maintain the providers
     registered in their area; the areas served must lie in the actor's scope too."""
-    prefixes = [PREFECTURE_PREFIX] if actor.is_superuser else area_prefixes(actor, {Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE})
+    prefixes = _provider_prefixes(actor)
     in_scope = lambda code: any(code.startswith(p) for p in prefixes)  # noqa: E731
-    _require(in_scope(owner_area.code) and (provider is None or in_scope(provider.owner_area_id)),
+    _require(in_scope(owner_area.code) and (provider is None or can_edit_provider(actor, provider)),
              _("无权维护该服务资源。"))
     errors = {}
     if not areas:

@@ -387,6 +387,8 @@ def provider_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if not (request.user.is_superuser or has_role(request.user, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE)):
         raise Http404
     provider = get_object_for_user(request.user, ServiceProvider, pk=pk) if pk else None
+    if provider is not None and not actions.can_edit_provider(request.user, provider):
+        raise Http404  # seen (it serves the user's area) but owned above it: no edit form
     areas = scope_queryset(request.user, Area.objects.all()).order_by("code")
     owner_areas = areas.exclude(level=AreaLevel.VILLAGE)
     initial = {}

@@ -120,3 +120,21 @@ def test_a_password_cannot_be_reused_and_every_message_is_chinese(client):
     for bad in ("Ab1!short", "password1234", "12345678901234", user.username + "12"):
         errors = change(bad).context["form"].errors["new_password2"]
         assert errors and all(CJK.search(e) and not re.search(r"[A-Za-z]{4,}", e) for e in errors), errors
+
+
+def test_demo_accounts_of_those_roles_get_the_printed_demo_secret(client):
+    from io import StringIO
+
+    from accounts import demo as accounts_demo
+    from accounts.demo_otp import demo_code, demo_secret, seed_demo_devices
+
+    accounts_demo.seed_users()
+    out = StringIO()
+    users = seed_demo_devices(stdout=out)
+    assert sorted(u.username for u in users) == ["jinrong", "leishan", "zhou"]
+    assert demo_secret() in out.getvalue()
+    assert len(seed_demo_devices()) == 3 and TOTPDevice.objects.filter(user__in=users).count() == 3  # idempotent
+    leishan = next(u for u in users if u.username == "leishan")
+    client.post(reverse("accounts:login"), {"username": "leishan", "password": accounts_demo.DEMO_PASSWORD})
+    assert client.post(reverse("accounts:otp_verify"), {"code": demo_code(), "next": "/"})["Location"] == "/"
+    assert client.get(reverse("home")).status_code == 200 and leishan.is_authenticated

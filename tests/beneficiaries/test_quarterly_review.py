@@ -172,7 +172,8 @@ def test_the_review_is_seen_by_its_county_and_the_prefecture_but_is_not_found_fo
 def test_a_township_official_may_not_open_reviews(client, review):
     client.force_login(township_official())
     assert client.get(reverse("beneficiaries:review_list")).status_code == 403
-    assert client.get(reverse("beneficiaries:review_detail", args=[review.pk])).status_code == 403
+    # The county's review lies above the township's area: out of scope, so not found (scope before role).
+    assert client.get(reverse("beneficiaries:review_detail", args=[review.pk])).status_code == 404
 
 
 def test_the_list_offers_the_prefecture_every_county_and_starting_twice_opens_the_same_review(client, officer):

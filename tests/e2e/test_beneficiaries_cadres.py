@@ -7,7 +7,7 @@ from accounts.models import Area, AuditEvent
 from beneficiaries.models import Household, Pairing
 from tests.beneficiaries.factories import township_official
 from tests.conftest import TOWNSHIP
-from tests.e2e.conftest import open_menu, pick
+from tests.e2e.conftest import open_menu, pass_second_factor, pick
 from tests.factories import CadreFactory, HouseholdFactory, PairingFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,6 +31,9 @@ def test_township_official_reveals_reassigns_and_exits(page, live_server, login)
     assert people[1].id_number not in page.url  # searched by POST: the number is in no URL or log
     assert people[1].id_number not in page.get_by_test_id("roster-table").inner_text()
     page.get_by_role("link", name=households[1].code).click()
+    page.get_by_role("button", name="查看完整号码").click()
+    # Step-up: a full number needs the second factor in this session (first time: enrolment).
+    pass_second_factor(page, "xj")
     page.get_by_role("button", name="查看完整号码").click()
     assert page.get_by_test_id("id-revealed").inner_text() == people[1].id_number
     assert AuditEvent.objects.filter(action="reveal", object_id=str(people[1].pk)).count() == 1

@@ -46,4 +46,7 @@ class Command(BaseCommand):
         from assistance.demo import seed_assistance
 
         steps.append(seed_assistance)
+        from accounts.demo_otp import seed_demo_devices
+
+        steps.append(seed_demo_devices)
         return steps

@@ -1,0 +1,93 @@
+"""One phone-number policy: full for the paired cadre, village and township; masked for everyone
+else and in exports; county/prefecture may reveal one number, audited."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent, Role
+from accounts.phones import mask_phone, phone_for
+from beneficiaries import roster_io
+from beneficiaries.models import Household, Person
+from tests.beneficiaries.factories import county_officer, township_official
+from tests.conftest import TOWNSHIP
+from tests.factories import (
+    CadreFactory,
+    HouseholdFactory,
+    PairingFactory,
+    PersonFactory,
+    cadre_user,
+    user_with_role,
+)
+from tests.services.factories import liaison
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13912345678"
+CADRE_PHONE = "13887654321"
+
+
+@pytest.fixture
+def household(village_code):
+    household = HouseholdFactory()
+    PersonFactory(household=household, phone=PHONE)
+    return household
+
+
+def test_masking():
+    assert mask_phone("13912345678") == "139****5678"
+    assert mask_phone("0855-8231234") == "********1234"
+    assert mask_phone("") == ""
+
+
+def test_the_roles_that_call_see_full_numbers_the_others_masked(client, household, village_code):
+    user, cadre = cadre_user("paired")
+    cadre.phone = CADRE_PHONE
+    cadre.save()
+    PairingFactory(household=household, cadre=cadre)
+    url = reverse("beneficiaries:household_detail", args=[household.pk])
+    for who in (township_official(), user_with_role(Role.VILLAGE_COMMITTEE, household.village_id), user):
+        client.force_login(who)
+        body = client.get(url).content.decode()
+        assert PHONE in body and CADRE_PHONE in body, who
+        assert phone_for(who, PHONE) == PHONE
+    client.force_login(county_officer())
+    body = client.get(url).content.decode()
+    assert PHONE not in body and CADRE_PHONE not in body
+    assert "139****5678" in body and "138****4321" in body and "查看完整号码" in body
+    assert phone_for(liaison(), PHONE) == "139****5678"
+
+
+def test_a_county_officer_reveals_one_number_audited_and_out_of_scope_is_404(client, household):
+    person = household.members.get()
+    url = reverse("accounts:phone_reveal", args=["person", person.pk])
+    officer = county_officer()
+    client.force_login(officer)
+    response = client.post(url)
+    assert response.status_code == 200 and PHONE in response.content.decode()
+    event = AuditEvent.objects.get(action="reveal", object_id=str(person.pk))
+    assert event.actor == officer and event.details["field"] == "phone"
+    client.force_login(user_with_role(Role.COUNTY, "522601000000"))
+    assert client.post(url).status_code == 404
+    client.force_login(liaison())
+    assert client.post(url).status_code == 404  # a liaison does not see the person at all
+    assert client.post(reverse("accounts:phone_reveal", args=["household", household.pk])).status_code == 404
+
+
+def test_exports_write_numbers_masked_and_a_masked_number_reimports_as_the_stored_one(client, village_code):
+    household = HouseholdFactory(code="H1", village_id=village_code)
+    PersonFactory(household=household, phone=PHONE)
+    PairingFactory(household=household, cadre=CadreFactory(name="王芳", phone=CADRE_PHONE))
+    client.force_login(township_official())
+    csv = client.get(reverse("beneficiaries:roster_export"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert "139****5678" in csv and PHONE not in csv and CADRE_PHONE not in csv
+    from beneficiaries.models import Pairing
+
+    pairing_cells = [c for row in roster_io.pairing_rows(Pairing.objects.all()) for c in row]
+    assert "138****4321" in pairing_cells and CADRE_PHONE not in pairing_cells
+    rows = roster_io.roster_rows(Household.objects.all(), full_ids=False)
+    officer = county_officer()
+    result = roster_io.roster_import(actor=officer, content=roster_io.write_csv(roster_io.HEADERS, rows),
+                                     filename="back.csv", today=household.tier_since)
+    assert result.ok, result.errors
+    assert Person.objects.get().phone == PHONE
+    assert TOWNSHIP
