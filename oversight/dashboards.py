@@ -95,7 +95,8 @@ class Dashboard:
         return self._overdue
 
     def _label(self, group: Area) -> Cell:
-        url = dashboard_url(group, self.on) if group.level != "village" else ""
+        url = dashboard_url(group, self.on) if group.level != "village" else reverse(
+            "oversight:village_books", args=[group.code])
         return Cell(group.short_name, url)
 
     def panels(self) -> list[Panel]:

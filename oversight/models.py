@@ -305,3 +305,43 @@ class AssessmentSignoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county} {self.year} {self.get_kind_display()}"
+
+
+# --- care record books (关爱记录册) -----------------------------------------------------------------
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class RecordBookJob(models.Model):
+    """A village's care record books in one PDF, built in the background; its progress is shown
+    while it runs and the file is served only through a scoped view."""
+
+    village = models.ForeignKey(Area, verbose_name=_("村(居)"), on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(User, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total = models.PositiveIntegerField(_("户数"), default=0)
+    done = models.PositiveIntegerField(_("已完成户数"), default=0)
+    file = models.FileField(_("文件"), upload_to="recordbooks/", blank=True)
+    error = models.CharField(_("错误"), max_length=200, blank=True)
+
+    scope_rule = ScopeRule(area="village__code")
+
+    class Meta:
+        verbose_name = _("关爱记录册生成任务")
+        verbose_name_plural = _("关爱记录册生成任务")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.village.name} {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0

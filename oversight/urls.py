@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assessment_views, dashboard_views, work_views
+from . import assessment_views, dashboard_views, recordbook_views, work_views
 
 app_name = "oversight"
 
@@ -25,5 +25,10 @@ urlpatterns = [
     path("inspections/samples/<int:pk>/", work_views.inspection_sample, name="inspection_sample"),
     path("assessment/", assessment_views.assessment_sheet, name="assessment"),
     path("assessment/sheet.xlsx", assessment_views.assessment_xlsx, name="assessment_xlsx"),
+    path("record-book/households/<int:pk>.pdf", recordbook_views.household_book, name="household_book"),
+    path("record-book/villages/<str:code>/", recordbook_views.village_books, name="village_books"),
+    path("record-book/villages/<str:code>/build/", recordbook_views.village_books_start, name="village_books_start"),
+    path("record-book/jobs/<int:pk>/", recordbook_views.record_book_job, name="record_book_job"),
+    path("record-book/jobs/<int:pk>/download/", recordbook_views.record_book_download, name="record_book_download"),
     path("assessment/settings/", assessment_views.assessment_settings, name="assessment_settings"),
 ]

@@ -58,7 +58,9 @@ def _draw_areas(user: User):
 def spotcheck_list(request: HttpRequest) -> HttpResponse:
     _officials_only(request)
     areas = _draw_areas(request.user)
-    form = forms.DrawForm(request.POST or None, areas=areas)
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1))
+    form = forms.DrawForm(request.POST or None, areas=areas,
+                          initial={"area": areas.first(), "month": f"{last_month:%Y-%m}"})
     if request.method == "POST" and form.is_valid():
         try:
             draw = actions.spot_check_draw(
