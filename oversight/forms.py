@@ -55,7 +55,7 @@ class DrawForm(forms.Form):
 
 class SpotCheckForm(forms.Form):
     method = forms.ChoiceField(label=_("回访方式"), choices=[("", _("请选择")), *CheckMethod.choices])
-    checked_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    checked_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     date_confirmed = forms.ChoiceField(label=_("走访日期属实"), choices=YES_NO)
     person_confirmed = forms.ChoiceField(label=_("见到的人属实"), choices=YES_NO)
     checklist_plausible = forms.ChoiceField(label=_("记录内容可信（健康、生活、安全等情况与实际相符）"), choices=YES_NO)
@@ -83,7 +83,7 @@ class InspectionPlanForm(forms.Form):
     title = forms.CharField(label=_("检查名称"), max_length=100)
     year = forms.IntegerField(label=_("年度"), min_value=2020, max_value=2100)
     half = forms.TypedChoiceField(label=_("半年"), coerce=int, choices=[(1, _("上半年")), (2, _("下半年"))])
-    starts_on = forms.DateField(label=_("检查开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("检查开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     townships = forms.ModelMultipleChoiceField(Area.objects.none(), label=_("被检查乡镇(街道)"),
                                                widget=forms.SelectMultiple(attrs={"size": 8}))
     team = forms.ModelMultipleChoiceField(User.objects.none(), label=_("检查组成员（系统用户）"), required=False,
@@ -110,7 +110,7 @@ class ProblemForm(forms.Form):
     township = forms.ModelChoiceField(Area.objects.none(), label=_("乡镇(街道)"))
     description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 3}))
     owner = forms.ModelChoiceField(User.objects.none(), label=_("整改责任人"))
-    due_on = forms.DateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     serious = forms.BooleanField(label=_("严重问题（立即报州民政局）"), required=False)
 
     def __init__(self, *args, townships=None, owners=None, **kwargs):
