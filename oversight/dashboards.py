@@ -78,6 +78,10 @@ class Dashboard:
         self.area = area
         self.on = on
         self.groups = figures.children(area) if area.level != "village" else []
+        if figures.child_level(area) == "village":
+            # A township has dozens of villages; list those with households on the roster.
+            with_households = set(figures.households_in(area).values_list("village_id", flat=True).distinct())
+            self.groups = [g for g in self.groups if g.code in with_households]
         self._schedules = None
         self._overdue = None
 
