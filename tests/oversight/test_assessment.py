@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from accounts.models import Area, AuditEvent, Role
@@ -83,7 +83,7 @@ def test_only_the_prefecture_sets_weights_which_must_add_up_to_100_and_every_set
     second = actions.assessment_set(actor=bureau, year=YEAR, weights=WEIGHTS, excellent=85, passing=60, reason="调整")
     assert assessment.setting_for(YEAR) == second
     assert AssessmentSetting.objects.filter(pk=first.pk).exists()
-    with pytest.raises(Exception), connection.cursor() as cur:  # append-only
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:  # append-only
         cur.execute("UPDATE oversight_assessmentsetting SET excellent = 99 WHERE id = %s", [first.pk])
 
 

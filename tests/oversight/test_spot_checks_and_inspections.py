@@ -31,12 +31,12 @@ def township():
 def two_cadres_with_may_visits(village_code):
     """Cadre 1 has 5 households each visited on 05-05 and 05-20; cadre 2 has 2 visited once."""
     c1, c2 = CadreFactory(), CadreFactory()
-    for i in range(5):
+    for _ in range(5):
         h = HouseholdFactory()
         PairingFactory(household=h, cadre=c1, started_on=dt.date(2026, 1, 1))
         VisitFactory(household=h, visited_on=dt.date(2026, 5, 5))
         VisitFactory(household=h, visited_on=dt.date(2026, 5, 20))
-    for i in range(2):
+    for _ in range(2):
         h = HouseholdFactory()
         PairingFactory(household=h, cadre=c2, started_on=dt.date(2026, 1, 1))
         VisitFactory(household=h, visited_on=dt.date(2026, 5, 9))
