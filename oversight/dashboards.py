@@ -78,6 +78,10 @@ class Dashboard:
         self.area = area
         self.on = on
         self.groups = figures.children(area) if area.level != "village" else []
+        if figures.child_level(area) == "village":
+            # A township has dozens of villages; list those with households on the roster.
+            with_households = set(figures.households_in(area).values_list("village_id", flat=True).distinct())
+            self.groups = [g for g in self.groups if g.code in with_households]
         self._schedules = None
         self._overdue = None
 
@@ -95,7 +99,8 @@ class Dashboard:
         return self._overdue
 
     def _label(self, group: Area) -> Cell:
-        url = dashboard_url(group, self.on) if group.level != "village" else ""
+        url = dashboard_url(group, self.on) if group.level != "village" else reverse(
+            "oversight:village_books", args=[group.code])
         return Cell(group.short_name, url)
 
     def panels(self) -> list[Panel]:

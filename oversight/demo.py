@@ -20,6 +20,7 @@ import random
 import time
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -78,6 +79,7 @@ def seed_prefecture(households: int = 300, seed: int = 20261128, stdout=None) ->
         from visits import actions as visit_actions
 
         visit_actions.schedule_refresh(households=Household.objects.filter(id__in=new_ids), today=today)
+    _seed_oversight_work(today, stdout)
     if stdout is not None:
         stdout.write(
             f"全州演示数据：{created['counties']} 个县(市) 新增 {created['households']} 户、{created['visits']} 条走访"
@@ -336,3 +338,66 @@ def _seed_reviews(counties: list[Area], officers: dict[str, User], today: dt.dat
             rows.append(QuarterlyReview(county=county, year=today.year, quarter=quarter, started_by=officer))
     QuarterlyReview.objects.bulk_create(rows)
 
+
+
+def _seed_oversight_work(today: dt.date, stdout=None) -> None:
+    """A little oversight work by the demo users, through the actions: this year's assessment
+    weights, last month's spot check in 西江镇 (one discrepancy), and a county inspection of
+    西江镇 with its problems (one rectified). Skipped when already there."""
+    from . import actions
+    from .models import AssessmentSetting, Inspection, SpotCheckDraw
+
+    users = {u.username: u for u in User.objects.filter(username__in=["zhou", "leishan", "xijiang"])}
+    if len(users) < 3:
+        return
+    if not AssessmentSetting.objects.filter(year=today.year).exists():
+        from .assessment import DEFAULT_EXCELLENT, DEFAULT_PASSING, DEFAULT_WEIGHTS
+
+        actions.assessment_set(actor=users["zhou"], year=today.year, weights=DEFAULT_WEIGHTS,
+                               excellent=DEFAULT_EXCELLENT, passing=DEFAULT_PASSING, reason="年度考核指标（演示）")
+    township = Area.objects.get(code=accounts_demo.TOWNSHIP)
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    if not SpotCheckDraw.objects.filter(area=township, month=month).exists():
+        try:
+            draw = actions.spot_check_draw(actor=users["xijiang"], area=township, month=month, per_cadre=2,
+                                           seed=20261128, today=today)
+        except ValidationError:  # no visits last month: nothing to sample
+            draw = None
+        if draw is not None:
+            for n, item in enumerate(draw.items.select_related("visit", "visit__household")[:6]):
+                bad = n == 2
+                actions.spot_check_record(
+                    actor=users["xijiang"], item=item, method="phone" if n % 2 else "revisit",
+                    checked_on=max(item.visit.visited_on, today - dt.timedelta(days=3)), date_confirmed=not bad,
+                    person_confirmed=True, checklist_plausible=True, location_plausible=None,
+                    note="户主反映当天干部未上门，只打过电话。" if bad else "", today=today)
+    if not Inspection.objects.exists():
+        county = Area.objects.get(code=accounts_demo.COUNTY)
+        half = 1 if today.month <= 6 else 2
+        inspection = actions.inspection_plan(
+            actor=users["leishan"], organiser=county, year=today.year, half=half,
+            title=f"{today.year}年{'上' if half == 1 else '下'}半年关爱帮扶督导检查（演示）", townships=[township],
+            team=[users["leishan"]], team_note="县民政局社会救助股 2 人", sample_size=6,
+            starts_on=today - dt.timedelta(days=10))
+        inspection = actions.inspection_draw(actor=users["leishan"], inspection=inspection, seed=2026)
+        answers = {"visits_meet_minimum": True, "records_true": True, "findings_closed": True, "custody_checked": None,
+                   "record_book_complete": True}
+        samples = list(inspection.samples.all())
+        for n, sample in enumerate(samples[:4]):
+            bad = n == 1
+            actions.inspection_check(actor=users["leishan"], sample=sample,
+                                     answers={**answers, "visits_meet_minimum": not bad},
+                                     note="上月走访次数不足，台账缺一次记录。" if bad else "")
+            if bad:
+                problem = actions.inspection_problem(
+                    actor=users["leishan"], inspection=inspection, township=township,
+                    description="抽查户上月走访次数不足，结对干部未按规定频次探视。", owner=users["xijiang"],
+                    due_on=today + dt.timedelta(days=20), serious=False, today=today, sample=sample)
+                actions.problem_follow_up(actor=users["xijiang"], problem=problem, note="已约谈结对干部，补充入户探视。",
+                                          closes=True, today=today)
+        actions.inspection_problem(
+            actor=users["leishan"], inspection=inspection, township=township,
+            description="个别村关爱记录册未及时更新。", owner=users["xijiang"], due_on=today + dt.timedelta(days=30),
+            serious=False, today=today)
+    if stdout is not None:
+        stdout.write("督导考核演示数据：考核指标、回访抽查、督导检查已就绪。")

@@ -47,3 +47,61 @@ def panel_xlsx(area: Area, on: dt.date, panel) -> bytes:
     if panel.explain:
         ws.append([_("口径"), str(panel.explain)])
     return to_bytes(wb)
+
+
+def inspection_xlsx(inspection, report) -> bytes:
+    """The inspection report: households checked, problems and their rectification, per township."""
+    from .inspections import CHECK_LABELS
+
+    def yn(v):
+        return "" if v is None else (_("是") if v else _("否"))
+
+    wb, ws = workbook(_("抽查家庭"), [_("乡镇(街道)"), _("户编号"), _("户主"), *CHECK_LABELS.values(), _("检查情况"),
+                                     _("检查人"), _("检查时间")])
+    for s in report.samples:
+        ws.append([s.township.name, s.household.code, s.head_name or "", *[yn(getattr(s, k)) for k in CHECK_LABELS],
+                   s.note, str(s.checked_by or ""), s.checked_at.strftime("%Y-%m-%d") if s.checked_at else ""])
+    ws2 = wb.create_sheet(_("发现问题"))
+    ws2.append([_("乡镇(街道)"), _("户编号"), _("问题描述"), _("严重问题"), _("整改责任人"), _("整改期限"), _("状态"),
+                _("整改完成日期")])
+    for p in report.problems:
+        ws2.append([p.area.name, p.household.code if p.household else "", p.description, yn(p.serious),
+                    p.owner.display_name, p.due_on.isoformat(), p.get_status_display(),
+                    p.closed_on.isoformat() if p.closed_on else ""])
+    ws3 = wb.create_sheet(_("汇总"))
+    ws3.append([_("乡镇(街道)"), _("抽查户数"), _("已检查"), *[f"{v}不符合" for v in CHECK_LABELS.values()],
+                _("发现问题"), _("未整改")])
+    for t in report.townships:
+        ws3.append([t.name, t.sampled, t.checked, *[t.failed.get(k, 0) for k in CHECK_LABELS], t.problems,
+                    t.open_problems])
+    ws3.append([])
+    ws3.append([_("检查名称"), inspection.title, _("随机种子"), inspection.seed or ""])
+    if inspection.summary:
+        ws3.append([_("检查总结"), inspection.summary])
+    return to_bytes(wb)
+
+
+def assessment_xlsx(county, year, kind, sheet, setting, signoff) -> bytes:
+    from .assessment import INDICATORS
+
+    keys = list(sheet[0].figures) if sheet else list(INDICATORS)
+    headers = [_("名次"), _("单位/干部"), _("得分"), _("等次")]
+    for k in keys:
+        headers += [f"{INDICATORS[k]}", f"{INDICATORS[k]}(分子/分母)"]
+    wb, ws = workbook(_("考核得分"), headers)
+    for i, r in enumerate(sheet, start=1):
+        row = [i, r.name, r.score if r.score is not None else "", r.grade]
+        for k in keys:
+            f = r.figures[k]
+            row += [f"{f.rate}%" if f.rate is not None else "", f"{f.num}/{f.den}"]
+        ws.append(row)
+    ws.append([])
+    ws.append([_("县(市)"), county.name, _("年度"), year, _("考核类型"), kind])
+    if setting:
+        ws.append([_("指标设置"), f"{setting.set_by.display_name} {setting.set_at:%Y-%m-%d %H:%M}",
+                   _("优秀"), setting.excellent, _("合格"), setting.passing])
+        ws.append([_("权重"), *[f"{INDICATORS[k]} {w}" for k, w in setting.weights.items()]])
+    if signoff:
+        ws.append([_("审核签发"), signoff.signed_by.display_name, signoff.signed_at.strftime("%Y-%m-%d %H:%M"),
+                   signoff.opinion])
+    return to_bytes(wb)

@@ -436,3 +436,11 @@ def cadre_ids(area: Area, on: dt.date, cadre_id: int) -> QuerySet[Household]:
                .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on)))
     )
 
+
+
+def monthly_household_rows(area: Area, first: dt.date, last: dt.date) -> list[tuple[int, str, dt.date, bool]]:
+    """[(household id, village code, month, met)] for each household judged in each month."""
+    sql = _monthly_sql("SELECT id, village_id, first, counted >= need FROM required WHERE need > 0")
+    with connection.cursor() as cur:
+        cur.execute(sql, _monthly_params(area, first, last))
+        return cur.fetchall()
