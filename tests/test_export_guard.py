@@ -101,6 +101,7 @@ def planted(db):
                                     candidate=candidate(name=PAYLOADS["custodian"]), phone="13900000001",
                                     started_on=dt.date(2026, 1, 5), actor=committee, today=dt.date(2026, 3, 16))
     deposit(account, 10000, actor=committee)
+    schedule_refresh(households=Household.objects.all(), today=NOW.date())  # as the daily job keeps it
     review = roster_actions.quarterly_review_start(actor=county, county=Area.objects.get(code=COUNTY), today=NOW.date())
     return {"county": county, "township": township, "committee": committee, "account": account,
             "village": village, "review": review}

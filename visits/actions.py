@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.scoping import area_prefixes, has_role, scope_queryset
-from beneficiaries.models import Classification, Household, HouseholdStatus, Pairing
+from beneficiaries.models import Household, HouseholdStatus, Pairing
 
 from . import queries, rules
 from .models import (
@@ -507,8 +507,8 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
 
     1. Serialise runs with a transaction-level advisory lock; the unique constraints on alerts,
        escalations and notifications would keep a concurrent run from duplicating anyway.
-    2. Recompute stored due dates of households whose tier or pairing changed since yesterday,
-       or that have none yet.
+    2. Recompute stored due dates of households whose inputs changed since yesterday, and of
+       those a visit policy taking effect today applies to (visits.queries.schedule_changes).
     3. Close alerts whose due date no longer holds (a pause, a policy change, an exit).
     4. Open one alert per (household, due date) past due; notify the paired cadre.
     5. Escalate alerts 7 days overdue to the township and 30 days to the county; notify them.
@@ -517,13 +517,7 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
     run = AlertRun()
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", [OVERDUE_JOB_LOCK])
-    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time.min))
-    changed = Household.objects.filter(status=HouseholdStatus.ACTIVE).filter(
-        Q(next_due_on__isnull=True)
-        | Q(id__in=Classification.objects.filter(decided_at__gte=since).values("household_id"))
-        | Q(id__in=Pairing.objects.filter(started_on__gte=today - dt.timedelta(days=1)).values("household_id"))
-    )
-    run.refreshed = schedule_refresh(households=changed, today=today)
+    run.refreshed = schedule_refresh(households=queries.schedule_changes(today), today=today)
 
     def scalar(sql: str, params: dict) -> int:
         with connection.cursor() as cur:
