@@ -542,10 +542,11 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
 
 
 def shortfall_alerts(*, month: dt.date, today: dt.date) -> int:
-    """Shortfall alerts for a closed month: rules over set-based reads, one INSERT."""
+    """Shortfall alerts for a closed month: plain months counted in SQL, the rest through the
+    rules (visits.queries.month_shortfalls), one INSERT."""
     last = rules.month_bounds(month)[1]
-    statuses = queries.month_statuses(Household.objects.filter(status=HouseholdStatus.ACTIVE), month, last)
-    short = [(hid, s) for hid, s in statuses.items() if s.shortfall > 0]
+    short = [(hid, rules.MonthStatus(month, counted, minimum))
+             for hid, counted, minimum in queries.month_shortfalls(month, last)]  # plain months in SQL
     if not short:
         return 0
     with connection.cursor() as cur:

@@ -182,6 +182,62 @@ def schedule_changes(today: dt.date) -> QuerySet[Household]:
     return Household.objects.filter(changed, status=HouseholdStatus.ACTIVE)
 
 
+def month_shortfalls(month: dt.date, today: dt.date) -> list[tuple[int, int, int]]:
+    """(household id, counted, minimum) of every active household short of its monthly minimum
+    in `month`, as of `today` (the month's last day for the 1st-of-month job).
+
+    Households whose month is plain — no pause touching it, no tier change from its first day,
+    paired and confirmed before it — are counted in SQL: distinct counted visit days against the
+    minimum of their tier in force (the whole month is active, so nothing is pro-rated). Only the
+    others (pauses, tier changes, a clock starting inside the month) go through the Python rules.
+    Table names come from the models' _meta; values are parameters, never literals."""
+    first, last = rules.month_bounds(month)
+    through = min(last, today)
+    h, v, p, c, pa = (m._meta.db_table for m in (Household, Visit, Pause, Classification, Pairing))
+    plain = f"""
+        h.status = %(active)s AND h.tier <> ''
+        AND (h.tier_since IS NULL OR h.tier_since < %(first)s)
+        AND EXISTS (SELECT 1 FROM {pa} pa WHERE pa.household_id = h.id AND pa.started_on < %(first)s)
+        AND NOT EXISTS (SELECT 1 FROM {c} c WHERE c.household_id = h.id AND c.effective_on >= %(first)s)
+        AND NOT EXISTS (SELECT 1 FROM {p} p WHERE p.household_id = h.id AND p.starts_on <= %(last)s
+                        AND (p.ends_on IS NULL OR p.ends_on >= %(first)s))"""
+    overrides = list(VisitPolicy.objects.filter(effective_on__lte=today).order_by("county_id", "tier", "-effective_on")
+                     .distinct("county_id", "tier").values_list("county_id", "tier", "monthly_minimum"))
+    params = {
+        "active": HouseholdStatus.ACTIVE, "first": first, "last": last, "through": through,
+        "tiers": list(rules.DEFAULT_POLICY), "minimums": [p.monthly_minimum for p in rules.DEFAULT_POLICY.values()],
+        "o_counties": [o[0][:6] for o in overrides], "o_tiers": [o[1] for o in overrides],
+        "o_minimums": [o[2] for o in overrides],
+    }
+    sql = f"""
+        WITH base AS (
+            SELECT h.id, COALESCE(o.minimum, d.minimum) AS minimum
+            FROM {h} h
+            JOIN unnest(%(tiers)s::varchar[], %(minimums)s::int[]) AS d(tier, minimum) ON d.tier = h.tier
+            LEFT JOIN unnest(%(o_counties)s::varchar[], %(o_tiers)s::varchar[], %(o_minimums)s::int[])
+                 AS o(county, tier, minimum) ON o.tier = h.tier AND o.county = left(h.village_id, 6)
+            WHERE {plain}
+        )
+        SELECT base.id, COALESCE(n.counted, 0) AS counted, base.minimum
+        FROM base
+        LEFT JOIN (SELECT v.household_id, count(DISTINCT v.visited_on) AS counted FROM {v} v
+                   WHERE v.counted AND v.visited_on BETWEEN %(first)s AND %(through)s
+                   GROUP BY v.household_id) n ON n.household_id = base.id
+        WHERE COALESCE(n.counted, 0) < base.minimum
+    """
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        short = [tuple(r) for r in cur.fetchall()]
+        cur.execute(f"SELECT h.id FROM {h} h WHERE h.status = %(active)s AND h.tier <> '' AND NOT ({plain})", params)
+        others = [r[0] for r in cur.fetchall()]
+    for hid, status in month_statuses(Household.objects.filter(id__in=others), month, today).items():
+        if status.shortfall > 0:
+            short.append((hid, status.counted, status.minimum))
+    return sorted(short)
+
+
 # --- counting rule --------------------------------------------------------------------------
 
 

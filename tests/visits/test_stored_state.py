@@ -177,3 +177,28 @@ def test_a_household_that_exited_after_d_is_listed_for_d(history):
     assert cadre  # the cadre paired on D, though the pairing ended with the exit
     after = queries.overdue_report_rows(Household.objects.all(), dt.date(2026, 6, 26), today=dt.date(2026, 7, 1))
     assert gone.code not in {r[0] for r in after}
+
+
+def test_the_shortfall_counted_in_sql_equals_the_rules():
+    officer = user_with_role(Role.COUNTY, COUNTY)
+    prefecture = user_with_role(Role.PREFECTURE, "522600000000")
+    actions.policy_set(actor=prefecture, county=Area.objects.get(code=COUNTY), tier="B", interval_days=12,
+                       monthly_minimum=3, effective_on=dt.date(2026, 5, 1), reason="测试", today=dt.date(2026, 5, 1))
+    month = dt.date(2026, 5, 1)
+    for i in range(24):
+        tier = "ABC"[i % 3]
+        h = HouseholdFactory(tier=tier, tier_since=dt.date(2026, 1, 1) if i % 7 else dt.date(2026, 5, 9))
+        PersonFactory(household=h)
+        PairingFactory(household=h, started_on=dt.date(2026, 1, 1) if i % 5 else dt.date(2026, 5, 12))
+        for k in range(i % 4):
+            VisitFactory(household=h, visited_on=month + dt.timedelta(days=3 + 8 * k))
+        if i % 6 == 1:
+            Pause.objects.create(household=h, kind="hospital", starts_on=dt.date(2026, 5, 10),
+                                 ends_on=None if i % 12 == 1 else dt.date(2026, 5, 20), reason="住院", created_by=officer)
+        if i % 8 == 2:
+            roster_actions.classification_confirm(actor=officer, household=h, tier="A", criteria=["A1"], reason="调整",
+                                                  today=dt.date(2026, 5, 15))
+    last = dt.date(2026, 5, 31)
+    statuses = queries.month_statuses(Household.objects.filter(status="active"), month, last)
+    expected = sorted((hid, s.counted, s.minimum) for hid, s in statuses.items() if s.shortfall > 0)
+    assert queries.month_shortfalls(month, last) == expected and len(expected) >= 5
