@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 import time
+from pathlib import Path
 
-from common import print_table, use_bench_database
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
+
+from common import print_table, use_bench_database  # noqa: E402
 
 DB_NAME = "care_bench_scale"
 TODAY = dt.date(2026, 6, 20)
@@ -130,9 +134,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument("--db", default=DB_NAME, help="bench database name (created on the same server)")
     parser.add_argument("--only", default="", help="comma-separated parts: job,pages,reports,imports,exports")
     args = parser.parse_args()
-    use_bench_database(DB_NAME)
+    use_bench_database(args.db)
     import django
 
     django.setup()

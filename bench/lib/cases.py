@@ -340,10 +340,10 @@ print(json.dumps({{"status": response.status_code, "streaming": response.streami
 def exports(today, first):
     figures = []
     cases = [
-        ("roster xlsx, prefecture", "bench_prefecture", "/roster/export/"),
         ("roster csv, prefecture", "bench_prefecture", "/roster/export/?format=csv"),
-        ("pairings xlsx, prefecture", "bench_prefecture", "/roster/export/pairings/"),
-        ("visit ledger xlsx, prefecture, June", "bench_prefecture", "/visits/ledger.xlsx?area=522600000000&month=2026-06"),
+        ("roster xlsx, prefecture", "bench_prefecture", "/roster/export/"),
+        ("pairings csv, prefecture", "bench_prefecture", "/roster/export/pairings/?format=csv"),
+        ("visit ledger xlsx, 雷山县, June", "bench_prefecture", "/visits/ledger.xlsx?area=522634000000&month=2026-06"),
         ("overdue report csv, prefecture", "bench_prefecture", f"/visits/report/overdue.csv?date={today}"),
     ]
     for name, user, url in cases:
