@@ -19,7 +19,7 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
 	FIELD_KEYS=k1:$$($(PY) -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())') FIELD_KEY_ID=k1 \
 	BLIND_INDEX_KEY=$$($(PY) -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')
 
-.PHONY: help venv run test lint check bench browser
+.PHONY: help venv run test lint check bench browser load
 
 help:
 	@echo "make run      migrate, seed demo data, serve http://127.0.0.1:8000/ with celery worker+beat"
@@ -27,6 +27,7 @@ help:
 	@echo "make lint     ruff check"
 	@echo "make check    missing migrations + production 'check --deploy'"
 	@echo "make bench    timing scripts in bench/ (print figures, assert nothing)"
+	@echo "make load     100 users for 60 s on gunicorn, p50/p95 per page (after make bench)"
 	@echo "make venv     create .venv and install '.[dev]' when pyproject.toml changed"
 
 venv: $(VENV)/.installed
@@ -58,6 +59,10 @@ bench: venv
 		[ -e "$$script" ] || { echo "no benchmarks in bench/"; break; }; \
 		echo "== $$script"; $(DEVSTACK) $(PY) "$$script" || exit $$?; \
 	done
+
+# 100 concurrent users for 60 s against gunicorn on the bench database (seeded by `make bench`).
+load: venv
+	$(DEVSTACK) $(PY) bench/lib/load.py
 
 # The e2e tests drive Debian's chromium through Playwright (no browser download).
 browser:

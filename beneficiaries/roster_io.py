@@ -32,6 +32,7 @@ from accounts.models import Area, AreaLevel, AuditAction, AuditEvent, User
 from accounts.phones import mask_phone
 from accounts.scoping import scope_queryset
 from accounts.sheets import RowError
+from imports.bulk import copy_insert
 
 from . import actions, idnumber, rules
 from .models import (
@@ -481,7 +482,7 @@ def roster_import(*, actor: User, content: bytes, filename: str, today: date, re
 
     The write is set-based: a handful of bulk statements per file (new cadres, households, people
     changed and added, classifications, pairings ended and created), one bulk insert of the audit
-    rows and one schedule refresh over the imported households."""
+    rows and one schedule refresh over the imported households. Inserts go by COPY (imports.bulk)."""
     result = roster_parse(actor=actor, content=content, filename=filename, today=today, progress=progress)
     if not result.ok:
         return result
@@ -523,7 +524,7 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
         if hh.existing.status != HouseholdStatus.ACTIVE and (hh.tier and _decision_changes(hh) or hh.cadre):
             raise ValidationError(_("户编号“%(c)s”已退出花名册，不能再认定类别或结对。") % {"c": hh.code})
     new = [Household(code=hh.code, village=hh.village) for hh in households if hh.existing is None]
-    Household.objects.bulk_create(new)
+    copy_insert(new)
     new_by_code = {h.code: h for h in new}
     moved = []
     for hh in existing:
@@ -567,9 +568,9 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
                                      details={"household": hh.code, "changes": diff}))
     fields = [f for f in actions.PERSON_FIELDS if f != "id_number"] + ["household", "birth_date", "sex"]
     Person.objects.bulk_update(changed_non_heads, fields, batch_size=2000)
-    Person.objects.bulk_create([p for p in created if p.relation != "head"], batch_size=2000)
+    copy_insert([p for p in created if p.relation != "head"])
     Person.objects.bulk_update(changed_heads, fields, batch_size=2000)
-    Person.objects.bulk_create([p for p in created if p.relation == "head"], batch_size=2000)
+    copy_insert([p for p in created if p.relation == "head"])
     for p in created:
         audit(AuditAction.CREATE, p, {"household": p.household.code})
 
@@ -593,7 +594,7 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
             household.tier_since = today
         household.tier, household.criteria = hh.tier, criteria
         reclassified.append(household)
-    Classification.objects.bulk_create(decisions, batch_size=2000)
+    copy_insert(decisions)
     Household.objects.bulk_update(reclassified, ["tier", "criteria", "tier_since"], batch_size=2000)
     for c in decisions:
         audits.append(AuditEvent(actor=actor, action=AuditAction.CHANGE, object_type="beneficiaries.household",
@@ -614,9 +615,9 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
         if key not in cadres and key not in new_cadres:
             new_cadres[key] = Cadre(name=key[0], phone=key[1], kind=CHOICE_COLUMNS["结对干部类型"][0][hh.cadre["结对干部类型"]],
                                     home_village=household_of[hh.code].village)
-    for cadre in new_cadres.values():
-        cadre.full_clean(validate_unique=False, validate_constraints=False)
-    Cadre.objects.bulk_create(list(new_cadres.values()))
+    for cadre in new_cadres.values():  # the village is one of the checked villages: no query per cadre
+        cadre.full_clean(exclude=["home_village", "agency", "user"], validate_unique=False, validate_constraints=False)
+    copy_insert(list(new_cadres.values()))
     for cadre in new_cadres.values():
         audit(AuditAction.CREATE, cadre, {})
     cadres.update(new_cadres)
@@ -639,7 +640,7 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
         pairings.append(Pairing(household=household, cadre=cadre, relation=CHOICE_COLUMNS["结对关系"][0][hh.cadre["结对关系"]],
                                 started_on=today, created_by=actor))
     Pairing.objects.bulk_update(ended, ["ended_on", "end_reason"], batch_size=2000)
-    Pairing.objects.bulk_create(pairings, batch_size=2000)
+    copy_insert(pairings)
     for p in ended:
         audit(AuditAction.CHANGE, p, {"ended_on": str(p.ended_on), "reason": p.end_reason})
     for p in pairings:
@@ -647,7 +648,7 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
 
     # 5. One audit insert; 6. one schedule refresh over the imported households.
     progress(4, steps, _("写入审计记录"))
-    AuditEvent.objects.bulk_create(audits, batch_size=5000)
+    copy_insert(audits)
     progress(5, steps, _("重新计算应访日期"))
     from visits.actions import schedule_refresh  # visits builds on the roster: import at call time
 

@@ -24,7 +24,7 @@ from accounts.areacodes import PREFIX_LENGTH, ancestor_sql, like
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.notifications import SMS, WECOM, Message, notify, notify_many
 from accounts.scoping import area_prefixes, has_role, scope_queryset
-from beneficiaries.models import Classification, Household, HouseholdStatus, Pairing
+from beneficiaries.models import Household, HouseholdStatus, Pairing
 
 from . import checklist, queries, rules
 from .models import (
@@ -588,8 +588,8 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
 
     1. Serialise runs with a transaction-level advisory lock; the unique constraints on alerts,
        escalations and notifications would keep a concurrent run from duplicating anyway.
-    2. Recompute stored due dates of households whose tier or pairing changed since yesterday,
-       or that have none yet.
+    2. Recompute stored due dates of households whose inputs changed since yesterday, and of
+       those a visit policy taking effect today applies to (visits.queries.schedule_changes).
     3. Close alerts whose due date no longer holds (a pause, a policy change, an exit).
     4. Open one alert per (household, due date) past due; notify the paired cadre.
     5. Escalate alerts 7 days overdue to the township and 30 days to the county; notify them.
@@ -598,13 +598,7 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
     run = AlertRun()
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", [OVERDUE_JOB_LOCK])
-    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time.min))
-    changed = Household.objects.filter(status=HouseholdStatus.ACTIVE).filter(
-        Q(next_due_on__isnull=True)
-        | Q(id__in=Classification.objects.filter(decided_at__gte=since).values("household_id"))
-        | Q(id__in=Pairing.objects.filter(started_on__gte=today - dt.timedelta(days=1)).values("household_id"))
-    )
-    run.refreshed = schedule_refresh(households=changed, today=today)
+    run.refreshed = schedule_refresh(households=queries.schedule_changes(today), today=today)
 
     def scalar(sql: str, params: dict) -> int:
         with connection.cursor() as cur:
@@ -643,10 +637,11 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
 
 
 def shortfall_alerts(*, month: dt.date, today: dt.date) -> int:
-    """Shortfall alerts for a closed month: rules over set-based reads, one INSERT."""
+    """Shortfall alerts for a closed month: plain months counted in SQL, the rest through the
+    rules (visits.queries.month_shortfalls), one INSERT."""
     last = rules.month_bounds(month)[1]
-    statuses = queries.month_statuses(Household.objects.filter(status=HouseholdStatus.ACTIVE), month, last)
-    short = [(hid, s) for hid, s in statuses.items() if s.shortfall > 0]
+    short = [(hid, rules.MonthStatus(month, counted, minimum))
+             for hid, counted, minimum in queries.month_shortfalls(month, last)]  # plain months in SQL
     if not short:
         return 0
     with connection.cursor() as cur:

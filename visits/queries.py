@@ -8,14 +8,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import areacodes
 from accounts.models import Area, Notification, User
 from accounts.scoping import get_object_for_user, scope_queryset
-from beneficiaries.models import Classification, Household, HouseholdStatus, Pairing, Person, Relation
+from beneficiaries.models import Cadre, Classification, Household, HouseholdStatus, Pairing, Person, Relation
 
 from . import rules
 from .models import (
@@ -153,6 +153,87 @@ def month_statuses(households: QuerySet[Household], month: dt.date, today: dt.da
     return out
 
 
+def schedule_changes(today: dt.date) -> QuerySet[Household]:
+    """Active households whose stored due date may have moved since the last daily run, as a
+    union of indexed sources (no scan of the roster):
+    - registered, classified, paired or paused since yesterday;
+    - in a county whose visit policy takes effect today (or yesterday, should a run
+      have been missed) — a policy set for a future date moves nothing until its day comes.
+    A household without a due date is not recomputed every run: it was checked when its last
+    input changed, and is checked again only when one changes."""
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time.min))
+    ids = (
+        Household.objects.filter(created_at__gte=since).values("id")
+        .union(Classification.objects.filter(decided_at__gte=since).values("household_id"))
+        .union(Pairing.objects.filter(started_on__gte=today - dt.timedelta(days=1)).values("household_id"))
+        .union(Pause.objects.filter(created_at__gte=since).values("household_id"))
+    )
+    changed = Q(id__in=ids)
+    # The whole county, as policy_set does for a policy in force at once: the tier a household held
+    # at its last visit decides its interval, and that may not be the tier it holds now.
+    for county in VisitPolicy.objects.filter(
+        effective_on__gt=today - dt.timedelta(days=2), effective_on__lte=today
+    ).values_list("county_id", flat=True).distinct():
+        changed |= Q(village__code__startswith=county[:6])
+    return Household.objects.filter(changed, status=HouseholdStatus.ACTIVE)
+
+
+def month_shortfalls(month: dt.date, today: dt.date) -> list[tuple[int, int, int]]:
+    """(household id, counted, minimum) of every active household short of its monthly minimum
+    in `month`, as of `today` (the month's last day for the 1st-of-month job).
+
+    Households whose month is plain — no pause touching it, no tier change from its first day,
+    paired and confirmed before it — are counted in SQL: distinct counted visit days against the
+    minimum of their tier in force (the whole month is active, so nothing is pro-rated). Only the
+    others (pauses, tier changes, a clock starting inside the month) go through the Python rules.
+    Table names come from the models' _meta; values are parameters, never literals."""
+    first, last = rules.month_bounds(month)
+    through = min(last, today)
+    h, v, p, c, pa = (m._meta.db_table for m in (Household, Visit, Pause, Classification, Pairing))
+    plain = f"""
+        h.status = %(active)s AND h.tier <> ''
+        AND (h.tier_since IS NULL OR h.tier_since < %(first)s)
+        AND EXISTS (SELECT 1 FROM {pa} pa WHERE pa.household_id = h.id AND pa.started_on < %(first)s)
+        AND NOT EXISTS (SELECT 1 FROM {c} c WHERE c.household_id = h.id AND c.effective_on >= %(first)s)
+        AND NOT EXISTS (SELECT 1 FROM {p} p WHERE p.household_id = h.id AND p.starts_on <= %(last)s
+                        AND (p.ends_on IS NULL OR p.ends_on >= %(first)s))"""
+    overrides = list(VisitPolicy.objects.filter(effective_on__lte=today).order_by("county_id", "tier", "-effective_on")
+                     .distinct("county_id", "tier").values_list("county_id", "tier", "monthly_minimum"))
+    params = {
+        "active": HouseholdStatus.ACTIVE, "first": first, "last": last, "through": through,
+        "tiers": list(rules.DEFAULT_POLICY), "minimums": [p.monthly_minimum for p in rules.DEFAULT_POLICY.values()],
+        "o_counties": [o[0][:6] for o in overrides], "o_tiers": [o[1] for o in overrides],
+        "o_minimums": [o[2] for o in overrides],
+    }
+    sql = f"""
+        WITH base AS (
+            SELECT h.id, COALESCE(o.minimum, d.minimum) AS minimum
+            FROM {h} h
+            JOIN unnest(%(tiers)s::varchar[], %(minimums)s::int[]) AS d(tier, minimum) ON d.tier = h.tier
+            LEFT JOIN unnest(%(o_counties)s::varchar[], %(o_tiers)s::varchar[], %(o_minimums)s::int[])
+                 AS o(county, tier, minimum) ON o.tier = h.tier AND o.county = left(h.village_id, 6)
+            WHERE {plain}
+        )
+        SELECT base.id, COALESCE(n.counted, 0) AS counted, base.minimum
+        FROM base
+        LEFT JOIN (SELECT v.household_id, count(DISTINCT v.visited_on) AS counted FROM {v} v
+                   WHERE v.counted AND v.visited_on BETWEEN %(first)s AND %(through)s
+                   GROUP BY v.household_id) n ON n.household_id = base.id
+        WHERE COALESCE(n.counted, 0) < base.minimum
+    """
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        short = [tuple(r) for r in cur.fetchall()]
+        cur.execute(f"SELECT h.id FROM {h} h WHERE h.status = %(active)s AND h.tier <> '' AND NOT ({plain})", params)
+        others = [r[0] for r in cur.fetchall()]
+    for hid, status in month_statuses(Household.objects.filter(id__in=others), month, today).items():
+        if status.shortfall > 0:
+            short.append((hid, status.counted, status.minimum))
+    return sorted(short)
+
+
 # --- counting rule --------------------------------------------------------------------------
 
 
@@ -205,9 +286,13 @@ class MyHousehold:
 
 def my_households(user: User, today: dt.date) -> list[MyHousehold]:
     """The cadre's households (paired, or assigned to their agency), overdue first, then by due
-    date, with this month's progress. A fixed number of queries."""
+    date, with this month's progress. A fixed number of queries, starting from the cadre's active
+    pairings (an index lookup) rather than filtering every household of the prefecture."""
+    paired = list(Pairing.objects.filter(cadre__user=user, ended_on__isnull=True).values_list("household_id", flat=True))
+    agencies = list(Cadre.objects.filter(user=user, agency__isnull=False).values_list("agency_id", flat=True))
+    start = Q(id__in=paired) | Q(agency_id__in=agencies) if agencies else Q(id__in=paired)
     qs = (
-        scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE))
+        scope_queryset(user, Household.objects.filter(start, status=HouseholdStatus.ACTIVE))
         .select_related("village")
         .annotate(head_name=head_name_subquery())
         .order_by(F("next_due_on").asc(nulls_last=True), "code")
@@ -313,30 +398,41 @@ OVERDUE_REPORT_HEADERS = [
 ]
 
 
-def overdue_report_rows(households: QuerySet[Household], on: dt.date) -> list[list]:
-    """One row per active household overdue on `on`, computed from the visits as they stood on
-    that date (so a report for a past date is reproducible).
+def overdue_report_rows(households: QuerySet[Household], on: dt.date, *, today: dt.date | None = None) -> list[list]:
+    """One row per household overdue on `on`, computed from the visits as they stood on that date
+    (so a report for a past date is reproducible), over the roster as it stood on that date (a
+    household that exited after `on` is still listed; one registered after it is not).
 
-    1. Candidates in SQL: no counted visit within the shortest interval before `on` — nobody
-       else can be overdue.
-    2. The rules decide for the candidates (loaded set-based).
-    3. Names come from one annotated query."""
-    shortest = shortest_interval(on)
-    recent = Visit.objects.filter(
-        household=OuterRef("pk"), counted=True, visited_on__gt=on - dt.timedelta(days=shortest), visited_on__lte=on
-    )
-    candidates = households.filter(status=HouseholdStatus.ACTIVE).exclude(Exists(recent))
-    by_id = schedules(candidates, on)
-    overdue_ids = [hid for hid, s in by_id.items() if s.is_overdue]
+    Candidates, then the rules:
+    - `on` is today: the stored due date (kept by visits.actions.schedule_refresh and the daily
+      job) selects exactly the overdue households — no other household can be overdue;
+    - a past date: the roster as it stood (exits after `on` included), then per tier, households without a counted visit within their tier's interval
+      before `on` (a household visited within it cannot be overdue), plus every household whose
+      tier changed since, for the rules to decide.
+    The rules then run set-based over the candidates only (visits fetched per candidate), and
+    names come from one annotated query."""
+    today = today or timezone.localdate()
+    if on >= today:
+        candidates = households.filter(status=HouseholdStatus.ACTIVE, next_due_on__lt=on)
+        by_id = schedules(candidates, on)
+        stored = dict(candidates.values_list("id", "next_due_on"))
+        overdue_ids = [hid for hid in by_id if hid in stored]
+        due_of = {hid: stored[hid] for hid in overdue_ids}
+    else:
+        candidates = _candidates_on(households, on)
+        by_id = schedules(candidates, on)
+        overdue_ids = [hid for hid, s in by_id.items() if s.is_overdue]
+        due_of = {hid: by_id[hid].next_due for hid in overdue_ids}
     details = (
         Household.objects.filter(id__in=overdue_ids)
-        .annotate(head_name=head_name_subquery(), cadre_name=cadre_name_subquery())
+        .annotate(head_name=head_name_subquery(), cadre_name=cadre_name_on_subquery(on))
         .values_list("id", "code", "village_id", "head_name", "tier", "cadre_name")
         .order_by("village_id", "code")
     )
     rows = []
     for hid, code, village, head, tier, cadre in details:
         s = by_id[hid]
+        due = due_of[hid]
         rows.append([
             code,
             village,
@@ -344,12 +440,51 @@ def overdue_report_rows(households: QuerySet[Household], on: dt.date) -> list[li
             s.tier or tier,
             cadre or "",
             s.last_counted.isoformat() if s.last_counted else "",
-            s.next_due.isoformat() if s.next_due else "",
-            s.overdue_days,
+            due.isoformat() if due else "",
+            rules.overdue_days(due, on),
             s.month.counted if s.month else 0,
             s.month.minimum if s.month else 0,
         ])
     return rows
+
+
+def on_roster(households: QuerySet[Household], on: dt.date) -> QuerySet[Household]:
+    """The households on the roster on `on`: active now, or exited after `on`. (Registration
+    time is not used: a household keyed in late was on the paper roster before; its schedule
+    starts with its pairing and tier anyway.)"""
+    return households.filter(Q(status=HouseholdStatus.ACTIVE) | Q(exited_on__gt=on))
+
+
+def _candidates_on(households: QuerySet[Household], on: dt.date) -> QuerySet[Household]:
+    """Households that may be overdue on a past date `on` (see overdue_report_rows)."""
+    roster = on_roster(households, on)
+    policies = {(c.county_id, c.tier): c.interval_days for c in VisitPolicy.objects.filter(effective_on__lte=on)
+                .order_by("county_id", "tier", "-effective_on").distinct("county_id", "tier")}
+    longest = max([p.interval_days for p in rules.DEFAULT_POLICY.values()] + list(policies.values()))
+    per_tier = Q()
+    for tier, default in rules.DEFAULT_POLICY.items():
+        overrides = {county: days for (county, t), days in policies.items() if t == tier}
+        windows = [(default.interval_days, ~Q(village__code__regex=_county_regex(overrides)) if overrides else Q())]
+        windows += [(days, Q(village__code__startswith=county[:6])) for county, days in overrides.items()]
+        for days, where in windows:
+            recent = Visit.objects.filter(household=OuterRef("pk"), counted=True,
+                                          visited_on__gt=on - dt.timedelta(days=days), visited_on__lte=on)
+            per_tier |= Q(tier=tier) & where & ~Exists(recent)
+    changed = Classification.objects.filter(household=OuterRef("pk"), effective_on__gt=on - dt.timedelta(days=longest))
+    return roster.filter(per_tier | Exists(changed))
+
+
+def _county_regex(overrides: dict[str, int]) -> str:
+    return "^(" + "|".join(county[:6] for county in sorted(overrides)) + ")"
+
+
+def cadre_name_on_subquery(on: dt.date):
+    """The cadre paired with the household on `on`."""
+    return Subquery(
+        Pairing.objects.filter(household=OuterRef("pk"), started_on__lte=on)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+        .order_by("-started_on").values("cadre__name")[:1]
+    )
 
 
 def households_in_area(area: Area | None) -> QuerySet[Household]:
