@@ -54,6 +54,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("特殊时期"), "visits:special_periods", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("帮扶领域"), "services:fields", frozenset({Role.PREFECTURE, Role.DEPARTMENT}), "settings"),
     NavItem(_("部门接口令牌"), "exchange:tokens", frozenset({Role.PREFECTURE}), "settings"),
+    NavItem(_("纳入退出申请"), "exchange:proposals", OFFICIALS, "roster"),
+    NavItem(_("部门数据比对"), "exchange:cross_checks", frozenset({Role.COUNTY, Role.PREFECTURE}), "roster"),
+    NavItem(_("数据质量"), "exchange:quality", OFFICIALS, "roster"),
 ]
 
 

@@ -53,7 +53,7 @@ class ProposalForm(forms.Form):
         from .actions import REASONS_BY_KIND
 
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [("", "---------")] + [
+        self.fields["reason"].choices = [("", _("请选择理由"))] + [
             (r.value, r.label) for r in REASONS_BY_KIND[ProposalKind(kind)]]
 
 
