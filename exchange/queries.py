@@ -55,7 +55,9 @@ ADULT_WORK_AGE = 16  # under 16, "able to work" contradicts the age (劳动年�
 
 
 def quality_areas(user: User) -> QuerySet[Area]:
-    return scope_queryset(user, Area.objects.exclude(level="village")).order_by("code")
+    """Townships and above in scope, and a village committee's own village."""
+    own = [p.ljust(12, "0") for p in area_prefixes(user, AREA_ROLES)]
+    return scope_queryset(user, Area.objects.filter(~Q(level="village") | Q(code__in=own))).order_by("code")
 
 
 def default_area(user: User) -> Area | None:

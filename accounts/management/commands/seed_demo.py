@@ -40,4 +40,7 @@ class Command(BaseCommand):
         from services.demo import seed_services
 
         steps.append(seed_services)
+        from exchange.demo import seed_exchange
+
+        steps.append(seed_exchange)
         return steps
