@@ -115,3 +115,16 @@ def test_the_township_cannot_reach_the_decision(client, township):
     client.force_login(township)
     assert client.post(reverse("exchange:proposal_decide", args=[p.pk]),
                        {"review": 1, "decision": "accept", "reason": "x"}).status_code == 404
+
+
+def test_the_admin_never_shows_a_waiting_entrys_full_id_number(client, township):
+    from tests.factories import UserFactory
+
+    number = id_number_for(57, dt.date(1950, 2, 2))
+    village = area(TOWNSHIP).descendants().order_by("code").first()
+    p = proposal_create(actor=township, kind="entry", village=village, name="龙某", id_number=number,
+                        household_code="XJ-ADM-1", reason="meets_criteria", today=TODAY)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    for url in (reverse("admin:exchange_proposal_changelist"), reverse("admin:exchange_proposal_change", args=[p.pk])):
+        r = client.get(url)
+        assert r.status_code == 200 and number not in r.content.decode()
