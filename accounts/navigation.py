@@ -66,6 +66,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("节假日安排"), "services:holidays", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("部门接口令牌"), "exchange:tokens", frozenset({Role.PREFECTURE}), "settings"),
     NavItem(_("审计日志"), "accounts:audit_log", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
+    NavItem(_("纳入退出申请"), "exchange:proposals", OFFICIALS, "roster"),
+    NavItem(_("部门数据比对"), "exchange:cross_checks", frozenset({Role.COUNTY, Role.PREFECTURE}), "roster"),
+    NavItem(_("数据质量"), "exchange:quality", OFFICIALS, "roster"),
 ]
 
 

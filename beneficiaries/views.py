@@ -27,7 +27,6 @@ from .forms import (
     CadreForm,
     CarePlanForm,
     ClassifyForm,
-    ExitForm,
     HouseholdForm,
     ImportForm,
     PairingEndForm,
@@ -208,22 +207,9 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_exit(request: HttpRequest, pk: int) -> HttpResponse:
-    household = queries.get_household_for_user(request.user, pk)
-    _require(actions.can_edit_roster(request.user))
-    form = ExitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.household_exit(actor=request.user, household=household, reason=form.cleaned_data["reason"],
-                                   today=timezone.localdate(), request=request)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("该户已退出花名册。"))
-            return redirect("beneficiaries:household_detail", household.pk)
-    return render(request, "beneficiaries/simple_form.html", {
-        "form": form, "household": household, "title": _("退出花名册"), "submit": _("确认退出"),
-        "intro": _("退出后该户保留全部记录，不再计入在册对象，当前结对同时结束。"),
-    })
+    """Exit is the county's decision (§5(4)): here the township proposes it, with a reason from
+    the fixed list; the quarterly review decides (exchange app)."""
+    return redirect("exchange:propose", pk=pk, kind="exit")
 
 
 @login_required

@@ -127,6 +127,19 @@ def _fact_value(person: Person, key: str):
     return getattr(person, key)
 
 
+def fact_text(key: str, value) -> str:
+    """A fact as the pages say it (残疾类别 "physical" → 肢体残疾; True → 是)."""
+    if value is None or value == "":
+        return str(_("无"))
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    try:
+        choices = dict(Person._meta.get_field(key).flatchoices)
+    except Exception:  # not a Person field (a death date)
+        return str(value)
+    return str(choices.get(value, value))
+
+
 @transaction.atomic
 def cross_check_run(
     *, actor: User, source: str, area: Area, records: list[dict[str, str]], filename: str = "",
@@ -232,7 +245,8 @@ def _household_proposal(hits: list[tuple[ListRow, Person]], people: list[Person]
             return None
         every = {p.pk for p in people} <= {person.pk for _row, person in dead}
         died = [{"person": person.pk, "name": person.name, "field": "died_on", "label": _("死亡日期"),
-                 "roster": None, "list": row.died_on.isoformat()} for row, person in dead]
+                 "roster": None, "list": row.died_on.isoformat(), "roster_text": "—",
+                 "list_text": row.died_on.isoformat()} for row, person in dead]
         if every:
             return Proposal(kind=ProposalKind.EXIT, **{**base, "reason": ProposalReason.DEATH},
                             facts={"changes": died})
@@ -244,7 +258,9 @@ def _household_proposal(hits: list[tuple[ListRow, Person]], people: list[Person]
         for key, value in row.facts.items():
             if _fact_value(person, key) != value:
                 changes.append({"person": person.pk, "name": person.name, "field": key, "label": FACT_LABELS.get(key, key),
-                                "roster": _fact_value(person, key), "list": value})
+                                "roster": _fact_value(person, key), "list": value,
+                                "roster_text": fact_text(key, _fact_value(person, key)),
+                                "list_text": fact_text(key, value)})
                 new_facts.setdefault(person.pk, {})[key] = value
     if not changes:
         return None

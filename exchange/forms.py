@@ -21,12 +21,13 @@ class AreaChoiceField(forms.ModelChoiceField):
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("用途"), max_length=100,
                            help_text=_("对接的业务系统，如：州教育局学生资助系统"))
-    department = forms.ModelChoiceField(label=_("部门"), queryset=Department.objects.order_by("code"))
+    department = forms.ModelChoiceField(label=_("部门"), queryset=Department.objects.order_by("code"),
+                                        empty_label=_("请选择部门"))
     fields = forms.ModelMultipleChoiceField(label=_("帮扶领域"), queryset=Field.objects.order_by("number"),
-                                            widget=forms.CheckboxSelectMultiple,
+                                            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
                                             help_text=_("只能选择该部门牵头、负责或默认受理的领域"))
     area = AreaChoiceField(label=_("数据范围"), queryset=Area.objects.filter(
-        level__in=[AreaLevel.PREFECTURE, AreaLevel.COUNTY]).order_by("code"))
+        level__in=[AreaLevel.PREFECTURE, AreaLevel.COUNTY]).order_by("code"), empty_label=_("请选择州或县(市)"))
     expires_on = forms.DateField(label=_("有效期至"), widget=DATE, help_text=_("最长两年"))
 
     def __init__(self, *args, today: dt.date, **kwargs):
@@ -36,7 +37,7 @@ class TokenForm(forms.Form):
 
 class CrossCheckForm(forms.Form):
     source = forms.ChoiceField(label=_("名单类型"), choices=Source.choices)
-    area = AreaChoiceField(label=_("比对范围"), queryset=Area.objects.none())
+    area = AreaChoiceField(label=_("比对范围"), queryset=Area.objects.none(), empty_label=None)
     file = forms.FileField(label=_("名单文件(.xlsx或.csv)"))
 
     def __init__(self, *args, areas, **kwargs):
@@ -53,12 +54,12 @@ class ProposalForm(forms.Form):
         from .actions import REASONS_BY_KIND
 
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [("", "---------")] + [
+        self.fields["reason"].choices = [("", _("请选择理由"))] + [
             (r.value, r.label) for r in REASONS_BY_KIND[ProposalKind(kind)]]
 
 
 class EntryProposalForm(ProposalForm):
-    village = AreaChoiceField(label=_("所在村(居)"), queryset=Area.objects.none())
+    village = AreaChoiceField(label=_("所在村(居)"), queryset=Area.objects.none(), empty_label=_("请选择村(居)"))
     household_code = forms.CharField(label=_("户编号"), max_length=40)
     name = forms.CharField(label=_("户主姓名"), max_length=50)
     id_number = forms.CharField(label=_("户主身份证号"), max_length=30)

@@ -170,7 +170,9 @@ class Proposal(models.Model):
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     decision_reason = models.CharField(_("决定理由"), max_length=300, blank=True)
 
-    scope_rule = ScopeRule(area="county__code")
+    # Every proposal names its village (an entry's, or the household's): village committees see
+    # their own, townships and counties those under them.
+    scope_rule = ScopeRule(area="village__code")
 
     class Meta:
         verbose_name = _("纳入退出提议")

@@ -235,7 +235,22 @@ REST_FRAMEWORK = {
 API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=120)
 SPECTACULAR_SETTINGS = {
     "TITLE": "关爱帮扶 部门数据共享接口",
-    "DESCRIPTION": "黔东南州特殊困难群体关爱帮扶系统面向各部门业务系统的数据共享接口（第一版）。",
+    "DESCRIPTION": (
+        "黔东南州特殊困难群体关爱帮扶系统面向各部门业务系统的数据共享接口（第一版，一门受理、协同办理）。\n\n"
+        "- 认证：请求头 `Authorization: Bearer 令牌`。令牌由州民政局签发，绑定一个部门、若干帮扶领域和一个区划，"
+        "到期或吊销后返回 401。\n"
+        "- 数据范围：只能读取本部门、本领域、本区划的数据；范围外与不存在一样返回 404。身份证号一律脱敏，"
+        "每次读取个人信息都记入审计日志。\n"
+        "- 分页：`page`、`page_size`(最多500)；增量同步：`updated_since`(ISO 8601)；区划：`area`(12位代码)。\n"
+        "- 限流：每个令牌每分钟请求数有上限，超过返回 429，请稍后重试。\n"
+        "- 错误：400 参数有误(逐项中文说明)，409 当前状态不能进行此操作。"
+    ),
+    "TAGS": [
+        {"name": "转介", "description": "转给本部门的转介：查询、受理、开始办理、办结、不予受理。"},
+        {"name": "清单", "description": "本部门领域的第四部分(§4)政策清单。"},
+        {"name": "家庭", "description": "转介或清单中家庭的最少必要信息。"},
+        {"name": "数据比对", "description": "推送本部门名单，与花名册比对，生成待县级决定的提议。"},
+    ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",

@@ -4,6 +4,7 @@ function, answer. Every read of personal data is audited with the token's depart
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -97,7 +98,7 @@ class ListRowsView(ApiView):
         if spec.rows == "person":
             qs = qs.filter(household__village__code__startswith=prefix)
             if since:
-                qs = qs.filter(updated_at__gte=since)
+                qs = qs.filter(Q(updated_at__gte=since) | Q(household__updated_at__gte=since))
         else:
             qs = qs.filter(village__code__startswith=prefix)
             if since:

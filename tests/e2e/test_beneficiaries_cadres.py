@@ -1,10 +1,11 @@
 """Journey: a township official finds a household by full ID number, reveals the number (audited),
-moves all households of a leaving cadre to a colleague, and exits a household with a reason."""
+moves all households of a leaving cadre to a colleague, and proposes a household's exit with a reason."""
 
 import pytest
 
 from accounts.models import Area, AuditEvent
 from beneficiaries.models import Household, Pairing
+from exchange.models import Proposal
 from tests.beneficiaries.factories import township_official
 from tests.conftest import TOWNSHIP
 from tests.e2e.conftest import open_menu, pass_second_factor, pick
@@ -53,12 +54,14 @@ def test_township_official_reveals_reassigns_and_exits(page, live_server, login)
     assert Pairing.objects.filter(cadre__name="吴春花", ended_on__isnull=True).count() == 3
     assert page.get_by_test_id("monthly-visits").inner_text() == "8"
 
-    # Exit one household, with its reason; it stays on record.
+    # Exit is the county's decision (§5(4)): the township proposes it with a reason from the list.
     page.get_by_role("link", name=households[2].code).first.click()
     page.get_by_role("link", name="退出花名册").click()
-    page.get_by_role("button", name="确认退出").click()
-    assert page.get_by_text("这个字段是必填项。").count() + page.get_by_text("必填").count() >= 1
-    page.get_by_label("退出原因").fill("户主迁往外省随子女生活")
-    page.get_by_role("button", name="确认退出").click()
-    assert "该户已退出花名册" in page.get_by_role("alert").first.inner_text()
-    assert Household.objects.get(pk=households[2].pk).status == "exited"
+    page.get_by_role("button", name="提交退出申请").click()
+    page.get_by_text("该字段是必填项。").first.wait_for()
+    page.get_by_label("理由").select_option(label="迁出")
+    page.get_by_label("具体说明").fill("户主迁往外省随子女生活")
+    page.get_by_role("button", name="提交退出申请").click()
+    assert "已提交退出申请" in page.get_by_role("alert").first.inner_text()
+    assert Household.objects.get(pk=households[2].pk).status == "active"
+    assert Proposal.objects.get(household=households[2]).reason_text == "户主迁往外省随子女生活"

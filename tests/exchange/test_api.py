@@ -159,3 +159,17 @@ def test_the_schema_and_the_reference_page_are_served_without_a_cdn(client):
     html = page.content.decode()
     assert page.status_code == 200 and "部门数据共享接口" in html
     assert "redoc.standalone.js" in html and "https://" not in html
+
+
+def test_every_operation_documents_its_error_answers(client):
+    schema = client.get(reverse("api:schema") + "?format=json").json()
+    ops = [(path, method, op) for path, item in schema["paths"].items() for method, op in item.items()]
+    assert len(ops) == 11
+    for path, method, op in ops:
+        codes = set(op["responses"])
+        assert {"401", "429"} <= codes, (path, method)
+        if "{" in path or "lists/{key}" in path:
+            assert "404" in codes, (path, method)
+        if method == "post":
+            assert "400" in codes, (path, method)
+        assert op["summary"] and all("\u4e00" <= ch <= "\u9fff" or not ch.isalpha() for ch in op["summary"][:2])

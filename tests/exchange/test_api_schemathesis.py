@@ -10,6 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application
 from tests.factories import HouseholdFactory, PersonFactory
@@ -55,4 +56,7 @@ def api_secret(db, settings, in_test_transaction):
 def test_the_api_keeps_to_its_schema(case, api_secret):
     medical, employment = api_secret
     secret = employment if "lists" in case.path else medical
-    case.call_and_validate(headers={"Authorization": f"Bearer {secret}"})
+    # A pushed list is checked beyond its JSON shape (ID number checksums, each department's value
+    # spellings): a schema-valid list with a bad row is a documented 400, not a fault.
+    excluded = [positive_data_acceptance] if case.path.startswith("/api/v1/status-lists/") and case.method == "POST" else []
+    case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, excluded_checks=excluded)

@@ -49,4 +49,7 @@ class Command(BaseCommand):
         from accounts.demo_otp import seed_demo_devices
 
         steps.append(seed_demo_devices)
+        from exchange.demo import seed_exchange
+
+        steps.append(seed_exchange)
         return steps
