@@ -56,6 +56,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("救助申请"), "assistance:applications", OFFICIALS, "assistance"),
     NavItem(_("救助备用金"), "assistance:funds", frozenset({Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE}), "assistance"),
     NavItem(_("应急事件"), "assistance:emergencies", OFFICIALS | {Role.CADRE}, "assistance"),
+    NavItem(_("清单成效"), "assistance:outcomes", OFFICIALS, "assistance"),
     NavItem(_("走访频次"), "visits:policy", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("特殊时期"), "visits:special_periods", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("帮扶领域"), "services:fields", frozenset({Role.PREFECTURE, Role.DEPARTMENT}), "settings"),
