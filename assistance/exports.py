@@ -87,3 +87,41 @@ def emergency_xlsx(emergency, households, board: dict, status_labels: dict) -> b
         cell.font = Font(bold=True)
     summary.freeze_panes = "A2"
     return _bytes(wb)
+
+
+HOUSING_HEADERS = ["序号", "县(市)", "乡镇(街道)", "村(居)", "村(居)代码", "户编号", "户主", "类别", "来源", "鉴定等级",
+                   "鉴定日期", "状态", "改造年度", "说明"]
+MEDICAL_HEADERS = ["序号", "乡镇(街道)", "村(居)", "户编号", "姓名", "身份证号(脱敏)", "类别", "救助次数", "救助金额(元)"]
+
+
+def housing_xlsx(cases) -> bytes:
+    """The dilapidated-housing ledger for 住建."""
+    wb, ws = _book("危房台账", HOUSING_HEADERS)
+    for n, c in enumerate(cases, start=1):
+        village = c.household.village
+        township = village.parent
+        county = township.parent if township else None
+        ws.append([n, county.name if county else "", township.name if township else "", village.short_name,
+                   village.code, _text(c.household.code), _text(getattr(c, "head_name", "") or ""),
+                   c.household.tier, c.get_source_display(), c.get_grade_display() if c.grade else "待鉴定",
+                   c.appraised_on, c.get_status_display(), c.renovation_year, _text(c.note)])
+        ws.cell(row=ws.max_row, column=11).number_format = "yyyy-mm-dd"
+    return _bytes(wb)
+
+
+def medical_aid_xlsx(people) -> bytes:
+    """The list for 医保: people on the roster with medical aid received and its total."""
+    wb, ws = _book("医疗救助名单", MEDICAL_HEADERS)
+    total_n = total_fen = 0
+    for n, p in enumerate(people, start=1):
+        village = p.household.village
+        ws.append([n, village.parent.name if village.parent_id else "", village.short_name, _text(p.household.code),
+                   _text(p.name), p.id_masked, p.household.tier, p.aid_count, p.aid_fen / 100])
+        ws.cell(row=ws.max_row, column=9).number_format = MONEY
+        total_n += p.aid_count
+        total_fen += p.aid_fen
+    ws.append(["合计", None, None, None, None, None, None, total_n, total_fen / 100])
+    ws.cell(row=ws.max_row, column=9).number_format = MONEY
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    return _bytes(wb)

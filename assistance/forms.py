@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from custody.forms import YuanField
 
-from .models import AssistanceKind, EmergencyKind, PaymentChannel, RollCallStatus
+from .models import (
+    AidKind,
+    AppraisalGrade,
+    AssistanceKind,
+    ContributionKind,
+    EmergencyKind,
+    HousingStatus,
+    PaymentChannel,
+    RollCallStatus,
+)
 
 
 class OptionalYuanField(YuanField):
@@ -140,3 +149,61 @@ class ReliefForm(forms.Form):
 
     def clean_amount_fen(self):
         return self.cleaned_data.get("amount_fen") or 0
+
+
+class HousingReportForm(forms.Form):
+    household = forms.IntegerField(widget=forms.HiddenInput)
+    visit = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class HousingUpdateForm(forms.Form):
+    grade = forms.ChoiceField(label=_("鉴定等级"), choices=AppraisalGrade.choices, required=False)
+    appraised_on = forms.DateField(label=_("鉴定日期"), widget=DATE, required=False)
+    status = forms.ChoiceField(label=_("状态"), choices=HousingStatus.choices)
+    renovation_year = forms.IntegerField(label=_("改造年度"), required=False, min_value=2000, max_value=2100)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class AidForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("对象"), queryset=None)
+    kind = forms.ChoiceField(label=_("帮扶类型"), choices=AidKind.choices)
+    received_on = forms.DateField(label=_("日期"), widget=DATE)
+    amount_fen = OptionalYuanField(label=_("金额(元)"))
+    provider = forms.CharField(label=_("实施单位"), max_length=100)
+    detail = forms.CharField(label=_("内容"), max_length=200)
+
+    def __init__(self, *args, people, kinds, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("received_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda p: f"{p.household.village.short_name} · {p.name}（{p.household.code}）"
+        self.fields["kind"].choices = [(k, v) for k, v in AidKind.choices if k in kinds]
+
+    def clean_amount_fen(self):
+        return self.cleaned_data.get("amount_fen") or 0
+
+
+class ContributionForm(forms.Form):
+    household = forms.ModelChoiceField(label=_("家庭"), queryset=None)
+    kind = forms.ChoiceField(label=_("类型"), choices=ContributionKind.choices)
+    given_by = forms.CharField(label=_("捐赠方/志愿者"), max_length=100)
+    provider = forms.ModelChoiceField(label=_("社会服务资源(可选)"), queryset=None, required=False)
+    on = forms.DateField(label=_("日期"), widget=DATE)
+    description = forms.CharField(label=_("内容"), max_length=200)
+    value_fen = OptionalYuanField(label=_("折合金额(元)"))
+    hours = forms.IntegerField(label=_("服务时长(小时)"), min_value=0, required=False)
+
+    def __init__(self, *args, households, providers, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households
+        self.fields["household"].label_from_instance = lambda h: f"{h.village.short_name} · {h.code}"
+        self.fields["provider"].queryset = providers
+
+    def clean_value_fen(self):
+        return self.cleaned_data.get("value_fen") or 0
+
+    def clean_hours(self):
+        return self.cleaned_data.get("hours") or 0

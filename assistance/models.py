@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area, User
 from accounts.scoping import ScopeRule
-from beneficiaries.models import Household, household_child_scope
+from beneficiaries.models import Household, _cadre_household_q, household_child_scope
 
 ATTACHMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "webp", "doc", "docx"]
 
@@ -319,3 +319,133 @@ class Relief(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.given_on:%Y-%m-%d} {self.items}"
+
+
+# --- outcomes on the §4 lists ----------------------------------------------------------------
+
+
+class AppraisalGrade(models.TextChoices):
+    """Dilapidated-house appraisal (农村住房安全性鉴定): C and D need renovation."""
+
+    PENDING = "", _("待鉴定")
+    A = "A", _("A级（安全）")
+    B = "B", _("B级（基本安全）")
+    C = "C", _("C级危房（局部危险）")
+    D = "D", _("D级危房（整栋危险）")
+
+
+class HousingStatus(models.TextChoices):
+    REPORTED = "reported", _("待鉴定")
+    APPRAISED = "appraised", _("已鉴定")
+    PLANNED = "planned", _("纳入改造计划")
+    UNDERWAY = "underway", _("改造中")
+    DONE = "done", _("已竣工")
+    NOT_NEEDED = "not_needed", _("无需改造")
+
+
+class HousingSource(models.TextChoices):
+    VISIT = "visit", _("走访发现房屋隐患")
+    SURVEY = "survey", _("住房安全排查")
+
+
+class HousingCase(models.Model):
+    """A household's house on the dilapidated-housing list (§4(4)), from a visit's house hazard or
+    a survey, followed through appraisal and renovation; exported for 住建."""
+
+    household = models.OneToOneField(Household, verbose_name=_("家庭"), on_delete=models.PROTECT,
+                                     related_name="housing_case")
+    source = models.CharField(_("来源"), max_length=8, choices=HousingSource.choices)
+    visit = models.ForeignKey("visits.Visit", verbose_name=_("来源走访"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    grade = models.CharField(_("鉴定等级"), max_length=1, choices=AppraisalGrade.choices, blank=True)
+    appraised_on = models.DateField(_("鉴定日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=HousingStatus.choices, default=HousingStatus.REPORTED)
+    renovation_year = models.PositiveSmallIntegerField(_("改造年度"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    updated_by = models.ForeignKey(User, verbose_name=_("更新人"), on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_rule = household_child_scope()
+
+    class Meta:
+        verbose_name = _("危房台账")
+        verbose_name_plural = _("危房台账")
+        ordering = ["household__village_id", "household__code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["planned", "underway", "done"]) | Q(grade__in=["C", "D"]),
+                name="housing_renovation_needs_c_or_d"),
+            models.CheckConstraint(condition=Q(grade="") | Q(appraised_on__isnull=False),
+                                   name="housing_grade_has_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.get_status_display()}"
+
+
+class AidKind(models.TextChoices):
+    MEDICAL = "medical", _("医疗救助")
+    EMPLOYMENT_SERVICE = "employment_service", _("就业服务")
+    EMPLOYMENT_SUBSIDY = "employment_subsidy", _("就业补贴")
+    WELFARE_POST = "welfare_post", _("公益性岗位")
+    LEGAL_AID = "legal_aid", _("法律援助")
+    REHABILITATION = "rehabilitation", _("康复救助")
+
+
+class AidRecord(models.Model):
+    """Help actually received by a person from a §4 list (medical aid, employment services,
+    subsidies, public-welfare posts, legal aid, rehabilitation)."""
+
+    person = models.ForeignKey("beneficiaries.Person", verbose_name=_("对象"), on_delete=models.PROTECT,
+                               related_name="aid_records")
+    kind = models.CharField(_("帮扶类型"), max_length=20, choices=AidKind.choices)
+    received_on = models.DateField(_("日期"))
+    amount_fen = models.BigIntegerField(_("金额(分)"), default=0)
+    provider = models.CharField(_("实施单位"), max_length=100)
+    detail = models.CharField(_("内容"), max_length=200)
+    recorded_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    scope_rule = ScopeRule(area="person__household__village__code",
+                           assignment=lambda user: _cadre_household_q(user, "person__household__"))
+
+    class Meta:
+        verbose_name = _("帮扶成效")
+        verbose_name_plural = _("帮扶成效")
+        ordering = ["-received_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gte=0), name="aid_amount_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_kind_display()} {self.received_on:%Y-%m-%d}"
+
+
+class ContributionKind(models.TextChoices):
+    DONATION = "donation", _("爱心捐赠")
+    VOLUNTEER = "volunteer", _("志愿服务")
+
+
+class Contribution(models.Model):
+    """A donation or volunteer activity (五社联动) logged against a household."""
+
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("类型"), max_length=10, choices=ContributionKind.choices)
+    provider = models.ForeignKey("services.ServiceProvider", verbose_name=_("社会服务资源"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    given_by = models.CharField(_("捐赠方/志愿者"), max_length=100)
+    on = models.DateField(_("日期"))
+    description = models.CharField(_("内容"), max_length=200)
+    value_fen = models.BigIntegerField(_("折合金额(分)"), default=0)
+    hours = models.PositiveIntegerField(_("服务时长(小时)"), default=0)
+    recorded_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    scope_rule = household_child_scope()
+
+    class Meta:
+        verbose_name = _("五社联动记录")
+        verbose_name_plural = _("五社联动记录")
+        ordering = ["-on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(value_fen__gte=0), name="contribution_value_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.get_kind_display()} {self.on:%Y-%m-%d}"

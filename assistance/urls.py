@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import outcome_views, views
 
 app_name = "assistance"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path("emergencies/<int:pk>/close/", views.emergency_close, name="emergency_close"),
     path("emergencies/<int:pk>/report/", views.emergency_report, name="emergency_report"),
     path("emergencies/<int:pk>/roll-call/", views.roll_call, name="roll_call"),
+    path("outcomes/", outcome_views.outcome_lists, name="outcomes"),
+    path("outcomes/housing/<int:pk>/", outcome_views.housing_case, name="housing_case"),
+    path("outcomes/<str:which>.xlsx", outcome_views.outcome_export, name="outcome_export"),
 ]

@@ -166,3 +166,38 @@ def test_a_flood_roll_call_on_phones_one_offline_and_the_board_shows_who_is_unkn
     _shot(county, "assistance-board-desk.png")
     for ctx in (county.context, online.context, offline):
         ctx.close()
+
+
+def test_a_house_hazard_from_a_visit_goes_on_the_housing_ledger_and_into_renovation(browser, live_server, login,
+                                                                                     village_code):
+    import datetime as dt
+
+    from assistance.models import HousingCase
+    from tests.visits.factories import VisitFactory
+
+    user_with_role(Role.TOWNSHIP, TOWNSHIP, username="xijiang_h", real_name="西江镇 李干事")
+    home = household(village_code, head="杨阿婆")
+    VisitFactory(household=home, visited_on=dt.date(2026, 11, 20), house_safety="hazard")
+    for viewport, name in ((PHONE, "phone"), (DESKTOP, "desk")):
+        page = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
+        login(page, "xijiang_h")
+        open_menu(page, "救助应急", "清单成效")
+        if name == "phone":
+            page.get_by_test_id("housing-candidates").get_by_role("button", name="纳入危房台账").click()
+            expect(page.get_by_test_id("housing-case")).to_contain_text(home.code)
+            page.get_by_test_id("housing-case").first.click()
+            page.get_by_label("鉴定等级").select_option("B")
+            page.get_by_label("鉴定日期").fill("2026-11-25")
+            page.get_by_label("状态").select_option("planned")
+            page.get_by_label("改造年度").fill("2027")
+            page.get_by_role("button", name="保存").click()
+            expect(page.get_by_text("只有鉴定为C级、D级危房的才能纳入改造。")).to_be_visible()
+            expect(page.get_by_label("改造年度")).to_have_value("2027")
+            page.get_by_label("鉴定等级").select_option("D")
+            page.get_by_role("button", name="保存").click()
+            expect(page.get_by_test_id("housing-case")).to_contain_text("纳入改造计划")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        _shot(page, f"assistance-outcomes-{name}.png")
+        page.context.close()
+    case = HousingCase.objects.get(household=home)
+    assert (case.grade, case.status, case.renovation_year) == ("D", "planned", 2027)
