@@ -152,6 +152,29 @@ class Browser:
         return self.request("GET", path, **kw)
 
 
+def demo_totp_code(at: float | None = None) -> str:
+    """The code an authenticator app shows for the public demo secret (accounts/demo_otp.py):
+    RFC 6238, HMAC-SHA1, 30-second steps, 6 digits — computed here as the app would."""
+    import hashlib
+    import hmac
+    import struct
+    import time
+
+    key = bytes.fromhex(hashlib.sha1(b"care-demo-totp-secret").hexdigest())
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def field_keys() -> dict[str, str]:
+    """Fresh keys for the encrypted ID numbers (accounts/crypto.py), as the deploy guide makes them."""
+    import base64
+
+    return {"FIELD_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(), "FIELD_KEY_ID": "k1",
+            "BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode()}
+
+
 def login_and_browse(port: int, username: str, list_path: str) -> None:
     browser = Browser(port)
     status, _, page = browser.get("/accounts/login/")
@@ -165,6 +188,17 @@ def login_and_browse(port: int, username: str, list_path: str) -> None:
     if status != 302 or "sessionid" not in browser.cookies:
         fail(f"{username}: login answered {status}, not a redirect with a session: {page[:300]!r}")
     start = headers["location"]
+    if "/accounts/2fa/verify/" in start:  # county, prefecture and supervisors pass the second factor
+        status, _, page = browser.get(start)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or not token:
+            fail(f"{username}: second-factor page {start} answered {status}")
+        status, headers, page = browser.request("POST", start, body={
+            "csrfmiddlewaretoken": token.group(1).decode(), "code": demo_totp_code()})
+        if status != 302 or "/accounts/2fa/" in headers.get("location", "/accounts/2fa/"):
+            fail(f"{username}: second factor answered {status}: {page[:300]!r}")
+        say(f"  {username:8} passed the second factor (demo TOTP)")
+        start = headers["location"]
     hops = 0
     while True:  # the start page may redirect once more (cadres to their households, liaisons to the inbox)
         status, headers, page = browser.get(start)
@@ -301,19 +335,20 @@ def main() -> int:
     owner_url, app_url = url_with(OWNER, owner_password, DB), url_with(APP, app_password, DB)
     say(f"database {DB}, redis {REDIS_URL}, work dir {work}")
 
+    keys = field_keys()
     # 1-2: the DBA's part.
     recreate(DB)
     admin_env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.production",
                      SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="127.0.0.1",
                      DATABASE_URL=f"{ADMIN_URL}/{DB}", REDIS_URL=REDIS_URL,
-                     DB_OWNER_PASSWORD=owner_password, DB_APP_PASSWORD=app_password)
+                     DB_OWNER_PASSWORD=owner_password, DB_APP_PASSWORD=app_password, **keys)
     run([PYTHON, "manage.py", "db_roles"], admin_env, "manage.py db_roles (as the superuser)")
 
     # 3-5: the release, with production settings.
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.production",
                SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="127.0.0.1,localhost",
                DATABASE_URL=app_url, MIGRATION_DATABASE_URL=owner_url, REDIS_URL=REDIS_URL,
-               MEDIA_ROOT=str(work / "media"), PYTHONUNBUFFERED="1")
+               MEDIA_ROOT=str(work / "media"), PYTHONUNBUFFERED="1", **keys)
     for key in ("DJANGO_DEBUG", "CONN_MAX_AGE"):
         env.pop(key, None)
     # collectstatic needs no database: it runs meanwhile (compressing takes as long as migrating).

@@ -250,7 +250,7 @@ WHERE f.status = 'closed'
 _REFERRALS = """
 INSERT INTO services_referral (rerouted, problem, contact, urgent, status, submitted_at, due_at, outcome,
     decline_reason, closed_at, escalated_at, created_by_id, department_id, escalated_to_id, field_id, household_id,
-    person_id, provider_id, finding_id)
+    person_id, provider_id, finding_id, due_provisional)
 SELECT false, pr.problem, '', r.x < 0.05, r.status, r.submitted, r.submitted + make_interval(days => fl.deadline_days),
        CASE WHEN r.status = 'resolved' THEN '已落实帮扶政策。' ELSE '' END,
        CASE WHEN r.status = 'declined' THEN '经核实不符合条件。' ELSE '' END,
@@ -263,7 +263,7 @@ SELECT false, pr.problem, '', r.x < 0.05, r.status, r.submitted, r.submitted + m
        CASE WHEN r.status NOT IN ('resolved', 'declined') AND r.submitted + make_interval(days => fl.deadline_days) < now()
                  AND r.x < 0.7
             THEN {county_of_village} END,
-       fl.id, d.household_id, NULL, NULL, NULL
+       fl.id, d.household_id, NULL, NULL, NULL, false
 FROM demo_households AS d
 JOIN beneficiaries_household AS h ON h.id = d.household_id
 CROSS JOIN LATERAL (
