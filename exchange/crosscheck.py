@@ -8,6 +8,7 @@ reported with its row number."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -133,11 +134,15 @@ def fact_text(key: str, value) -> str:
         return str(_("无"))
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
+    return str(_choices(key).get(value, value))
+
+
+@functools.cache
+def _choices(key: str) -> dict:
     try:
-        choices = dict(Person._meta.get_field(key).flatchoices)
+        return dict(Person._meta.get_field(key).flatchoices)
     except Exception:  # not a Person field (a death date)
-        return str(value)
-    return str(choices.get(value, value))
+        return {}
 
 
 @transaction.atomic
@@ -204,7 +209,7 @@ def cross_check_run(
     for p in proposals:
         p.cross_check = check
         p.proposed_by = actor
-    Proposal.objects.bulk_create(proposals)
+    Proposal.objects.bulk_create(proposals, batch_size=500)
     check.matched = sum(len(h) for h in by_household.values())
     check.outside = outside
     check.proposals = len(proposals)

@@ -152,8 +152,8 @@ class HouseholdSerializer(serializers.Serializer):
 class StatusListRequestSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=Source.choices, help_text=_("名单类型，见“数据比对”文档"))
     rows = serializers.ListField(
-        child=serializers.DictField(child=serializers.CharField(allow_blank=True)), min_length=1, max_length=20000,
-        help_text=_("名单各行：以本名单的列名(中文表头)为键"),
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)), min_length=1, max_length=5000,
+        help_text=_("名单各行：以本名单的列名(中文表头)为键；每次最多5000行，更多请分批推送"),
     )
 
 

@@ -13,7 +13,7 @@ from accounts.models import Role
 from beneficiaries import idnumber
 from beneficiaries.models import Household
 from exchange.models import ApiToken, Proposal
-from tests.e2e.conftest import RESULTS, open_menu
+from tests.e2e.conftest import PHONE, RESULTS, open_menu
 from tests.factories import HouseholdFactory, PairingFactory, PersonFactory, area, user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -123,21 +123,25 @@ def test_token_push_revoke_then_cross_check_decided_in_the_review(page, live_ser
     _shot(page, "api-docs")
 
 
-def test_the_exchange_pages_fit_a_phone(phone_page, live_server, login):
+def test_the_exchange_pages_fit_a_phone(browser, live_server, login):
     user_with_role(Role.PREFECTURE, "522600000000", username="bureau_p")
     user_with_role(Role.TOWNSHIP, "522634101000", username="xj_p")
     raised, _alone = _roster()
-    page = phone_page
     pages = {
         "bureau_p": ["/exchange/tokens/", "/exchange/cross-checks/", "/exchange/quality/", "/api/v1/docs/"],
         "xj_p": [f"/exchange/households/{raised.pk}/propose/exit/", "/exchange/proposals/",
                  "/exchange/proposals/entry/", "/exchange/quality/"],
     }
     for user, urls in pages.items():
-        page.context.clear_cookies()
+        # A context per user: a page's background requests (the reference page fetches its schema)
+        # could otherwise bring a cleared session cookie back.
+        context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+        context.set_default_timeout(15_000)
+        page = context.new_page()
         login(page, user)
         for url in urls:
             page.goto(live_server.url + url)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, (url, width)
             _shot(page, "phone-" + url.strip("/").replace("/", "-"))
+        context.close()
