@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -183,11 +182,7 @@ class Dashboard:
         )
 
     def monthly(self) -> Panel:
-        key = f"oversight:monthly:{self.area.code}:{self.on.isoformat()}"
-        data = cache.get(key)
-        if data is None:
-            data = figures.monthly_compliance(self.area, self.on)
-            cache.set(key, data, 600)
+        data = figures.monthly_compliance(self.area, self.on)
         rows, series = [], {t: [] for t in figures.TIERS}
         for month, by_tier in data.items():
             row = [Cell(f"{month:%Y-%m}")]
