@@ -167,7 +167,7 @@ WITH months AS (
     WHERE v.counted AND v.visited_on >= %(from)s::date
       AND v.visited_on < (%(to)s::date + interval '1 month')
     GROUP BY 1, 2
-), hh AS (
+), hh AS MATERIALIZED (
     SELECT b.id, b.village_id, m.first, m.last, b.clock,
            CASE WHEN b.classified THEN
                (SELECT c.tier FROM {classification} AS c WHERE c.household_id = b.id AND c.effective_on <= m.last
