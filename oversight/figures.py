@@ -368,6 +368,8 @@ def custody_ids(area: Area, on: dt.date, key: str) -> QuerySet[Household]:
         qs = qs.filter(anomalous)
     elif key == "unchecked":
         qs = qs.filter(checked=False)
+    elif key == "checked":
+        qs = qs.filter(checked=True)
     return Household.objects.filter(id__in=qs.values("person__household_id"))
 
 
