@@ -271,10 +271,30 @@ def inspection_problem(*, actor: User, inspection: Inspection, township: Area, d
         reported_at=timezone.now() if serious else None, owner=owner, due_on=due_on, created_by=actor,
         created_on=today,
     )
+    if serious:
+        _report_to_prefecture(problem)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=problem, request=request,
                  details={"inspection": inspection.pk, "serious": serious, "owner": owner.pk,
                           "due_on": due_on.isoformat()})
     return problem
+
+
+def _report_to_prefecture(problem: OversightProblem) -> int:
+    """A message to every prefecture officer, once per problem (the inbox's unique key holds it)."""
+    from django.urls import reverse
+
+    from accounts.models import RoleAssignment
+    from visits.models import Notification
+
+    users = RoleAssignment.objects.filter(role=Role.PREFECTURE).values_list("user_id", flat=True).distinct()
+    title = _("严重问题报告：%(area)s %(text)s") % {"area": problem.area.name, "text": problem.description[:60]}
+    url = reverse("oversight:problem_detail", args=[problem.pk])
+    created = Notification.objects.bulk_create(
+        [Notification(recipient_id=u, key=f"oversight-serious:{problem.pk}", title=title[:200],
+                      household=problem.household, url=url) for u in users],
+        ignore_conflicts=True,
+    )
+    return len(created)
 
 
 @transaction.atomic

@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -161,7 +160,8 @@ class Dashboard:
                 series[t].append({"value": _rate(met, n), "url": url})
             met_all = sum(c[t][0] for t in figures.TIERS)
             n_all = sum(c[t][1] for t in figures.TIERS)
-            row.append(Cell(_pct(met_all, n_all), "", f"{met_all}/{n_all}"))
+            row.append(Cell(_pct(met_all, n_all), drill_url(g.code, self.on, "compliance", "all:off")
+                            if n_all - met_all else "", f"{met_all}/{n_all}"))
             row.append(_n(off_all, drill_url(g.code, self.on, "compliance", "all:off")))
             rows.append(row)
         footer = [Cell(_("合计"))]
@@ -183,11 +183,7 @@ class Dashboard:
         )
 
     def monthly(self) -> Panel:
-        key = f"oversight:monthly:{self.area.code}:{self.on.isoformat()}"
-        data = cache.get(key)
-        if data is None:
-            data = figures.monthly_compliance(self.area, self.on)
-            cache.set(key, data, 600)
+        data = figures.monthly_compliance(self.area, self.on)
         rows, series = [], {t: [] for t in figures.TIERS}
         for month, by_tier in data.items():
             row = [Cell(f"{month:%Y-%m}")]
@@ -295,7 +291,8 @@ class Dashboard:
             rows.append([
                 self._label(g), _n(c["accounts"], drill_url(g.code, self.on, "custody", "all")),
                 _n(c["anomalous"], drill_url(g.code, self.on, "custody", "anomalous")),
-                Cell(c["checked"]), _n(unchecked, drill_url(g.code, self.on, "custody", "unchecked")),
+                _n(c["checked"], drill_url(g.code, self.on, "custody", "checked")),
+                _n(unchecked, drill_url(g.code, self.on, "custody", "unchecked")),
             ])
             s_acc.append({"value": c["accounts"], "url": drill_url(g.code, self.on, "custody", "all")})
             s_bad.append({"value": c["anomalous"], "url": drill_url(g.code, self.on, "custody", "anomalous")})
@@ -304,7 +301,7 @@ class Dashboard:
                 total[k] += c[k]
         footer = [Cell(_("合计")), _n(total["accounts"], drill_url(self.area.code, self.on, "custody", "all")),
                   _n(total["anomalous"], drill_url(self.area.code, self.on, "custody", "anomalous")),
-                  Cell(total["checked"]),
+                  _n(total["checked"], drill_url(self.area.code, self.on, "custody", "checked")),
                   _n(total["accounts"] - total["checked"], drill_url(self.area.code, self.on, "custody", "unchecked"))]
         return Panel(
             "custody", _("资金代管异常与检查"),
@@ -406,7 +403,8 @@ def drill(area: Area, on: dt.date, figure: str, key: str):
             detail = TIMELINESS_NAMES.get(klass, _("全部"))
         elif figure == "custody":
             qs = figures.custody_ids(area, on, key)
-            detail = {"anomalous": _("异常账户"), "unchecked": _("近90天未检查")}.get(key, _("在管账户"))
+            detail = {"anomalous": _("异常账户"), "unchecked": _("近90天未检查"), "checked": _("近90天已检查")}.get(
+                key, _("在管账户"))
         elif figure == "cadre":
             cadre, _sep, which = key.partition(":")
             qs = figures.cadre_ids(area, on, int(cadre))

@@ -65,7 +65,7 @@ def seed_prefecture(households: int = 300, seed: int = 20261128, stdout=None) ->
                 continue  # 雷山县 has the roster step's detailed demo
             # Counties differ: a diligence between 0.68 and 0.99 of the visits due are made.
             diligence = rng.uniform(0.68, 0.99)
-            ids = _seed_county(rng, county, rng.randint(max(120, households - 100), households + 150), today,
+            ids = _seed_county(rng, county, rng.randint(max(1, int(households * 0.6)), int(households * 1.5) + 1), today,
                                officers[county.code])
             for hid in ids:
                 profile[hid] = (diligence, officers[county.code].pk)

@@ -167,7 +167,7 @@ WITH months AS (
     WHERE v.counted AND v.visited_on >= %(from)s::date
       AND v.visited_on < (%(to)s::date + interval '1 month')
     GROUP BY 1, 2
-), hh AS (
+), hh AS MATERIALIZED (
     SELECT b.id, b.village_id, m.first, m.last, b.clock,
            CASE WHEN b.classified THEN
                (SELECT c.tier FROM {classification} AS c WHERE c.household_id = b.id AND c.effective_on <= m.last
@@ -368,6 +368,8 @@ def custody_ids(area: Area, on: dt.date, key: str) -> QuerySet[Household]:
         qs = qs.filter(anomalous)
     elif key == "unchecked":
         qs = qs.filter(checked=False)
+    elif key == "checked":
+        qs = qs.filter(checked=True)
     return Household.objects.filter(id__in=qs.values("person__household_id"))
 
 

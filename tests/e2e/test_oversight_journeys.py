@@ -131,3 +131,18 @@ def test_township_records_a_spot_check_that_finds_a_discrepancy(phone_page, live
     assert "龙干部" in rates and "0%" in rates
     open_menu(page, "督导考核", "问题整改")
     assert "回访抽查" in page.get_by_test_id("problems").inner_text()
+
+
+def test_township_builds_a_villages_care_record_books(page, live_server, login, village_code):
+    for name in ("吴阿婆", "杨阿公"):
+        _household(name, "A", timezone.localdate() - dt.timedelta(days=3))
+    user_with_role(Role.TOWNSHIP, TOWNSHIP, username="xijiang_books", real_name="西江镇 李干事")
+    login(page, "xijiang_books")
+    page.goto(f"{live_server.url}/oversight/dashboard/{TOWNSHIP}/")
+    page.get_by_test_id("table-tiers").locator("tbody th a").first.click()
+    page.get_by_test_id("start-books").click()
+    progress = page.get_by_test_id("job-progress")
+    assert "2 / 2" in progress.inner_text() and "100%" in progress.inner_text()
+    href = page.get_by_test_id("download-books").get_attribute("href")
+    response = page.request.get(f"{live_server.url}{href}")
+    assert response.ok and response.body().startswith(b"%PDF")

@@ -184,3 +184,40 @@ def test_dashboard_pages_are_scoped_and_every_number_links_to_its_households(cli
     # A cadre has no dashboards.
     client.force_login(cadre)
     assert client.get(reverse("oversight:dashboard_index")).status_code == 404
+
+
+def test_the_dashboards_query_count_does_not_grow_with_rows(client, village_code, other_village_code):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user_with_role(Role.COUNTY, COUNTY))
+    url = reverse("oversight:dashboard", args=[COUNTY])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url, {"on": ON.isoformat()}).status_code == 200
+        return len(ctx.captured_queries)
+
+    for _ in range(2):
+        VisitFactory(household=_paired("B"), visited_on=dt.date(2026, 6, 1))
+    few = count()
+    for village in (village_code, other_village_code) * 4:
+        VisitFactory(household=_paired("A", village), visited_on=dt.date(2026, 5, 1))
+    assert count() <= few
+
+
+def test_custody_accounts_with_anomalies_and_checks_done(village_code):
+    from custody.models import LedgerCheck
+    from tests.custody.factories import TODAY as CUSTODY_TODAY
+    from tests.custody.factories import deposit, open_account
+
+    fed = open_account(village_code)
+    deposit(fed, 50000, on=dt.date(2026, 3, 1))
+    LedgerCheck.objects.create(account=fed, period_start=dt.date(2026, 1, 5), period_end=dt.date(2026, 3, 1),
+                               checked_on=dt.date(2026, 3, 10), checker=UserFactory(), result="normal",
+                               balance_fen=50000)
+    starved = open_account(village_code)  # nothing deposited for over two months: flagged
+    counts = figures.custody_counts(county(), CUSTODY_TODAY)[TOWNSHIP]
+    assert counts == {"accounts": 2, "anomalous": 1, "checked": 1}
+    assert list(figures.custody_ids(county(), CUSTODY_TODAY, "anomalous")) == [starved.person.household]
+    assert list(figures.custody_ids(county(), CUSTODY_TODAY, "checked")) == [fed.person.household]

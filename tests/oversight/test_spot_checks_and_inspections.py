@@ -116,6 +116,7 @@ def test_inspection_from_plan_to_rectified_problem(village_code):
         HouseholdFactory()
     officer = user_with_role(Role.COUNTY, COUNTY)
     owner = user_with_role(Role.TOWNSHIP, TOWNSHIP)
+    bureau = user_with_role(Role.PREFECTURE, "522600000000")
     inspection = actions.inspection_plan(actor=officer, organiser=county, year=2026, half=1, title="上半年督导",
                                          townships=[township], team=[officer], team_note="", sample_size=4,
                                          starts_on=TODAY)
@@ -140,6 +141,7 @@ def test_inspection_from_plan_to_rectified_problem(village_code):
                                          description="走访记录不实", owner=owner, due_on=TODAY + dt.timedelta(days=30),
                                          serious=True, today=TODAY, sample=samples[0])
     assert problem.reported_at is not None  # serious: reported to the prefecture
+    assert bureau.notifications.get().url == reverse("oversight:problem_detail", args=[problem.pk])
     actions.inspection_complete(actor=officer, inspection=inspection, summary="总体较好，个别记录不实。")
     actions.problem_follow_up(actor=owner, problem=problem, note="已约谈干部并重新入户核实", closes=False,
                               today=TODAY + dt.timedelta(days=3))
