@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import BigIntegerField, Case, F, OuterRef, Q, Subquery, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from .models import AreaLevel, AuditAction, AuditEvent, Role, User
 from .scoping import PREFIX_LENGTH, user_roles
@@ -51,10 +52,11 @@ def _object_pk():
 
 def annotated() -> models.QuerySet[AuditEvent]:
     """AuditEvents with `area_code` (of the record, or the `area` a report names) and
-    `household_pk` (when the record belongs to a household)."""
+    `household_pk` (when the record belongs to a household). For display: the page computes them
+    for its 50 rows only; filtering goes through scope_q()/household_q(), which use set lookups."""
     area_whens, household_whens = [], []
     for label, model, area, household in _scoped_models():
-        rows = model._base_manager.filter(pk=OuterRef("object_pk"))
+        rows = model._base_manager.filter(pk=OuterRef("object_pk")).order_by()
         area_whens.append(When(object_type=label, then=Subquery(rows.values(area)[:1])))
         if household == "pk":
             household_whens.append(When(object_type=label, then=F("object_pk")))
@@ -66,6 +68,39 @@ def annotated() -> models.QuerySet[AuditEvent]:
                            output_field=models.CharField()),
         household_pk=Case(*household_whens, default=None, output_field=BigIntegerField()),
     )
+
+
+def scope_q(prefixes: list[str]) -> Q:
+    """Events naming a record of a scoped model under one of `prefixes`, or a report of such an
+    area — per record type one `IN (SELECT pk …)`, which PostgreSQL hashes once per query."""
+    area_prefix = Q()
+    for prefix in prefixes:
+        area_prefix |= Q(details__area__startswith=prefix)
+    scope = area_prefix
+    for label, model, area, _household in _scoped_models():
+        inside = Q()
+        for prefix in prefixes:
+            inside |= Q(**{f"{area}__startswith": prefix})
+        scope |= Q(object_type=label, object_pk__in=model._base_manager.filter(inside).order_by().values("pk"))
+    return scope
+
+
+def household_q(household_ids: list[int]) -> Q:
+    """Events naming one of these households or a record belonging to one (member, visit,
+    finding, referral, custody account …). The ids are looked up first (few), so the events are
+    found through the (object_type, object_id) index."""
+    found = Q(pk__in=[])
+    for label, model, _area, household in _scoped_models():
+        if household == "pk":
+            ids = household_ids
+        elif household:
+            ids = list(model._base_manager.filter(**{f"{household}__in": household_ids}).order_by()
+                       .values_list("pk", flat=True)[:10_000])
+        else:
+            continue
+        if ids:
+            found |= Q(object_type=label, object_id__in=[str(i) for i in ids])
+    return found
 
 
 def can_read(user: User) -> bool:
@@ -86,18 +121,16 @@ def reader_prefixes(user: User) -> list[str] | None:
 def events_for(user: User, *, household_ids: list[int] | None = None, actor: str = "", action: str = "",
                object_type: str = "", since: dt.date | None = None, until: dt.date | None = None,
                ) -> models.QuerySet[AuditEvent]:
-    """The audit events `user` may read, filtered; newest first."""
-    qs = annotated().select_related("actor")
+    """The audit events `user` may read, filtered; newest first (without the display
+    annotations: pass a page through with_display())."""
+    qs = AuditEvent.objects.annotate(object_pk=_object_pk())
     prefixes = reader_prefixes(user)
     if prefixes is not None:
         if not prefixes:
             return qs.none()
-        scope = Q()
-        for prefix in prefixes:
-            scope |= Q(area_code__startswith=prefix)
-        qs = qs.filter(scope)
+        qs = qs.filter(scope_q(prefixes))
     if household_ids is not None:
-        qs = qs.filter(household_pk__in=household_ids)
+        qs = qs.filter(household_q(household_ids))
     if actor:
         qs = qs.filter(Q(actor__username=actor) | Q(actor__real_name__contains=actor))
     if action:
@@ -105,10 +138,20 @@ def events_for(user: User, *, household_ids: list[int] | None = None, actor: str
     if object_type:
         qs = qs.filter(object_type=object_type)
     if since:
-        qs = qs.filter(at__date__gte=since)
+        qs = qs.filter(at__gte=_day_start(since))
     if until:
-        qs = qs.filter(at__date__lte=until)
+        qs = qs.filter(at__lt=_day_start(until + dt.timedelta(days=1)))
     return qs.order_by("-at", "-id")
+
+
+def with_display(events: list[AuditEvent]) -> list[AuditEvent]:
+    """The same events (one page) with actor, area_code and household_pk, in the same order."""
+    rows = {e.pk: e for e in annotated().select_related("actor").filter(pk__in=[e.pk for e in events])}
+    return [rows[e.pk] for e in events if e.pk in rows]
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def type_label(object_type: str) -> str:

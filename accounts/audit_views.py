@@ -79,7 +79,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                      object_repr=_("审计日志"), request=request,
                      details={k: str(v) for k, v in data.items() if v})
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page")) if events is not None else None
-    events_shown = list(page or [])
+    events_shown = audit.with_display(list(page or []))
     names = dict(Area.objects.filter(code__in={e.area_code for e in events_shown if e.area_code})
                  .values_list("code", "name"))
     for event in events_shown:
@@ -88,6 +88,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "accounts/audit_log.html", {
-        "form": form, "page": page, "person_matches": person_matches, "query": query.urlencode(),
+        "form": form, "page": page, "events": events_shown, "person_matches": person_matches, "query": query.urlencode(),
         "oldest": audit.oldest_event(),
     })

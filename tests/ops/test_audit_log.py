@@ -50,6 +50,8 @@ def test_a_county_reads_the_events_of_its_own_area_only(people, readers):
     audit_record(actor=clerk, action=AuditAction.EXPORT, object_type="visits.overdue_report", object_repr="凯里清单",
                  details={"area": KAILI})
     county = [(e.action, e.object_repr) for e in audit.events_for(readers["county"])]
+    shown = audit.with_display(list(audit.events_for(readers["county"])))
+    assert {e.area_code[:6] for e in shown} == {"522634"}
     assert ("view", str(here.household)) in county and ("reveal", str(here)) in county
     assert ("export", "逾期清单") in county
     assert ("view", str(there.household)) not in county and ("export", "凯里清单") not in county
@@ -62,7 +64,7 @@ def test_who_touched_one_persons_record_includes_their_households_visits_and_ref
     referral = make_referral(actor=cadre, household=household)
     make_referral(actor=_cadre, household=other)
     audit_record(actor=readers["township"], action=AuditAction.VIEW, obj=referral)
-    events = audit.events_for(readers["county"], household_ids=[household.pk])
+    events = audit.with_display(list(audit.events_for(readers["county"], household_ids=[household.pk])))
     assert {e.object_type for e in events} == {"services.referral"}
     assert {e.household_pk for e in events} == {household.pk}
     assert len(events) == 2  # the creation and the view; the other household's referral is not there
