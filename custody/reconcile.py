@@ -45,17 +45,12 @@ def balance_mismatches() -> list[Mismatch]:
 
 
 def notify_county(county_code: str, *, key: str, title: str, url: str, household_id: int | None) -> None:
-    """The one place that tells a county office something from custody (to be switched to the
-    shared accounts.notify() once it exists)."""
+    """Tell the county office (every county role of the county) once per key."""
     from accounts.models import Role, RoleAssignment
-    from visits.models import Notification
+    from accounts.notifications import notify
 
     users = RoleAssignment.objects.filter(role=Role.COUNTY, area_id=county_code).values_list("user_id", flat=True)
-    Notification.objects.bulk_create(
-        [Notification(recipient_id=u, key=key[:80], title=title[:200], url=url[:200], household_id=household_id)
-         for u in set(users)],
-        ignore_conflicts=True,
-    )
+    notify(set(users), key=key[:80], title=title[:200], url=url[:200], household=household_id)
 
 
 @transaction.atomic

@@ -284,17 +284,13 @@ def _report_to_prefecture(problem: OversightProblem) -> int:
     from django.urls import reverse
 
     from accounts.models import RoleAssignment
-    from visits.models import Notification
+    from accounts.notifications import notify
 
     users = RoleAssignment.objects.filter(role=Role.PREFECTURE).values_list("user_id", flat=True).distinct()
     title = _("严重问题报告：%(area)s %(text)s") % {"area": problem.area.name, "text": problem.description[:60]}
     url = reverse("oversight:problem_detail", args=[problem.pk])
-    created = Notification.objects.bulk_create(
-        [Notification(recipient_id=u, key=f"oversight-serious:{problem.pk}", title=title[:200],
-                      household=problem.household, url=url) for u in users],
-        ignore_conflicts=True,
-    )
-    return len(created)
+    return len(notify(set(users), key=f"oversight-serious:{problem.pk}", title=title[:200],
+                      household=problem.household_id, url=url))
 
 
 @transaction.atomic

@@ -19,12 +19,26 @@ from .models import CheckOutcome, SpotCheckDraw, SpotCheckItem
 
 # Fields a visit may carry when it was captured on a phone (added by the capture work); the spot
 # check asks about them only when the visit has them.
-CAPTURE_FIELDS = ("captured_at", "latitude", "longitude", "accuracy_m", "geo")
+CAPTURE_FIELDS = ("captured_at", "geo_status", "geo_lat", "geo_lng", "geo_accuracy_m")  # visits.Visit
 
 
 def capture_facts(visit: Visit) -> dict[str, object]:
-    """The capture facts (time, position) a visit carries, if any."""
-    return {name: getattr(visit, name) for name in CAPTURE_FIELDS if getattr(visit, name, None) not in (None, "")}
+    """The capture facts (time, position) a visit carries, if any, by their Chinese labels.
+    A position counts only when the device gave one (geo_status "ok")."""
+    from django.utils import timezone
+
+    facts = {}
+    for name in CAPTURE_FIELDS:
+        value = getattr(visit, name, None)
+        if value in (None, "") or (name.startswith("geo_") and getattr(visit, "geo_status", "") != "ok"):
+            continue
+        field = Visit._meta.get_field(name)
+        if name == "geo_status":
+            value = visit.get_geo_status_display()
+        elif name == "captured_at":
+            value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        facts[str(field.verbose_name)] = value
+    return facts
 
 
 def cadre_on_visit_day():

@@ -78,16 +78,12 @@ def referral_deadline(*, submitted_at: dt.datetime, deadline_days: int, urgent: 
 
 
 def notify_bureau(*, key: str, title: str, url: str) -> None:
-    """The one place that tells the prefecture bureau about holiday tables (to be switched to the
-    shared accounts.notify() once it exists)."""
+    """Tell the prefecture bureau (every prefecture role) once per key."""
     from accounts.models import RoleAssignment
-    from visits.models import Notification
+    from accounts.notifications import notify
 
     users = RoleAssignment.objects.filter(role=Role.PREFECTURE).values_list("user_id", flat=True)
-    Notification.objects.bulk_create(
-        [Notification(recipient_id=u, key=key[:80], title=title[:200], url=url[:200]) for u in set(users)],
-        ignore_conflicts=True,
-    )
+    notify(set(users), key=key[:80], title=title[:200], url=url[:200])
 
 
 def warn_missing_year(year: int) -> None:

@@ -59,7 +59,7 @@ WITH closed AS (
     WHERE h.status = 'active' AND h.next_due_on < %(today)s
     ON CONFLICT (household_id, due_on) DO NOTHING RETURNING id, household_id, due_on
 ), notified AS (
-    INSERT INTO visits_notification (recipient_id, key, title, household_id, url, created_at)
+    INSERT INTO accounts_notification (recipient_id, key, title, household_id, url, created_at)
     SELECT c.user_id, 'overdue:' || new.id, 'x', new.household_id, '', now() FROM new
     JOIN beneficiaries_pairing AS p ON p.household_id = new.household_id AND p.ended_on IS NULL
     JOIN beneficiaries_cadre AS c ON c.id = p.cadre_id AND c.user_id IS NOT NULL
