@@ -31,9 +31,9 @@ def _apply_errors(form, exc: ValidationError) -> None:
 @login_required
 def pairing_change(request: HttpRequest, pk: int) -> HttpResponse:
     """End the household's pairing and start one with the chosen cadre — both or neither."""
+    household = queries.get_household_for_user(request.user, pk)  # scope before role: outside is 404
     if not actions.can_edit_roster(request.user):
         raise PermissionDenied
-    household = queries.get_household_for_user(request.user, pk)
     current = queries.active_pairing(household)
     if current is None:
         return redirect("beneficiaries:pairing_create", household.pk)

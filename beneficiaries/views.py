@@ -208,8 +208,9 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_exit(request: HttpRequest, pk: int) -> HttpResponse:
     """Exit is the county's decision (§5(4)): here the township proposes it, with a reason from
-    the fixed list; the quarterly review decides (exchange app)."""
-    return redirect("exchange:propose", pk=pk, kind="exit")
+    the fixed list; the quarterly review decides (exchange app). Out of scope is 404 here too."""
+    household = queries.get_household_for_user(request.user, pk)
+    return redirect("exchange:propose", pk=household.pk, kind="exit")
 
 
 @login_required
@@ -436,7 +437,8 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     rows = roster_io.iter_roster_rows(households, full_ids=full)  # streamed: memory stays flat
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     content = sheets.csv_stream(roster_io.HEADERS, rows) if fmt == "csv" else \
-        sheets.xlsx_file([roster_io.roster_sheet(roster_io.ROSTER_TITLE, roster_io.HEADERS, rows)])
+        sheets.xlsx_file([roster_io.roster_sheet(roster_io.ROSTER_TITLE, roster_io.HEADERS, rows),
+                          roster_io.area_sheet(households.order_by().values_list("village_id", flat=True).distinct())])
     filters = request.GET.dict()
     if len(idnumber.normalize(filters.get("q", ""))) == 18:
         filters["q"] = idnumber.mask(idnumber.normalize(filters["q"]))  # the audit log never holds a full number

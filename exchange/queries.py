@@ -104,7 +104,7 @@ def quality_checks(user: User, area: Area, *, today: dt.date) -> list[Check]:
     two_households = people.filter(Exists(twin_elsewhere), household__status=active).order_by("name", "birth_date", "id")
     other_number = Person.objects.filter(
         name=OuterRef("name"), birth_date=OuterRef("birth_date"), household__village_id=OuterRef("household__village_id"),
-    ).exclude(id_number=OuterRef("id_number"))
+    ).exclude(id_number_index=OuterRef("id_number_index"))  # equal numbers, equal blind indexes
     two_numbers = people.filter(Exists(other_number)).order_by("household__village_id", "name", "birth_date", "id")
     _earliest, youngest_adult = birth_range(today, ADULT_WORK_AGE, 200)
     child_able = people.filter(birth_date__gt=youngest_adult, work_capacity=WorkCapacity.ABLE).order_by(

@@ -11,7 +11,10 @@ from tests.factories import user_with_role
 from tests.urlwalk import url_patterns
 
 OTHER_COUNTY = "522601000000"  # 凯里市; the demo data lives in 雷山县
-PROJECT_APPS = ("accounts", "beneficiaries", "visits", "custody", "services", "oversight")
+PROJECT_APPS = ("accounts", "beneficiaries", "visits", "custody", "services", "oversight", "assistance")
+# The departments' API answers a session user 401 (it takes tokens only); tests/exchange sweeps it
+# token by token.
+SKIP_NAMESPACES = ("api:",)
 
 
 def demo_data() -> list[int]:
@@ -54,7 +57,8 @@ def outsiders():
 def test_out_of_scope_is_404_on_every_id_route_for_every_role(client):
     pks = demo_data()
     routes = [(name, conv) for name, _route, conv in url_patterns()
-              if conv and all(type(c).__name__ == "IntConverter" for c in conv.values())]
+              if conv and all(type(c).__name__ == "IntConverter" for c in conv.values())
+              and not name.startswith(SKIP_NAMESPACES)]
     assert len(routes) > 20
     wrong = []
     for user in outsiders():

@@ -274,7 +274,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", "blob:"],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
-        "worker-src": [SELF],
+        "worker-src": [SELF, "blob:"],  # Redoc's search worker on the API reference page
         "manifest-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],

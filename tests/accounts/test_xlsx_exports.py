@@ -101,7 +101,7 @@ def test_roster_export_names_every_code(client, village_code):
     h = HouseholdFactory(village_id=village_code)
     PersonFactory(household=h, relation="head")
     client.force_login(user_with_role(Role.COUNTY, COUNTY))
-    wb = load_workbook(io.BytesIO(client.get(reverse("beneficiaries:roster_export")).content))
+    wb = load_workbook(io.BytesIO(b"".join(client.get(reverse("beneficiaries:roster_export")).streaming_content)))
     assert wb.active.freeze_panes == "A2"
     areas = list(wb["区划对照"].iter_rows(values_only=True))
     assert areas[0] == ("村级区划代码", "县(市)", "乡镇(街道)", "村(居)")

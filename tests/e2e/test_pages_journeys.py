@@ -24,7 +24,8 @@ from tests.factories import (
     cadre_user,
     user_with_role,
 )
-from visits.actions import FindingInput, VisitInput, visit_record
+from tests.visits.factories import visit_input
+from visits.actions import FindingInput, visit_record
 from visits.models import Finding, FindingPhoto
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,7 +85,7 @@ def test_a_finding_gets_a_new_deadline_and_is_closed_with_a_photo(page, live_ser
     household = HouseholdFactory(tier="A", tier_since=dt.date(2025, 1, 1))
     PersonFactory(household=household, name="王阿婆")
     PairingFactory(household=household, cadre=cadre, started_on=dt.date(2025, 1, 1))
-    visit_record(actor=user, household=household, data=VisitInput(visited_on=today - dt.timedelta(days=20)),
+    visit_record(actor=user, household=household, data=visit_input(visited_on=today - dt.timedelta(days=20)),
                  findings=[FindingInput(kind="hazard", description="厨房电线老化裸露",
                                         due_on=today - dt.timedelta(days=5))],
                  today=today - dt.timedelta(days=20))

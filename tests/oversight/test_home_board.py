@@ -10,8 +10,8 @@ from django.urls import reverse
 from accounts.models import Role
 from tests.conftest import COUNTY, TOWNSHIP
 from tests.factories import HouseholdFactory, user_with_role
-from tests.visits.factories import VisitFactory
-from visits.actions import FindingInput, VisitInput, visit_record
+from tests.visits.factories import VisitFactory, visit_input
+from visits.actions import FindingInput, visit_record
 
 pytestmark = pytest.mark.django_db
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -75,7 +75,7 @@ def test_county_sees_townships_with_visits_findings_referrals_and_review(client,
 def test_township_sees_urgent_reports_on_top_with_an_unread_badge(client, paired, township_user):
     household, cadre = paired
     with time_machine.travel(NOW, tick=False):
-        visit_record(actor=cadre, household=household, data=VisitInput(visited_on=dt.date(2026, 6, 20)),
+        visit_record(actor=cadre, household=household, data=visit_input(visited_on=dt.date(2026, 6, 20)),
                      findings=[FindingInput(kind="special", description="老人突发重病，无人照看")],
                      today=dt.date(2026, 6, 20))
         client.force_login(township_user)

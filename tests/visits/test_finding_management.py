@@ -13,7 +13,8 @@ from django.urls import reverse
 from accounts.models import AuditEvent, Role
 from tests.conftest import OTHER_TOWNSHIP, TOWNSHIP
 from tests.factories import user_with_role
-from visits.actions import FindingInput, VisitInput, visit_record
+from tests.visits.factories import visit_input
+from visits.actions import FindingInput, visit_record
 from visits.models import Finding, FindingChange, FindingPhoto
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 @pytest.fixture
 def finding(paired, township_user):
     household, cadre = paired
-    visit_record(actor=cadre, household=household, data=VisitInput(visited_on=dt.date(2026, 6, 1)),
+    visit_record(actor=cadre, household=household, data=visit_input(visited_on=dt.date(2026, 6, 1)),
                  findings=[FindingInput(kind="hazard", description="厨房电线老化裸露", due_on=dt.date(2026, 6, 10))],
                  today=dt.date(2026, 6, 1))
     return Finding.objects.get()

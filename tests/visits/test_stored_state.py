@@ -21,10 +21,9 @@ from beneficiaries.models import Household, HouseholdStatus
 from tests.conftest import COUNTY
 from tests.factories import HouseholdFactory, PairingFactory, PersonFactory, user_with_role
 from visits import actions, queries
-from visits.actions import VisitInput
 from visits.models import Pause, VisitMode
 
-from .factories import VisitFactory
+from .factories import VisitFactory, visit_input
 
 pytestmark = pytest.mark.django_db
 START = dt.date(2026, 3, 1)
@@ -85,7 +84,7 @@ def _run_history(days):
                 kind = e[0]
                 if kind == "visit":
                     _, i, mode, back = e
-                    actions.visit_record(actor=officer, household=households[i], today=today, data=VisitInput(
+                    actions.visit_record(actor=officer, household=households[i], today=today, data=visit_input(
                         visited_on=today - dt.timedelta(days=back), mode=mode, visitor_name="张敏",
                         late_reason="补录" if back > 1 else ""))
                 elif kind == "pause":

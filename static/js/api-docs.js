@@ -1,0 +1,13 @@
+/* The API reference page: Redoc (from the drf-spectacular-sidecar wheel) on the schema named by
+   #redoc's data-schema-url. A static file, so the Content-Security-Policy needs no inline script. */
+(function () {
+  "use strict";
+  var el = document.getElementById("redoc");
+  if (!el || !window.Redoc) return;
+  var font = '"Noto Sans CJK SC", "Microsoft YaHei", sans-serif';
+  window.Redoc.init(el.dataset.schemaUrl, {
+    hideDownloadButton: true,
+    expandResponses: "200,201",
+    theme: {typography: {fontFamily: font, headings: {fontFamily: font}}}
+  }, el);
+})();
