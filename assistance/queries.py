@@ -8,7 +8,7 @@ from operator import or_
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from accounts.models import PREFIX_LENGTH, Area, User
+from accounts.models import PREFIX_LENGTH, Area, Role, User
 from accounts.scoping import scope_queryset
 from beneficiaries.models import Household, HouseholdStatus, Tier
 
@@ -29,6 +29,15 @@ def emergencies_for(user: User) -> QuerySet[Emergency]:
         return Emergency.objects.all()
     overlap = Q(pk__in=scope_queryset(user, Emergency.objects.all()).values("pk"))
     for role in user_roles(user):
+        if role.role == Role.CADRE:
+            # A cadre meets the events that touch one of their paired households.
+            paired = scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE))
+            villages = paired.values("village_id")
+            inside = Emergency.objects.filter(
+                Q(areas__code__in=villages) | Q(areas__children__code__in=villages)
+            )
+            overlap |= Q(pk__in=inside.values("pk"))
+            continue
         if role.area is None:
             continue
         code = role.area.code

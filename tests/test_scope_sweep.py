@@ -15,6 +15,9 @@ PROJECT_APPS = ("accounts", "beneficiaries", "visits", "custody", "services", "o
 # The departments' API answers a session user 401 (it takes tokens only); tests/exchange sweeps it
 # token by token.
 SKIP_NAMESPACES = ("api:",)
+# Routes whose integer is not a row id: a holiday table is named by its year and is the
+# prefecture's, readable by every county.
+NOT_ROW_IDS = {"services:holiday_year"}
 
 
 def demo_data() -> list[int]:
@@ -25,6 +28,8 @@ def demo_data() -> list[int]:
 
     accounts_demo.seed_users()
     for step in Command().extra_steps():
+        if step.__name__ == "seed_prefecture":
+            continue  # the other fifteen counties' demo would put rows in the outsiders' own county
         step(households=12, seed=7, stdout=None)
     pks = set()
     for model in apps.get_models():
@@ -58,7 +63,7 @@ def test_out_of_scope_is_404_on_every_id_route_for_every_role(client):
     pks = demo_data()
     routes = [(name, conv) for name, _route, conv in url_patterns()
               if conv and all(type(c).__name__ == "IntConverter" for c in conv.values())
-              and not name.startswith(SKIP_NAMESPACES)]
+              and not name.startswith(SKIP_NAMESPACES) and name not in NOT_ROW_IDS]
     assert len(routes) > 20
     wrong = []
     for user in outsiders():
