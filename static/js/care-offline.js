@@ -248,6 +248,7 @@
 
   var saved = new URLSearchParams(location.search).get("saved");
   var start = ownPages();
+  if (!user) start = start.then(function () { return O.setMeta("user", ""); });  // the worker sends nothing
   if (user) {
     start = start.then(function () {
       return Promise.all([O.setMeta("user", user), csrfOfPage() ? O.setMeta("csrf", csrfOfPage()) : null]);

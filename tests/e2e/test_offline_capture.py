@@ -467,3 +467,18 @@ def test_without_a_usable_outbox_the_form_posts_as_a_page(phone_page, live_serve
     page.wait_for_url(re.compile(r"/visits/mine/"))
     assert "王阿婆 的走访记录已保存" in page.content()
     assert str(Visit.objects.exclude(client_token=None).get().client_token) == token
+
+
+def test_a_form_kept_days_ago_opens_offline_with_the_phones_today(phone_page, live_server, login):
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page, context = phone_page, phone_page.context
+    _open_app(page, live_server, login, "zhangmin")
+    later = timezone.localtime() + dt.timedelta(days=2)
+    page.clock.set_system_time(later)
+    context.set_offline(True)
+    page.locator(f'[data-code="{h.code}"]').click()
+    visited_on = page.get_by_label("走访日期")
+    assert visited_on.input_value() == later.date().isoformat()
+    assert visited_on.get_attribute("max") is not None
+    assert visited_on.evaluate("e => e.max") == later.date().isoformat()
