@@ -79,7 +79,8 @@
       }
       ul.appendChild(li);
     });
-    $("button", panel).disabled = !entries.length || !navigator.onLine;
+    var sendable = entries.some(function (e) { return e.status === "queued" || e.status === "login"; });
+    $("button", panel).disabled = !sendable || !navigator.onLine;
   }
 
   function refresh() {

@@ -407,6 +407,7 @@ def test_a_visit_the_server_refuses_waits_as_needing_a_fix(phone_page, live_serv
     entry = page.get_by_test_id("outbox-entry")
     expect(entry).to_contain_text("需修改：走访日期不能晚于今天。")
     _expect_outbox(page, 1)
+    _shot(page, "offline-needs-fix-390.png")
     entry.get_by_role("link", name="修改").click()
     expect(page.get_by_test_id("outbox-fix")).to_contain_text("走访日期不能晚于今天")
     assert page.get_by_label("见到的人").input_value() == "王阿婆本人"
