@@ -79,7 +79,8 @@
       }
       ul.appendChild(li);
     });
-    $("button", panel).disabled = !entries.length || !navigator.onLine;
+    var sendable = entries.some(function (e) { return e.status === "queued" || e.status === "login"; });
+    $("button", panel).disabled = !sendable || !navigator.onLine;
   }
 
   function refresh() {
@@ -248,6 +249,7 @@
 
   var saved = new URLSearchParams(location.search).get("saved");
   var start = ownPages();
+  if (!user) start = start.then(function () { return O.setMeta("user", ""); });  // the worker sends nothing
   if (user) {
     start = start.then(function () {
       return Promise.all([O.setMeta("user", user), csrfOfPage() ? O.setMeta("csrf", csrfOfPage()) : null]);

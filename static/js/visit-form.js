@@ -32,6 +32,14 @@
   var token = hasErrors && tokenInput && tokenInput.value ? tokenInput.value : O.newToken();
   if (tokenInput) tokenInput.value = token;
 
+  // A form kept on the phone days ago still says that day: today is the phone's today.
+  var visitedOn = form.querySelector('[name="visited_on"]');
+  if (visitedOn) {
+    var deviceToday = isoNow().slice(0, 10);
+    if (visitedOn.max && visitedOn.max < deviceToday) visitedOn.max = deviceToday;
+    if (!hasErrors && visitedOn.defaultValue && visitedOn.defaultValue < deviceToday) visitedOn.value = deviceToday;
+  }
+
   function $(sel, el) { return (el || document).querySelector(sel); }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
