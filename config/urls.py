@@ -20,8 +20,14 @@ urlpatterns = [
 # Uploaded files (visit photos, receipts, meeting minutes) are personal data: they are served only
 # by views that check the user's scope and audit the download — never from MEDIA_URL, not even in DEBUG.
 
-# Browsers ask for /favicon.ico on their own; point them at the vendored icon.
+# Browsers ask for /favicon.ico on their own; point them at the vendored icon (resolved per
+# request, so the production manifest is only consulted once collectstatic has run).
+from django.http import HttpResponsePermanentRedirect  # noqa: E402
 from django.templatetags.static import static as _static  # noqa: E402
-from django.views.generic import RedirectView  # noqa: E402
 
-urlpatterns.append(path("favicon.ico", RedirectView.as_view(url=_static("img/favicon.ico"), permanent=True)))
+
+def _favicon(request):
+    return HttpResponsePermanentRedirect(_static("img/favicon.ico"))
+
+
+urlpatterns.append(path("favicon.ico", _favicon))
