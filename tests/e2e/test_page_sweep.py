@@ -43,8 +43,12 @@ PAGE_CHECK_JS = """() => {
     if (text.length < 3 || !/[\u4e00-\u9fff]{2}/.test(text) || cell.getClientRects().length === 0) continue;
     const style = getComputedStyle(cell);
     const inner = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    if (inner < 1.9 * parseFloat(style.fontSize)) {
-      problems.push(`cell "${text.slice(0, 12)}" ${inner.toFixed(0)}px wide: one character per line`);
+    // One or two characters a line: a column squeezed below three characters' width.
+    const limit = (text.length >= 4 ? 2.9 : 1.9) * parseFloat(style.fontSize);
+    const lineHeight = parseFloat(style.lineHeight) || 1.5 * parseFloat(style.fontSize);
+    const height = cell.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    if (inner < limit && height > 2.2 * lineHeight) {
+      problems.push(`cell "${text.slice(0, 12)}" ${inner.toFixed(0)}px wide: one or two characters per line`);
     }
   }
   for (const input of document.querySelectorAll('main input[type=radio], main input[type=checkbox]')) {
