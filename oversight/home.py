@@ -190,6 +190,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if context.get("board"):
         context["board_totals"] = board_totals(context["board"])
         context["figures"] = roster_by_area(user)
+        by_code = {f.area.code: f for f in context["figures"]}
+        for row in context["board"]:
+            row.figures = by_code.get(row.area.code)
     if roles & {Role.TOWNSHIP, Role.VILLAGE_COMMITTEE}:
         context["township"] = township_today(user, today)
     if Role.VILLAGE_COMMITTEE in roles:

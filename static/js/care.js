@@ -18,12 +18,37 @@
     return labels;
   }
 
+  function mostlyNumbers(table) {
+    var cells = 0, numeric = 0;
+    Array.prototype.slice.call(table.tBodies.length ? table.tBodies[0].rows : [], 0, 8).forEach(function (tr) {
+      Array.prototype.forEach.call(tr.cells, function (td) {
+        var text = td.textContent.trim();
+        if (!text) return;
+        cells += 1;
+        if (/^[-+]?[\d,.]+%?$/.test(text)) numeric += 1;
+      });
+    });
+    return cells > 0 && numeric / cells >= 0.6;
+  }
+
   function cardify(root) {
     var tables = (root || document).querySelectorAll("main table.table");
     Array.prototype.forEach.call(tables, function (table) {
       if (table.classList.contains("table-keep") || table.dataset.cards === "done") return;
       var labels = headerLabels(table);
       if (!labels || (labels.length < 4 && !table.classList.contains("table-cards"))) return;
+      if (!table.classList.contains("table-cards") && mostlyNumbers(table)) {
+        // A table of figures is read across: keep it a table that scrolls inside its own box.
+        if (!table.parentElement.classList.contains("table-responsive")) {
+          var box = document.createElement("div");
+          box.className = "table-responsive";
+          table.parentElement.insertBefore(box, table);
+          box.appendChild(table);
+        }
+        table.classList.add("table-figures");
+        table.dataset.cards = "done";
+        return;
+      }
       table.classList.add("table-cards");
       var wrapper = table.parentElement;
       if (wrapper && wrapper.classList.contains("table-responsive")) wrapper.classList.add("table-responsive-cards");

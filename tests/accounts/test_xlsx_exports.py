@@ -106,3 +106,12 @@ def test_roster_export_names_every_code(client, village_code):
     areas = list(wb["区划对照"].iter_rows(values_only=True))
     assert areas[0] == ("村级区划代码", "县(市)", "乡镇(街道)", "村(居)")
     assert areas[1][:3] == (village_code, "雷山县", "西江镇")
+
+
+def test_visit_ledger_header_is_frozen_under_its_title(client, village_code):
+    from tests.conftest import TOWNSHIP
+
+    client.force_login(user_with_role(Role.TOWNSHIP, TOWNSHIP))
+    response = client.get(reverse("visits:ledger"), {"area": TOWNSHIP, "month": "2026-03"})
+    ws = load_workbook(io.BytesIO(response.content)).active
+    assert ws.freeze_panes == "A3" and ws["A2"].value == "户编号" and ws["A2"].font.bold

@@ -134,3 +134,6 @@ def pick(page, label: str, search: str, option: str | None = None) -> None:
     box.click()
     box.fill(search)
     page.locator(".ts-dropdown .option").filter(has_text=option or search).first.click()
+    # Wait until the choice is made and the list has closed, so the next click lands where meant.
+    page.locator(".ts-dropdown").first.wait_for(state="hidden")
+    page.keyboard.press("Tab")

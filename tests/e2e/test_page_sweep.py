@@ -2,7 +2,7 @@
 
 For every demo role (the real demo data of `seed_demo`, on a smaller roster) this opens every
 page the menu leads to, and the pages one click further (one page per kind of address), at
-390 px and at 1366 px wide, and checks: no server error, no sideways scrolling, and every radio
+390 px and at 1366 px wide (the menu's pages at 360 px too), and checks: no server error, no sideways scrolling, and every radio
 button and check box visible, at least 12×12 px and not covered by anything else.
 """
 
@@ -43,8 +43,12 @@ PAGE_CHECK_JS = """() => {
     if (text.length < 3 || !/[\u4e00-\u9fff]{2}/.test(text) || cell.getClientRects().length === 0) continue;
     const style = getComputedStyle(cell);
     const inner = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    if (inner < 1.9 * parseFloat(style.fontSize)) {
-      problems.push(`cell "${text.slice(0, 12)}" ${inner.toFixed(0)}px wide: one character per line`);
+    // One or two characters a line: a column squeezed below three characters' width.
+    const limit = (text.length >= 4 ? 2.9 : 1.9) * parseFloat(style.fontSize);
+    const lineHeight = parseFloat(style.lineHeight) || 1.5 * parseFloat(style.fontSize);
+    const height = cell.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    if (inner < limit && height > 2.2 * lineHeight) {
+      problems.push(`cell "${text.slice(0, 12)}" ${inner.toFixed(0)}px wide: one or two characters per line`);
     }
   }
   for (const input of document.querySelectorAll('main input[type=radio], main input[type=checkbox]')) {
@@ -115,6 +119,11 @@ def test_every_menu_page_works_at_390_and_1366_for_every_demo_role(browser, live
                                         storage_state=desk.storage_state())
         phone_ctx.set_default_timeout(15_000)
         phone = phone_ctx.new_page()
+        # The narrowest phones in use (360 px): the menu's pages must not scroll sideways either.
+        small_ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
+                                        timezone_id="Asia/Shanghai", storage_state=desk.storage_state())
+        small_ctx.set_default_timeout(15_000)
+        small = small_ctx.new_page()
 
         menu = [h for h in (local(h, base) for h in page.evaluate(MENU_JS)) if h]
         assert menu, f"{username}: no menu"
@@ -124,7 +133,8 @@ def test_every_menu_page_works_at_390_and_1366_for_every_demo_role(browser, live
         while queue and visited < MAX_PAGES_PER_ROLE:
             path = queue.pop(0)
             visited += 1
-            for tab, width in ((page, "1366"), (phone, "390")):
+            tabs = [(page, "1366"), (phone, "390")] + ([(small, "360")] if path in menu else [])
+            for tab, width in tabs:
                 response = tab.goto(base + path)
                 status = response.status if response else 0
                 if status >= 500 or status == 0:
@@ -139,6 +149,7 @@ def test_every_menu_page_works_at_390_and_1366_for_every_demo_role(browser, live
                         seen_shapes.add(shape(nxt))
                         queue.append(nxt)
         visited_total += visited
+        small_ctx.close()
         phone_ctx.close()
         desk.close()
     RESULTS.mkdir(exist_ok=True)
