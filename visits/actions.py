@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
+from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries.models import Classification, Household, HouseholdStatus, Pairing
 
@@ -82,9 +83,7 @@ def schedule_refresh(*, households: QuerySet[Household], today: dt.date) -> int:
         return cur.rowcount
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise PermissionDenied(message)
+_require = require  # the one permission helper (accounts/permissions.py)
 
 
 def _can_reach_household(actor: User, household: Household) -> bool:
