@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.actions import audit_record, changed_fields
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.otp import second_factor_passed
+from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 
 from . import idnumber, rules
@@ -54,9 +56,9 @@ def can_reveal(user: User) -> bool:
     return user.is_superuser or has_role(user, *REVEAL_ROLES)
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise ValidationError(message)
+# The one permission helper (accounts/permissions.py); the roster's actions report refusals as
+# ValidationError, which their views and the import show as messages.
+_require = partial(require, error=ValidationError)
 
 
 def village_in_scope(user: User, village: Area) -> bool:

@@ -20,6 +20,7 @@ from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction
 from accounts.next_url import safe_next
 from accounts.otp import ask_for_second_factor, second_factor_passed
+from accounts.permissions import apply_form_errors, require
 from accounts.scoping import get_object_for_user, scope_queryset
 
 from . import actions, idnumber, queries, review_io, roster_io, rules
@@ -42,17 +43,10 @@ from .tabs import tabs_for
 PAGE_SIZE = 50
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
+_require = require  # the one permission helper (accounts/permissions.py)
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+_apply_errors = apply_form_errors  # the one form-error helper (accounts/permissions.py)
 
 
 # --- roster list and household page -------------------------------------------------------------

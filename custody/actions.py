@@ -20,8 +20,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
-from accounts.models import Area, AreaLevel, AuditAction, User
-from accounts.scoping import prefix_q
+from accounts.models import Area, AreaLevel, AuditAction, Role, User
+from accounts.permissions import require, require_role
+from accounts.scoping import area_prefixes, prefix_q, scope_queryset
 from beneficiaries.models import Person, SelfCare
 
 from . import rules
@@ -61,6 +62,26 @@ def person_facts(person: Person) -> rules.PersonFacts:
     )
 
 
+# Who may act (views check the same before showing a form; imports, API calls and the admin come
+# through here too). `actor=None` is a system write (a Celery task), which no role restricts.
+MANAGERS = (Role.VILLAGE_COMMITTEE, Role.TOWNSHIP)
+
+
+def _allow(actor: User | None, roles: tuple[str, ...], *, account: CustodyAccount | None = None,
+           person: Person | None = None, area: Area | None = None, sample=None) -> None:
+    if actor is None:
+        return
+    require_role(actor, *roles)
+    if account is not None:
+        require(scope_queryset(actor, CustodyAccount.objects.filter(pk=account.pk)).exists(), _("该代管账户不在您负责的范围内。"))
+    if person is not None:
+        require(scope_queryset(actor, Person.objects.filter(pk=person.pk)).exists(), _("该对象不在您负责的范围内。"))
+    if area is not None:
+        require(any(area.code.startswith(p) for p in area_prefixes(actor, roles)), _("该区划不在您负责的范围内。"))
+    if sample is not None:
+        require(scope_queryset(actor, type(sample).objects.filter(pk=sample.pk)).exists(), _("该抽查对象不在您负责的范围内。"))
+
+
 def _lock(account: CustodyAccount) -> CustodyAccount:
     return CustodyAccount.objects.select_for_update().select_related("person__household").get(pk=account.pk)
 
@@ -81,6 +102,7 @@ def account_open(*, person: Person, opened_on: date, reason: str, actor: User, t
     1. lock the person row, so two clerks cannot open two accounts at once;
     2. check eligibility (every unmet condition is named);
     3. create the account with a zero balance, audit."""
+    _allow(actor, MANAGERS, person=person)
     person = Person.objects.select_for_update().select_related("household").get(pk=person.pk)
     errors = rules.eligibility_errors(person_facts(person))
     if not reason.strip():
@@ -103,6 +125,7 @@ def account_close(*, account: CustodyAccount, closed_on: date, reason: str, acto
                   request: HttpRequest | None = None) -> CustodyAccount:
     """Close an account; the balance at that moment is recorded as its final balance (to be
     handed over as the reason says). Ends the current custodian and caregiver terms."""
+    _allow(actor, MANAGERS, account=account)
     account = _lock(account)
     _require_open(account)
     errors = []
@@ -137,6 +160,7 @@ def account_close(*, account: CustodyAccount, closed_on: date, reason: str, acto
 def meeting_record(*, village: Area, held_on: date, attendance: int, attendees: str, resolution: str,
                    minutes: UploadedFile, actor: User, today: date,
                    request: HttpRequest | None = None) -> VillageMeeting:
+    _allow(actor, MANAGERS, area=village)
     errors = []
     if village.level != AreaLevel.VILLAGE:
         errors.append(_("村民会议须由村(居)召开。"))
@@ -168,6 +192,7 @@ def custodian_elect(*, account: CustodyAccount, meeting: VillageMeeting, candida
 
     The account row lock serialises this with caregiver appointments, so the rule "the
     custodian is never also the caregiver" cannot be broken by two clerks at once."""
+    _allow(actor, MANAGERS, account=account)
     account = _lock(account)
     _require_open(account)
     person = account.person
@@ -212,6 +237,7 @@ def custodian_elect(*, account: CustodyAccount, meeting: VillageMeeting, candida
 def caregiver_appoint(*, account: CustodyAccount, name: str, id_number: str, phone: str, relation: str,
                       started_on: date, actor: User, today: date, request: HttpRequest | None = None) -> Caregiver:
     """Appoint the caregiver; the previous one's appointment ends the day the new one starts."""
+    _allow(actor, MANAGERS, account=account)
     account = _lock(account)
     _require_open(account)
     custodian = Custodian.objects.filter(account=account, ended_on__isnull=True).first()
@@ -310,6 +336,7 @@ def ledger_deposit(*, account: CustodyAccount, amount_fen: int, fund_type: str, 
                    idempotency_key: uuid.UUID, actor: User, today: date,
                    request: HttpRequest | None = None) -> Posting:
     """Record money received into custody (one fund type per entry)."""
+    _allow(actor, MANAGERS, account=account)
     _positive(amount_fen)
 
     def build(locked: CustodyAccount) -> LedgerEntry:
@@ -324,6 +351,7 @@ def ledger_withdraw(*, account: CustodyAccount, amount_fen: int, purpose: str, e
                     idempotency_key: uuid.UUID, actor: User, today: date,
                     request: HttpRequest | None = None) -> Posting:
     """Record daily expenses drawn by the caregiver holding the role on `entry_date`."""
+    _allow(actor, MANAGERS, account=account)
     _positive(amount_fen)
 
     def build(locked: CustodyAccount) -> LedgerEntry:
@@ -344,6 +372,7 @@ def ledger_withdraw(*, account: CustodyAccount, amount_fen: int, purpose: str, e
 def ledger_reverse(*, entry: LedgerEntry, reason: str, entry_date: date, idempotency_key: uuid.UUID, actor: User,
                    today: date, request: HttpRequest | None = None) -> Posting:
     """Correct a mistaken entry by posting its negation, naming it. Nothing is edited."""
+    _allow(actor, MANAGERS, account=entry.account)
     if not reason.strip():
         raise ValidationError(_("请填写冲正原因。"))
 
@@ -369,6 +398,7 @@ def ledger_reverse(*, entry: LedgerEntry, reason: str, entry_date: date, idempot
 def check_sign(*, account: CustodyAccount, period_start: date, period_end: date, result: str, issues: str,
                actor: User, today: date, request: HttpRequest | None = None) -> LedgerCheck:
     """The village committee signs a periodic check of the ledger (dated today, by the actor)."""
+    _allow(actor, (Role.VILLAGE_COMMITTEE,), account=account)
     account = _lock(account)
     errors = []
     if period_end < period_start:
@@ -397,6 +427,7 @@ def evaluation_record(*, account: CustodyAccount, role: str, level: str, result:
     """Evaluate the current custodian or caregiver. The township's monthly evaluation covers the
     caregivers of disabled tier-A persons, once per caregiver and month. A failed evaluation
     starts a replacement, closed when the successor is appointed."""
+    _allow(actor, MANAGERS, account=account)
     account = _lock(account)
     _require_open(account)
     model = Custodian if role == DutyRole.CUSTODIAN else Caregiver
@@ -441,6 +472,7 @@ def spot_check_draw(*, area: Area, percent: int, actor: User, today: date, seed:
                     request: HttpRequest | None = None) -> SpotCheck:
     """Draw a reproducible random sample of the open accounts in `area` (an area under the
     supervisor's role). The population, the seed and the sample are all recorded."""
+    _allow(actor, (Role.FINANCIAL_SUPERVISOR,), area=area)
     errors = []
     prefixes = supervisor_prefixes(actor)
     if not any(area.code.startswith(p) for p in prefixes) and not actor.is_superuser:
@@ -469,6 +501,7 @@ def spot_check_draw(*, area: Area, percent: int, actor: User, today: date, seed:
 @transaction.atomic
 def sample_finding_record(*, sample: SpotCheckSample, result: str, finding: str, actor: User, today: date,
                           request: HttpRequest | None = None) -> SpotCheckSample:
+    _allow(actor, (Role.FINANCIAL_SUPERVISOR,), sample=sample)
     if result == SampleResult.ABNORMAL and not finding.strip():
         raise ValidationError(_("抽查结果为“异常”时，请写明发现的问题。"))
     if result == SampleResult.PENDING:
@@ -489,6 +522,7 @@ def sample_finding_record(*, sample: SpotCheckSample, result: str, finding: str,
 def policy_set(*, county: Area, balance_ceiling_fen: int, actor: User,
                request: HttpRequest | None = None) -> CustodyPolicy:
     """Set a county's balance ceiling (prefecture bureau); the change is audited with old/new."""
+    _allow(actor, (Role.PREFECTURE,), area=county)
     if county.level != AreaLevel.COUNTY:
         raise ValidationError(_("余额上限按县(市)设置。"))
     if balance_ceiling_fen <= 0:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.actions import audit_record
 from accounts.files import upload_response
 from accounts.models import Area, AreaLevel, AuditAction, Role
+from accounts.permissions import apply_form_errors, require_role
 from accounts.scoping import get_object_for_user, has_role, prefix_q, scope_queryset
 
 from . import actions, exports, forms, queries, rules
@@ -41,13 +42,10 @@ MANAGERS = (Role.VILLAGE_COMMITTEE, Role.TOWNSHIP)
 
 def _require(request: HttpRequest, *roles: str) -> None:
     """The row is in scope (else 404 already); this role may look but not act on it."""
-    if not (request.user.is_superuser or has_role(request.user, *roles)):
-        raise PermissionDenied(_("您的角色不能办理此项业务。"))
+    require_role(request.user, *roles)
 
 
-def _form_error(form, exc: ValidationError) -> None:
-    for message in exc.messages:
-        form.add_error(None, message)
+_form_error = apply_form_errors  # the one form-error helper (accounts/permissions.py)
 
 
 def _account(request: HttpRequest, pk: int, today: date) -> CustodyAccount:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -16,6 +16,7 @@ from accounts.actions import audit_record, changed_fields
 from accounts.areacodes import PREFECTURE_PREFIX
 from accounts.models import AREA_ROLES, Area, AuditAction, Role, User
 from accounts.notifications import Message, notify_many
+from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries.models import Household, HouseholdStatus, Person, Relation
 
@@ -37,10 +38,7 @@ from .models import (
     liaison_department_ids,
 )
 
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise PermissionDenied(message)
+_require = require  # the one permission helper (accounts/permissions.py)
 
 
 def can_reach_household(actor: User, household: Household) -> bool:

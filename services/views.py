@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.actions import audit_record
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
+from accounts.permissions import apply_form_errors
 from accounts.scoping import get_object_for_user, has_role, scope_queryset, user_roles
 from beneficiaries.idnumber import mask
 from beneficiaries.models import Household
@@ -39,13 +40,7 @@ from .forms import (
 )
 from .models import DrySeason, Field, Referral, ServiceProvider
 
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+_apply_errors = apply_form_errors  # the one form-error helper (accounts/permissions.py)
 
 
 def _filters(request: HttpRequest) -> tuple[ReferralFilterForm, queries.ReferralFilters]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
@@ -23,6 +23,7 @@ from accounts.actions import audit_record
 from accounts.areacodes import PREFIX_LENGTH, ancestor_sql, like
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.notifications import SMS, WECOM, Message, notify, notify_many
+from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries.models import Household, HouseholdStatus, Pairing
 
@@ -74,9 +75,7 @@ def schedule_refresh(*, households: QuerySet[Household], today: dt.date) -> int:
         return cur.rowcount
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise PermissionDenied(message)
+_require = require  # the one permission helper (accounts/permissions.py)
 
 
 def _can_reach_household(actor: User, household: Household) -> bool:

@@ -22,6 +22,7 @@ from accounts import sheets
 from accounts.actions import audit_record
 from accounts.files import upload_response
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
+from accounts.permissions import apply_form_errors
 from accounts.scoping import get_object_for_user, has_role, scope_queryset, visible_areas
 
 from . import actions, checklist, exports, imports, queries
@@ -39,12 +40,7 @@ from .models import Pause, SpecialPeriod, VisitPhoto, VisitPolicy
 OFFICIAL_ROLES = tuple(AREA_ROLES)
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
+_apply_errors = apply_form_errors  # the one form-error helper (accounts/permissions.py)
 
 
 def _require_official(request: HttpRequest, *roles: str) -> None:

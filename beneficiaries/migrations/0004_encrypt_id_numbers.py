@@ -6,47 +6,15 @@ import beneficiaries.idnumber
 from django.db import migrations
 
 AAD = "beneficiaries.person.id_number"
-BATCH = 2000
 
 
-def _rows(cursor):
-    cursor.execute("SELECT id, id_number_encrypted FROM beneficiaries_person ORDER BY id")
-    return cursor.fetchall()
+def _step(forwards):
+    def run(apps, schema_editor):
+        from accounts.crypto import migrate_column
 
-
-def _write(cursor, rows):
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start:start + BATCH]
-        values = ", ".join(["(%s, %s, %s)"] * len(chunk))
-        params = [v for row in chunk for v in row]
-        cursor.execute(
-            f"UPDATE beneficiaries_person p SET id_number_encrypted = v.enc, id_number_index = v.idx "
-            f"FROM (VALUES {values}) AS v(id, enc, idx) WHERE p.id = v.id::bigint",
-            params,
-        )
-
-
-def encrypt_existing(apps, schema_editor):
-    from accounts import crypto
-    from beneficiaries.idnumber import normalize
-
-    with schema_editor.connection.cursor() as cursor:
-        rows = []
-        for pk, plain in _rows(cursor):
-            if plain.startswith(crypto.VERSION + ":"):
-                continue  # already encrypted (a re-run)
-            number = normalize(plain)
-            rows.append((pk, crypto.encrypt(number, aad=AAD), crypto.blind_index(number)))
-        _write(cursor, rows)
-
-
-def decrypt_existing(apps, schema_editor):
-    from accounts import crypto
-
-    with schema_editor.connection.cursor() as cursor:
-        rows = [(pk, crypto.decrypt(token, aad=AAD), None) for pk, token in _rows(cursor)
-                if token.startswith(crypto.VERSION + ":")]
-        _write(cursor, rows)
+        migrate_column(schema_editor, table="beneficiaries_person", column="id_number_encrypted",
+                       index_column="id_number_index", aad=AAD, forwards=forwards)
+    return run
 
 
 class Migration(migrations.Migration):
@@ -66,7 +34,7 @@ class Migration(migrations.Migration):
             name='id_number',
             field=accounts.crypto.EncryptedCharField(db_column='id_number_encrypted', index_field='id_number_index', max_length=18, normalize='beneficiaries.idnumber.normalize', validators=[beneficiaries.idnumber.validate_id_number], verbose_name='身份证号'),
         ),
-        migrations.RunPython(encrypt_existing, decrypt_existing),
+        migrations.RunPython(_step(True), _step(False)),
         migrations.AlterField(
             model_name='person',
             name='id_number_index',

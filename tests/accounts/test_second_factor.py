@@ -138,3 +138,23 @@ def test_demo_accounts_of_those_roles_get_the_printed_demo_secret(client):
     client.post(reverse("accounts:login"), {"username": "leishan", "password": accounts_demo.DEMO_PASSWORD})
     assert client.post(reverse("accounts:otp_verify"), {"code": demo_code(), "next": "/"})["Location"] == "/"
     assert client.get(reverse("home")).status_code == 200 and leishan.is_authenticated
+
+
+def test_new_recovery_codes_need_the_second_factor_and_replace_the_old_ones(client):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    from accounts.otp import new_recovery_codes
+    from tests.otp import pass_second_factor
+
+    user = township_official()
+    old = new_recovery_codes(user)
+    client.force_login(user)
+    page = client.get(reverse("accounts:password_change")).content.decode()
+    assert "重新生成恢复码" in page
+    url = reverse("accounts:otp_recovery_codes")
+    assert client.post(url)["Location"].startswith(reverse("accounts:otp_verify"))
+    pass_second_factor(client, user)
+    response = client.post(url)
+    assert response.status_code == 200
+    tokens = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    assert len(tokens) == 10 and not tokens & set(old)

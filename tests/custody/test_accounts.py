@@ -137,3 +137,18 @@ def test_who_held_each_role_on_each_date_shows_on_the_statement(village_code):
     rows = list(queries.statement_entries(account))
     assert [r.caregiver_on_date for r in rows] == ["吴照料", "吴照料", "潘新"]
     assert {r.custodian_on_date for r in rows} == {"杨老"}
+
+
+def test_the_actions_check_their_actor_so_no_caller_can_skip_it(village_code, other_village_code):
+    """Permission checks live in custody's actions, not only in its views (imports, API, admin)."""
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.models import Role
+    from tests.factories import cadre_user, user_with_role
+
+    account = open_account(village_code)
+    for outsider in (cadre_user("custody_cadre")[0], user_with_role(Role.COUNTY, "522634000000"),
+                     committee_user(other_village_code)):
+        with pytest.raises(PermissionDenied):
+            deposit(account, 100, actor=outsider)
+    assert deposit(account, 100, actor=committee_user(village_code)).entry.amount_fen == 100

@@ -89,6 +89,7 @@ def test_flags_for_many_accounts_take_one_query(village_code, django_assert_num_
     user = committee_user(village_code)
     for _ in range(5):
         deposit(open_account(village_code, user), 1000)
+    user = type(user).objects.get(pk=user.pk)  # a fresh request's user: roles not yet loaded
     with django_assert_num_queries(2):  # the user's roles, then the accounts with every flag
         rows = list(queries.accounts_for_user(user, TODAY))
     assert len(rows) == 5
