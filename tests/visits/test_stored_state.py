@@ -139,9 +139,11 @@ def test_a_policy_dated_in_the_future_moves_the_stored_due_date_on_its_day():
 
 def test_a_household_without_a_due_date_is_not_recomputed_every_run():
     with time_machine.travel(at(dt.date(2026, 6, 1)), tick=False):
-        HouseholdFactory(tier="", criteria=[], tier_since=None)  # unclassified, unpaired: no due date
-    assert queries.schedule_changes(dt.date(2026, 6, 2)).count() == 1  # registered yesterday: checked
-    assert queries.schedule_changes(dt.date(2026, 6, 5)).count() == 0  # checked; nothing changed since
+        household = HouseholdFactory(tier="", criteria=[], tier_since=None)  # unclassified: no due date
+    assert queries.schedule_changes(dt.date(2026, 6, 2)).count() == 0  # nothing to compute
+    PairingFactory(household=household, started_on=dt.date(2026, 6, 4))
+    assert queries.schedule_changes(dt.date(2026, 6, 5)).count() == 1  # paired yesterday: checked
+    assert queries.schedule_changes(dt.date(2026, 6, 9)).count() == 0  # checked; nothing changed since
 
 
 @pytest.fixture
