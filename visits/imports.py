@@ -198,9 +198,15 @@ def _special_period_days(village_codes, first: dt.date, last: dt.date):
     periods = list(SpecialPeriod.objects.filter(area_id__in=prefixes, starts_on__lte=last, ends_on__gte=first)
                    .values_list("area_id", "starts_on", "ends_on"))
 
+    if not periods:  # the usual case: no special period in the file's dates
+        return lambda village, day: False
+    by_village: dict[str, list] = {}
+
     def covers(village: str, day: dt.date) -> bool:
-        mine = {village[:n].ljust(12, "0") for n in (4, 6, 9)} | {village}
-        return any(area in mine and start <= day <= end for area, start, end in periods)
+        if village not in by_village:
+            mine = {village[:n].ljust(12, "0") for n in (4, 6, 9)} | {village}
+            by_village[village] = [(start, end) for area, start, end in periods if area in mine]
+        return any(start <= day <= end for start, end in by_village[village])
 
     return covers
 
