@@ -7,9 +7,10 @@ that repeats an earlier row of the same file — is skipped and counted ("已存
 importing the same ledger twice stores each visit once.
 
 Set-based: the rows are checked in memory against a fixed number of queries (households in
-scope, visits already stored, special periods), and the commit writes every new visit in one
-INSERT, one bulk insert of their audit rows, one schedule refresh over the households touched,
-and closes the overdue alerts those visits answer — whatever the number of rows."""
+scope, visits already stored, special periods), and the commit writes every new visit and its
+audit row by COPY, refreshes the schedule of the households whose last counted visit the file
+moves later (a backfill of old visits moves no due date), and closes the overdue alerts those
+visits answer — whatever the number of rows."""
 
 from __future__ import annotations
 
@@ -197,15 +198,34 @@ def _special_period_days(village_codes, first: dt.date, last: dt.date):
     periods = list(SpecialPeriod.objects.filter(area_id__in=prefixes, starts_on__lte=last, ends_on__gte=first)
                    .values_list("area_id", "starts_on", "ends_on"))
 
+    if not periods:  # the usual case: no special period in the file's dates
+        return lambda village, day: False
+    by_village: dict[str, list] = {}
+
     def covers(village: str, day: dt.date) -> bool:
-        mine = {village[:n].ljust(12, "0") for n in (4, 6, 9)} | {village}
-        return any(area in mine and start <= day <= end for area, start, end in periods)
+        if village not in by_village:
+            mine = {village[:n].ljust(12, "0") for n in (4, 6, 9)} | {village}
+            by_village[village] = [(start, end) for area, start, end in periods if area in mine]
+        return any(start <= day <= end for start, end in by_village[village])
 
     return covers
 
 
 def _write(actor: User, result: ImportResult, today: dt.date, request, progress: Progress) -> None:
+    from django.db.models import Max
+
     from .actions import schedule_refresh
+
+    # The stored due date counts from the last counted visit: only households for which this file
+    # brings a later counted visit than any stored need it recomputed (a backfill of old paper
+    # visits moves nothing). Read before the insert.
+    latest_new: dict[int, dt.date] = {}
+    for v in result.to_create:
+        if v.counted and v.visited_on > latest_new.get(v.household_id, dt.date.min):
+            latest_new[v.household_id] = v.visited_on
+    stored_last = dict(Visit.objects.filter(household_id__in=list(latest_new), counted=True, visited_on__lte=today)
+                       .values("household_id").annotate(last=Max("visited_on")).values_list("household_id", "last"))
+    moved = [hid for hid, day in latest_new.items() if stored_last.get(hid) is None or day > stored_last[hid]]
 
     progress(0, 4, _("写入走访记录"))
     visits = result.to_create
@@ -220,8 +240,10 @@ def _write(actor: User, result: ImportResult, today: dt.date, request, progress:
         for v in visits
     ])
     counted = {}
+    moved_set = set(moved)
     for v in visits:
-        if v.counted and (v.household_id not in counted or counted[v.household_id].visited_on <= v.visited_on):
+        if v.counted and v.household_id in moved_set and (
+                v.household_id not in counted or counted[v.household_id].visited_on <= v.visited_on):
             counted[v.household_id] = v
     if not counted:
         progress(4, 4, _("完成"))

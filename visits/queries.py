@@ -156,15 +156,15 @@ def month_statuses(households: QuerySet[Household], month: dt.date, today: dt.da
 def schedule_changes(today: dt.date) -> QuerySet[Household]:
     """Active households whose stored due date may have moved since the last daily run, as a
     union of indexed sources (no scan of the roster):
-    - registered, classified, paired or paused since yesterday;
+    - classified, paired or paused since yesterday (a household registered without tier or cadre
+      has no due date to compute; the import and the actions refresh what they write);
     - in a county whose visit policy takes effect today (or yesterday, should a run
       have been missed) — a policy set for a future date moves nothing until its day comes.
     A household without a due date is not recomputed every run: it was checked when its last
     input changed, and is checked again only when one changes."""
     since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time.min))
     ids = (
-        Household.objects.filter(created_at__gte=since).values("id")
-        .union(Classification.objects.filter(decided_at__gte=since).values("household_id"))
+        Classification.objects.filter(decided_at__gte=since).values("household_id")
         .union(Pairing.objects.filter(started_on__gte=today - dt.timedelta(days=1)).values("household_id"))
         .union(Pause.objects.filter(created_at__gte=since).values("household_id"))
     )

@@ -257,3 +257,18 @@ def test_inbox_shows_only_my_notifications(client, overdue, township_user):
     assert not cadre.notifications.filter(read_at__isnull=True).exists()
     client.force_login(township_user)
     assert all(n.recipient == township_user for n in client.get(reverse("visits:inbox")).context["page"])
+
+
+def test_an_imported_phone_visit_inside_a_special_period_counts(client, overdue, township_user):
+    from visits.models import SpecialPeriod
+
+    household, _ = overdue
+    SpecialPeriod.objects.create(area_id=TOWNSHIP, kind="disaster", starts_on=D(2026, 5, 1), ends_on=D(2026, 5, 31),
+                                 reason="洪灾", declared_by=township_user)
+    client.force_login(township_user)
+    with time_machine.travel(NOW, tick=False):
+        job = _upload(client, _xlsx([[household.code, "2026-05-10", "电话", "张敏", ""],
+                                     [household.code, "2026-06-10", "电话", "张敏", ""]])).context["job"]
+        client.post(reverse("imports:confirm", args=[job.pk]))
+    assert sorted(Visit.objects.filter(source="import").values_list("visited_on", "counted")) == [
+        (D(2026, 5, 10), True), (D(2026, 6, 10), False)]

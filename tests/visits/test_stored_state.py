@@ -138,9 +138,11 @@ def test_a_policy_dated_in_the_future_moves_the_stored_due_date_on_its_day():
 
 def test_a_household_without_a_due_date_is_not_recomputed_every_run():
     with time_machine.travel(at(dt.date(2026, 6, 1)), tick=False):
-        HouseholdFactory(tier="", criteria=[], tier_since=None)  # unclassified, unpaired: no due date
-    assert queries.schedule_changes(dt.date(2026, 6, 2)).count() == 1  # registered yesterday: checked
-    assert queries.schedule_changes(dt.date(2026, 6, 5)).count() == 0  # checked; nothing changed since
+        household = HouseholdFactory(tier="", criteria=[], tier_since=None)  # unclassified: no due date
+    assert queries.schedule_changes(dt.date(2026, 6, 2)).count() == 0  # nothing to compute
+    PairingFactory(household=household, started_on=dt.date(2026, 6, 4))
+    assert queries.schedule_changes(dt.date(2026, 6, 5)).count() == 1  # paired yesterday: checked
+    assert queries.schedule_changes(dt.date(2026, 6, 9)).count() == 0  # checked; nothing changed since
 
 
 @pytest.fixture
@@ -201,3 +203,25 @@ def test_the_shortfall_counted_in_sql_equals_the_rules():
     statuses = queries.month_statuses(Household.objects.filter(status="active"), month, last)
     expected = sorted((hid, s.counted, s.minimum) for hid, s in statuses.items() if s.shortfall > 0)
     assert queries.month_shortfalls(month, last) == expected and len(expected) >= 5
+
+
+def test_an_imported_ledger_keeps_stored_due_dates_true(history):
+    from accounts import sheets
+    from visits import imports
+
+    today = dt.date(2026, 6, 20)
+    actions.schedule_refresh(households=Household.objects.all(), today=today)
+    old, recent = history[0], history[5]  # last visited 2026-05-01 and 2026-06-05
+    content = sheets.csv_bytes(imports.HEADERS, [
+        [old.code, "2026-04-20", "入户", "补录员", "纸质台账：早于最近一次走访"],
+        [recent.code, "2026-06-18", "入户", "补录员", "纸质台账：晚于最近一次走访"],
+        [history[1].code, "2026-06-19", "电话", "补录员", "电话不计入"],
+    ])
+    before = stored()
+    with time_machine.travel(at(today), tick=False):
+        result = imports.visits_import(actor=user_with_role(Role.COUNTY, COUNTY), name="l.csv", content=content,
+                                       dry_run=False, today=today)
+    assert result.ok and result.created == 3
+    after = stored()
+    assert after == recomputed(today)
+    assert after[old.pk] == before[old.pk] and after[recent.pk] != before[recent.pk]
