@@ -309,13 +309,13 @@ def xlsx_file(sheets: Sequence[Sheet]):
         for i, h in enumerate(sheet.headers, start=1):
             width = (sheet.widths or {}).get(h) or max(8, min(40, len(str(h)) * 2 + 2))
             ws.column_dimensions[get_column_letter(i)].width = width
-        header_at = 1
+        header_at = 2 if sheet.title_row else 1
+        # Before the first row: a write-only sheet writes its view (frozen panes) with that row.
+        ws.freeze_panes = f"A{header_at + 1}"
         if sheet.title_row:
             cell = WriteOnlyCell(ws, value=guard(sheet.title_row))
             cell.font = Font(bold=True, size=14)
             ws.append([cell])
-            header_at = 2
-        ws.freeze_panes = f"A{header_at + 1}"
         header_cells = []
         for h in sheet.headers:
             c = WriteOnlyCell(ws, value=guard(h))

@@ -235,6 +235,7 @@
     if (general.length) {
       var alert = el("div", "alert alert-danger", general.join("；"));
       alert.dataset.clientError = "1";
+      alert.setAttribute("data-testid", "form-errors");
       form.insertBefore(alert, form.firstChild);
     }
     var first = form.querySelector("[data-client-error]");

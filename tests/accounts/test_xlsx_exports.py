@@ -113,5 +113,5 @@ def test_visit_ledger_header_is_frozen_under_its_title(client, village_code):
 
     client.force_login(user_with_role(Role.TOWNSHIP, TOWNSHIP))
     response = client.get(reverse("visits:ledger"), {"area": TOWNSHIP, "month": "2026-03"})
-    ws = load_workbook(io.BytesIO(response.content)).active
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert ws.freeze_panes == "A3" and ws["A2"].value == "户编号" and ws["A2"].font.bold

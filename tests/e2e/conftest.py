@@ -137,3 +137,22 @@ def pick(page, label: str, search: str, option: str | None = None) -> None:
     # Wait until the choice is made and the list has closed, so the next click lands where meant.
     page.locator(".ts-dropdown").first.wait_for(state="hidden")
     page.keyboard.press("Tab")
+
+
+def wait_js(page, expression: str, timeout: float = 15_000, interval: float = 100) -> None:
+    """page.wait_for_function without `eval` in the page: Playwright's polling evaluates a string
+    predicate with eval, which the site's Content-Security-Policy (no 'unsafe-eval') refuses.
+    Here the expression is evaluated from outside (DevTools protocol) until it is truthy."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    waited = 0.0
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Exception:  # noqa: BLE001 - a navigation in progress; try again
+            pass
+        if waited >= timeout:
+            raise PlaywrightTimeout(f"wait_js: {expression!r} not true after {timeout:.0f} ms")
+        page.wait_for_timeout(interval)
+        waited += interval

@@ -15,7 +15,7 @@ from accounts.models import Area, Role
 from assistance.models import ApplicationStatus, AssistanceApplication, ReserveFund, RollCall
 from tests.assistance.factories import funded, household
 from tests.conftest import COUNTY, TOWNSHIP
-from tests.e2e.conftest import DESKTOP, PHONE, open_menu
+from tests.e2e.conftest import DESKTOP, PHONE, open_menu, wait_js
 from tests.factories import PairingFactory, cadre_user, user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -126,7 +126,7 @@ def test_a_flood_roll_call_on_phones_one_offline_and_the_board_shows_who_is_unkn
     cards.nth(1).get_by_placeholder("说明（可不填）").fill("屋后山体开裂")
     cards.nth(1).get_by_role("button", name="需转移").click()
     expect(cards.nth(1).locator("[data-role=current]")).to_contain_text("需转移")
-    online.wait_for_function("() => !document.querySelector('.rollcall-pending')")
+    wait_js(online, "() => !document.querySelector('.rollcall-pending')")
     expect(online.get_by_test_id("rollcall-outbox")).to_be_hidden()
     assert RollCall.objects.filter(checked_by=zhang).count() == 2
     _shot(online, "assistance-rollcall-phone.png")

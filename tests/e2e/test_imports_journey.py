@@ -17,6 +17,7 @@ from accounts.models import Role
 from imports.jobs import _progress_key
 from imports.models import ImportJob, ImportStatus
 from tests.conftest import TOWNSHIP
+from tests.e2e.conftest import wait_js
 from tests.factories import HouseholdFactory, PairingFactory, PersonFactory, user_with_role
 from visits.models import Visit
 
@@ -91,7 +92,7 @@ def test_a_running_import_shows_progress_until_the_result(page, live_server, log
     page.set_viewport_size({"width": 390, "height": 844})
     _shot(page, "import-progress-390")
     cache.set(_progress_key(job.pk), {"percent": 80, "phase": "重新计算应访日期"}, 600)
-    page.wait_for_function("document.body.innerText.includes('80%')")
+    wait_js(page, "document.body.innerText.includes('80%')")
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE,
                                                summary={"message": "已导入 60000 条走访记录。"})
     page.get_by_test_id("job-message").wait_for()  # the poll saw the end and reloaded the page

@@ -22,7 +22,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from beneficiaries.models import Classification, Household
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, wait_js
+from tests.e2e.visit_form import answer_checklist
 from tests.factories import HouseholdFactory, PairingFactory, PersonFactory, cadre_user
 from tests.visits.factories import VisitFactory
 from visits.actions import schedule_refresh
@@ -61,6 +62,7 @@ def _answer(page, met_with: str) -> None:
         }"""
     )
     page.get_by_label("见到的人").fill(met_with)
+    answer_checklist(page)  # the §3 core items, the multi-choice ones and the person's wishes included
 
 
 def _png(width: int, height: int) -> bytes:
@@ -97,7 +99,7 @@ def _open_app(page, live_server, login, username):
     login(page, username)
     page.goto(f"{live_server.url}/visits/mine/")
     try:
-        page.wait_for_function("navigator.serviceWorker.controller !== null && document.documentElement.dataset.offlineReady")
+        wait_js(page, "navigator.serviceWorker.controller !== null && document.documentElement.dataset.offlineReady")
     except PlaywrightError:
         state = page.evaluate("""navigator.serviceWorker.getRegistration().then(r => JSON.stringify({
             controller: !!navigator.serviceWorker.controller, ready: document.documentElement.dataset.offlineReady,
@@ -165,6 +167,7 @@ def test_two_visits_in_a_row_without_javascript(browser, live_server, login):
                     "els => [...new Set(els.map(e => e.name))]"):
                 page.locator(f'#visit-form input[name="{name}"]').first.check()
             page.get_by_label("见到的人").fill(f"第{n}次（无脚本）")
+            answer_checklist(page)
             page.get_by_role("button", name="保存走访记录").click()
             page.wait_for_url(re.compile(rf"/visits/mine/\?saved={token}$"))
         assert Visit.objects.filter(household=h, met_with__contains="无脚本").count() == 2
@@ -211,7 +214,7 @@ def test_offline_visits_wait_in_the_outbox_and_arrive_once(phone_page, live_serv
     assert Visit.objects.count() == before
 
     context.set_offline(False)
-    page.wait_for_function("document.querySelector('[data-testid=outbox-count]')?.textContent === '0'"
+    wait_js(page, "document.querySelector('[data-testid=outbox-count]')?.textContent === '0'"
                            " && !document.querySelector('#offline-banner')", timeout=30_000)
     assert page.get_by_test_id("outbox-badge").is_hidden()
     _shot(page, "offline-uploaded-390.png")
@@ -275,7 +278,7 @@ def test_flaky_network_replays_the_outbox_and_stores_each_visit_once(phone_page,
         except PlaywrightError:  # reloading after an upload
             pass
         page.wait_for_timeout(500)
-    page.wait_for_function("document.querySelector('[data-testid=outbox-count]')?.textContent === '0'", timeout=20_000)
+    wait_js(page, "document.querySelector('[data-testid=outbox-count]')?.textContent === '0'", timeout=20_000)
     context.unroute_all(behavior="ignoreErrors")
     assert len(delivered) == 2 and all(n >= 4 for n in delivered.values())  # 3 answers lost, then one kept
     assert Visit.objects.exclude(client_token=None).count() == 2
@@ -353,7 +356,7 @@ def test_session_ended_offline_outbox_waits_for_login_and_logout_clears_pages(ph
     assert Visit.objects.exclude(client_token=None).get().household_id == h.pk
 
     # Logout removes the pages kept for offline use.
-    page.wait_for_function("document.documentElement.dataset.offlineReady")
+    wait_js(page, "document.documentElement.dataset.offlineReady")
     page.locator(".navbar-toggler").click()
     page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="退出登录").click()

@@ -53,7 +53,9 @@ PAGE_CHECK_JS = """() => {
   }
   for (const input of document.querySelectorAll('main input[type=radio], main input[type=checkbox]')) {
     if (input.closest('[hidden], .d-none, .collapse:not(.show), .modal:not(.show), .dropdown-menu:not(.show)')) continue;
-    if (getComputedStyle(input).display === 'none') continue;
+    // Not shown at all (itself or an ancestor display:none / visibility:hidden, e.g. the visit form's
+    // "fixed on the spot" ticks until a hazard is ticked): nothing a person could click.
+    if (getComputedStyle(input).display === 'none' || !input.checkVisibility({checkVisibilityCSS: true})) continue;
     // Bootstrap toggle buttons hide the input and show its label as the button.
     const target = input.classList.contains('btn-check') ? document.querySelector(`label[for="${input.id}"]`) : input;
     const name = `${input.type} ${input.name}=${input.value}`;

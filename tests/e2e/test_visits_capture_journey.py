@@ -140,17 +140,13 @@ def test_township_sees_capture_time_and_position_for_spot_checks_cadre_does_not(
                                                                                login):
     household, cadre = _paired_household()
     user_with_role(Role.TOWNSHIP, TOWNSHIP, username="xijiang_li", real_name="西江镇 李干事")
+    # The phone knows where it is and the cadre allows the page to ask (static/js/visit-form.js).
+    phone_page.context.grant_permissions(["geolocation"], origin=live_server.url)
+    phone_page.context.set_geolocation({"latitude": 26.491234, "longitude": 108.169876, "accuracy": 18})
     login(phone_page, "zhangmin")
     phone_page.goto(f"{live_server.url}{reverse('visits:record', args=[household.pk])}")
     answer_checklist(phone_page, power_safety="hazard", gas_safety="hazard")
     phone_page.locator('input[name="hazards_fixed"][value="gas_safety"]').check()
-    # What the browser sends with the form (docs/visits.md); set here as the page script would.
-    phone_page.evaluate("""() => {
-        const f = document.getElementById('visit-form');
-        f.captured_at.value = new Date().toISOString();
-        f.geo_status.value = 'ok'; f.geo_lat.value = '26.491234'; f.geo_lng.value = '108.169876';
-        f.geo_accuracy_m.value = '18';
-    }""")
     phone_page.get_by_role("button", name="保存走访记录").click()
     phone_page.wait_for_url("**/visits/mine/?saved=*")
     timeline_url = f"{live_server.url}{reverse('visits:household', args=[household.pk])}"
