@@ -3,6 +3,7 @@ runs an inspection from plan to rectified problem; a township records a spot che
 that finds a discrepancy."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -92,6 +93,8 @@ def test_county_runs_an_inspection_from_plan_to_rectified_problem(page, live_ser
 
     page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="退出登录").click()
+    # The offline app clears the kept pages first, then signs out: wait until that is done.
+    page.wait_for_url(re.compile(r".*/accounts/login/.*"))
     login(page, "xijiang_e2e")
     open_menu(page, "督导考核", "问题整改")
     page.get_by_test_id("problems").get_by_role("link", name="走访记录不实").first.click()
