@@ -33,7 +33,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Personal data at rest: no defaults — a missing key stops the start (accounts/crypto.py).
-FIELD_KEYS = env("FIELD_KEYS")
-FIELD_KEY_ID = env("FIELD_KEY_ID")
-BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")
+# Personal data at rest: no defaults. Build steps that touch no personal data (collectstatic)
+# run without the keys; every other command fails its system check (accounts.E001), gunicorn
+# refuses to boot (config/wsgi.py) and any use of an ID number raises (accounts/crypto.py).
+FIELD_KEYS = env("FIELD_KEYS", default="")
+FIELD_KEY_ID = env("FIELD_KEY_ID", default="")
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="")

@@ -152,3 +152,17 @@ def test_custodian_and_caregiver_id_numbers_are_encrypted_too(village_code):
             stored = cursor.fetchone()[0]
         assert stored.startswith("v1:dev1:") and row.id_number not in stored
         assert model.objects.get(id_number=row.id_number) == row
+
+
+def test_missing_keys_fail_the_system_check_but_not_collectstatic(settings):
+    """Production without the keys: migrate, runserver and check --deploy stop with accounts.E001;
+    collectstatic (static-files checks only) still builds the assets."""
+    from django.core import checks
+
+    from accounts.checks import field_keys_configured
+
+    assert field_keys_configured(None) == []
+    settings.FIELD_KEYS = ""
+    errors = field_keys_configured(None)
+    assert [e.id for e in errors] == ["accounts.E001"] and "FIELD_KEYS" in errors[0].msg
+    assert "accounts.E001" not in [m.id for m in checks.run_checks(tags=[checks.Tags.staticfiles])]
