@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
+from accounts.permissions import require
 from accounts.scoping import area_prefixes, scope_queryset
 from beneficiaries.models import Household
 from custody.rules import yuan
@@ -36,11 +37,6 @@ from .models import (
 )
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise PermissionDenied(message)
-
-
 def _official_over(actor: User, code: str, *roles: str) -> bool:
     """The actor holds one of `roles` over an area containing `code`."""
     if actor.is_superuser:
@@ -61,7 +57,7 @@ def limits_for(county: Area) -> rules.Limits:
 
 def policy_set(*, county: Area, township_limit_fen: int, fast_track_limit_fen: int, actor: User,
                request: HttpRequest | None = None) -> AssistancePolicy:
-    _require(_official_over(actor, county.code, Role.COUNTY, Role.PREFECTURE),
+    require(_official_over(actor, county.code, Role.COUNTY, Role.PREFECTURE),
              _("只有县(市)或州民政局可以设置本县救助审批限额。"))
     if township_limit_fen < 0 or fast_track_limit_fen < 0:
         raise ValidationError(_("限额不能为负数。"))
@@ -96,7 +92,7 @@ def application_raise(*, household: Household, kind: str, amount_fen: int, reaso
                       today: dt.date, attachment=None, one_case_decision=None, referral=None,
                       request: HttpRequest | None = None) -> AssistanceApplication:
     """A village committee or township raises an application for a household in its area."""
-    _require(_official_over(actor, household.village_id, Role.VILLAGE_COMMITTEE, Role.TOWNSHIP),
+    require(_official_over(actor, household.village_id, Role.VILLAGE_COMMITTEE, Role.TOWNSHIP),
              _("只有村(居)民委员会或乡镇(街道)可以为本辖区家庭提出救助申请。"))
     if amount_fen <= 0:
         raise ValidationError({"amount_fen": _("申请金额必须大于0。")})
@@ -126,7 +122,7 @@ def application_township_approve(*, application: AssistanceApplication, actor: U
     """The township agrees. Within its limit the approval is final; above it goes to the county."""
     with transaction.atomic():
         app = _lock(application)
-        _require(_official_over(actor, app.household.village_id, Role.TOWNSHIP),
+        require(_official_over(actor, app.household.village_id, Role.TOWNSHIP),
                  _("只有乡镇(街道)可以审核本辖区的救助申请。"))
         _step(app, "township_approve")
         amount = approved_amount_fen or app.amount_fen
@@ -148,7 +144,7 @@ def application_county_approve(*, application: AssistanceApplication, actor: Use
                                request: HttpRequest | None = None) -> AssistanceApplication:
     with transaction.atomic():
         app = _lock(application)
-        _require(_official_over(actor, app.household.village_id, Role.COUNTY),
+        require(_official_over(actor, app.household.village_id, Role.COUNTY),
                  _("只有县(市)民政可以审批超出乡镇限额的救助申请。"))
         _step(app, "county_approve")
         amount = approved_amount_fen or app.approved_amount_fen or app.amount_fen
@@ -173,7 +169,7 @@ def application_reject(*, application: AssistanceApplication, actor: User, note:
         app = _lock(application)
         _step(app, "reject")
         level = Role.TOWNSHIP if app.status == ApplicationStatus.SUBMITTED else Role.COUNTY
-        _require(_official_over(actor, app.household.village_id, level),
+        require(_official_over(actor, app.household.village_id, level),
                  _("您不能在此环节作出不予救助的决定。"))
         before = app.status
         app.status = ApplicationStatus.REJECTED
@@ -221,7 +217,7 @@ def _pay(*, application: AssistanceApplication, step: str, actor: User, paid_on:
         _step(app, step)
         before = app.status
         if step == "fast_pay":
-            _require(_official_over(actor, app.household.village_id, Role.TOWNSHIP),
+            require(_official_over(actor, app.household.village_id, Role.TOWNSHIP),
                      _("先行救助由乡镇(街道)发放。"))
             amount = app.amount_fen
             refusal = rules.fast_track_refusal(app.kind, amount, limits_for(app.county))
@@ -235,7 +231,7 @@ def _pay(*, application: AssistanceApplication, step: str, actor: User, paid_on:
             app.status = ApplicationStatus.FAST_PAID
             action = ApplicationAction.FAST_PAY
         else:
-            _require(_official_over(actor, app.household.village_id, Role.TOWNSHIP, Role.COUNTY),
+            require(_official_over(actor, app.household.village_id, Role.TOWNSHIP, Role.COUNTY),
                      _("救助金由乡镇(街道)或县(市)民政发放。"))
             amount = app.approved_amount_fen or app.amount_fen
             app.status = ApplicationStatus.PAID
@@ -277,7 +273,7 @@ def application_review(*, application: AssistanceApplication, actor: User, agree
         raise ValidationError({"note": _("复核不同意须写明理由。")})
     with transaction.atomic():
         app = _lock(application)
-        _require(_official_over(actor, app.household.village_id, Role.COUNTY), _("先行救助由县(市)民政复核。"))
+        require(_official_over(actor, app.household.village_id, Role.COUNTY), _("先行救助由县(市)民政复核。"))
         _step(app, "review")
         before = app.status
         app.status = ApplicationStatus.REVIEWED
@@ -295,7 +291,7 @@ def application_review(*, application: AssistanceApplication, actor: User, agree
 def reserve_allocate(*, county: Area, amount_fen: int, entry_date: dt.date, note: str, actor: User,
                      idempotency_key: uuid.UUID | None = None, request: HttpRequest | None = None) -> ReserveEntry:
     """The county puts money into its reserve fund (拨入). Creates the fund on first use."""
-    _require(_official_over(actor, county.code, Role.COUNTY), _("只有县(市)民政可以向本县备用金拨入资金。"))
+    require(_official_over(actor, county.code, Role.COUNTY), _("只有县(市)民政可以向本县备用金拨入资金。"))
     if amount_fen <= 0:
         raise ValidationError({"amount_fen": _("拨入金额必须大于0。")})
     if idempotency_key is not None:
@@ -319,7 +315,7 @@ def reserve_allocate(*, county: Area, amount_fen: int, entry_date: dt.date, note
 def reserve_reverse(*, entry: ReserveEntry, reason: str, entry_date: dt.date, actor: User,
                     request: HttpRequest | None = None) -> ReserveEntry:
     """Correct a wrong line by a reversing entry (never by editing it)."""
-    _require(_official_over(actor, entry.fund.county_id, Role.COUNTY), _("只有县(市)民政可以冲正备用金台账。"))
+    require(_official_over(actor, entry.fund.county_id, Role.COUNTY), _("只有县(市)民政可以冲正备用金台账。"))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("冲正须写明原因。")})
     with transaction.atomic():
@@ -349,7 +345,7 @@ def emergency_declare(*, kind: str, title: str, county: Area, areas: list[Area],
                       today: dt.date, request: HttpRequest | None = None) -> Emergency:
     """A county (or the prefecture) declares an emergency for townships or villages under it.
     With `special_period`, phone and video checks in those areas count as visits meanwhile."""
-    _require(_official_over(actor, county.code, Role.COUNTY, Role.PREFECTURE),
+    require(_official_over(actor, county.code, Role.COUNTY, Role.PREFECTURE),
              _("只有县(市)或州民政局可以宣布应急事件。"))
     if not areas:
         raise ValidationError({"areas": _("请至少选择一个受影响的乡镇或村。")})
@@ -382,7 +378,7 @@ def emergency_declare(*, kind: str, title: str, county: Area, areas: list[Area],
 
 def emergency_close(*, emergency: Emergency, ends_on: dt.date, actor: User,
                     request: HttpRequest | None = None) -> Emergency:
-    _require(_official_over(actor, emergency.county_id, Role.COUNTY, Role.PREFECTURE),
+    require(_official_over(actor, emergency.county_id, Role.COUNTY, Role.PREFECTURE),
              _("只有宣布单位可以结束应急事件。"))
     if ends_on < emergency.starts_on:
         raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
@@ -405,7 +401,7 @@ def roll_call_mark(*, emergency: Emergency, household: Household, status: str, a
         raise ValidationError({"status": _("请选择核查结果。")})
     if not queries.affected_households(emergency).filter(pk=household.pk).exists():
         raise ValidationError(_("该家庭不在此次应急事件的受影响范围内。"))
-    _require(actor.is_superuser or scope_queryset(actor, Household.objects.filter(pk=household.pk)).exists(),
+    require(actor.is_superuser or scope_queryset(actor, Household.objects.filter(pk=household.pk)).exists(),
              _("您不能核查该家庭。"))
     token = client_token or uuid.uuid4()
     stored = RollCall.objects.filter(emergency=emergency, client_token=token).first()
@@ -431,7 +427,7 @@ def relief_record(*, emergency: Emergency, household: Household, given_on: dt.da
                   actor: User, request: HttpRequest | None = None) -> Relief:
     from . import queries
 
-    _require(_official_over(actor, household.village_id, Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY),
+    require(_official_over(actor, household.village_id, Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY),
              _("救助发放由村(居)、乡镇(街道)或县(市)民政登记。"))
     if not queries.affected_households(emergency).filter(pk=household.pk).exists():
         raise ValidationError(_("该家庭不在此次应急事件的受影响范围内。"))

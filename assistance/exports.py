@@ -9,16 +9,12 @@ from django.utils.timezone import localtime
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from accounts.sheets import guard
+
 MONEY = "#,##0.00"
 LEDGER_HEADERS = ["序号", "发生日期", "类型", "救助申请", "户编号", "村(居)", "发放方式", "收入(元)", "支出(元)",
                   "余额(元)", "摘要", "经办人", "记录时间"]
 REPORT_HEADERS = ["序号", "乡镇(街道)", "村(居)", "村(居)代码", "户编号", "类别", "核查结果", "核查时间", "说明"]
-
-
-def _text(value) -> str:
-    """A cell that would start a formula is written as text (formula injection guard)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _book(title: str, headers: list[str]):
@@ -45,11 +41,11 @@ def ledger_xlsx(fund, entries) -> bytes:
         app = e.application
         ws.append([
             n, e.entry_date, e.get_kind_display(), app.pk if app else None,
-            _text(app.household.code) if app else "", _text(app.household.village.short_name) if app else "",
+            guard(app.household.code) if app else "", guard(app.household.village.short_name) if app else "",
             e.get_channel_display() if e.channel else "",
             e.amount_fen / 100 if e.amount_fen > 0 else None,
             -e.amount_fen / 100 if e.amount_fen < 0 else None,
-            e.balance_after_fen / 100, _text(e.note), _text(e.recorded_by.display_name),
+            e.balance_after_fen / 100, guard(e.note), guard(e.recorded_by.display_name),
             localtime(e.recorded_at).replace(tzinfo=None),
         ])
         income += max(e.amount_fen, 0)
@@ -71,9 +67,9 @@ def emergency_xlsx(emergency, households, board: dict, status_labels: dict) -> b
     for n, h in enumerate(households, start=1):
         township = h.village.parent.name if h.village.parent_id else ""
         ws.append([
-            n, township, h.village.short_name, h.village_id, _text(h.code), h.tier,
+            n, township, h.village.short_name, h.village_id, guard(h.code), h.tier,
             str(status_labels.get(h.latest_status, "未核查")),
-            localtime(h.latest_at).replace(tzinfo=None) if h.latest_at else None, _text(h.latest_note or ""),
+            localtime(h.latest_at).replace(tzinfo=None) if h.latest_at else None, guard(h.latest_note or ""),
         ])
         if h.latest_at:
             ws.cell(row=ws.max_row, column=8).number_format = "yyyy-mm-dd hh:mm"
@@ -102,9 +98,9 @@ def housing_xlsx(cases) -> bytes:
         township = village.parent
         county = township.parent if township else None
         ws.append([n, county.name if county else "", township.name if township else "", village.short_name,
-                   village.code, _text(c.household.code), _text(getattr(c, "head_name", "") or ""),
+                   village.code, guard(c.household.code), guard(getattr(c, "head_name", "") or ""),
                    c.household.tier, c.get_source_display(), c.get_grade_display() if c.grade else "待鉴定",
-                   c.appraised_on, c.get_status_display(), c.renovation_year, _text(c.note)])
+                   c.appraised_on, c.get_status_display(), c.renovation_year, guard(c.note)])
         ws.cell(row=ws.max_row, column=11).number_format = "yyyy-mm-dd"
     return _bytes(wb)
 
@@ -115,8 +111,8 @@ def medical_aid_xlsx(people) -> bytes:
     total_n = total_fen = 0
     for n, p in enumerate(people, start=1):
         village = p.household.village
-        ws.append([n, village.parent.name if village.parent_id else "", village.short_name, _text(p.household.code),
-                   _text(p.name), p.id_masked, p.household.tier, p.aid_count, p.aid_fen / 100])
+        ws.append([n, village.parent.name if village.parent_id else "", village.short_name, guard(p.household.code),
+                   guard(p.name), p.id_masked, p.household.tier, p.aid_count, p.aid_fen / 100])
         ws.cell(row=ws.max_row, column=9).number_format = MONEY
         total_n += p.aid_count
         total_fen += p.aid_fen

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.actions import audit_record
 from accounts.models import AuditAction, Role
+from accounts.permissions import apply_form_errors
 from accounts.scoping import get_object_for_user, has_role, scope_queryset
 from beneficiaries.models import Household, HouseholdStatus
 from services import queries as service_queries
@@ -42,12 +43,6 @@ TAB_KINDS = {
 OFFICIALS = (Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE)
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _people_for(request: HttpRequest, tab: str):
@@ -103,7 +98,7 @@ def outcome_lists(request: HttpRequest) -> HttpResponse:
                 try:
                     outcomes.contribution_record(actor=request.user, today=today, request=request, **form.cleaned_data)
                 except (ValidationError, PermissionDenied) as exc:
-                    _apply_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+                    apply_form_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
                 else:
                     messages.success(request, _("五社联动记录已登记。"))
                     return redirect(f"{reverse('assistance:outcomes')}?tab=social")
@@ -119,7 +114,7 @@ def outcome_lists(request: HttpRequest) -> HttpResponse:
                 try:
                     outcomes.aid_record(actor=request.user, today=today, request=request, **form.cleaned_data)
                 except (ValidationError, PermissionDenied) as exc:
-                    _apply_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+                    apply_form_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
                 else:
                     messages.success(request, _("帮扶成效已登记。"))
                     return redirect(f"{reverse('assistance:outcomes')}?tab={tab}")
@@ -149,7 +144,7 @@ def housing_case(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 outcomes.housing_update(case=case, actor=request.user, request=request, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_form_errors(form, exc)
             except PermissionDenied as exc:
                 raise Http404 from exc
             else:

@@ -63,9 +63,6 @@ def affected_households(emergency: Emergency) -> QuerySet[Household]:
     )
 
 
-def latest_status_subquery(emergency: Emergency) -> Subquery:
-    latest = RollCall.objects.filter(emergency=emergency, household=OuterRef("pk")).order_by("-checked_at", "-id")
-    return Subquery(latest.values("status")[:1])
 
 
 def roll_call_rows(emergency: Emergency, user: User) -> QuerySet[Household]:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.actions import audit_record
 from accounts.files import upload_response
 from accounts.models import Area, AreaLevel, AuditAction, Role
+from accounts.permissions import apply_form_errors
 from accounts.scoping import area_prefixes, get_object_for_user, has_role, scope_queryset
 from beneficiaries.models import Household, HouseholdStatus, Person, Relation
 from services.models import OneCaseDecision, Referral
@@ -40,12 +41,6 @@ OFFICIALS = (Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE
 JSON_TYPES = ("application/json",)
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _officials_only(request: HttpRequest, *roles: str) -> None:
@@ -113,7 +108,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
                 one_case_decision=data.get("one_case_decision"), referral=data.get("referral"),
                 actor=request.user, today=timezone.localdate(), request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_form_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -185,7 +180,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     app = pay(application=app, actor=request.user, paid_on=d["paid_on"], channel=d["channel"],
                               note=d["note"], idempotency_key=d["idempotency_key"], today=today, request=request)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_form_errors(form, exc)
             else:
                 messages.success(request, _("已办理：%(status)s") % {"status": app.get_status_display()})
                 return redirect("assistance:application", pk=app.pk)
@@ -226,7 +221,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("只有县(市)或州民政局可以设置本县救助审批限额。"))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_form_errors(form, exc)
         else:
             messages.success(request, _("%(county)s救助审批限额已保存。") % {"county": county.name})
             return redirect(f"{reverse('assistance:policy')}?county={county.code}")
@@ -287,7 +282,7 @@ def fund_detail(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(request, _("已冲正。"))
                 return redirect("assistance:fund", code=county.code)
         except ValidationError as exc:
-            _apply_errors(form if request.POST.get("step") == "allocate" else reverse_form, exc)
+            apply_form_errors(form if request.POST.get("step") == "allocate" else reverse_form, exc)
     entries = queries.entries_for(fund) if fund else ReserveEntry.objects.none()
     page = Paginator(entries.order_by("-id"), 50).get_page(request.GET.get("page"))
     return render(request, "assistance/fund_detail.html", {
@@ -343,7 +338,7 @@ def emergency_new(request: HttpRequest) -> HttpResponse:
                     ends_on=d["ends_on"], special_period=d["special_period"], description=d["description"],
                     actor=request.user, today=timezone.localdate(), request=request)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_form_errors(form, exc)
             else:
                 messages.success(request, _("应急事件已宣布，受影响家庭已列入点名核查。"))
                 return redirect("assistance:emergency", pk=event.pk)
@@ -389,7 +384,7 @@ def emergency_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 actions.relief_record(emergency=event, actor=request.user, request=request, **d)
             except (ValidationError, PermissionDenied) as exc:
                 if isinstance(exc, ValidationError):
-                    _apply_errors(relief_form, exc)
+                    apply_form_errors(relief_form, exc)
                 else:
                     relief_form.add_error(None, str(exc))
             else:

@@ -149,3 +149,16 @@ def test_every_page_of_the_app_opens_for_its_users(client, people, event, villag
     assert client.get(reverse("assistance:fund", args=[COUNTY])).status_code == 200
     client.force_login(people["village"])
     assert client.get(reverse("assistance:policy")).status_code == 404
+
+
+def test_the_ledger_export_writes_formula_payloads_as_text(client, people):
+    from assistance.models import ReserveFund
+
+    funded(people["county"])
+    actions.reserve_allocate(county=Area.objects.get(code=COUNTY), amount_fen=100, entry_date=TODAY,
+                             note='=HYPERLINK("http://x.example/","点我")', actor=people["county"])
+    client.force_login(people["county"])
+    ws = load_workbook(io.BytesIO(client.get(reverse("assistance:fund_xlsx", args=[COUNTY])).content)).active
+    notes = [row[10] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert "'=HYPERLINK(\"http://x.example/\",\"点我\")" in notes
+    assert ReserveFund.objects.get().balance_fen == 1_000_100
