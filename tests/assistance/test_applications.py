@@ -139,6 +139,18 @@ def test_the_database_refuses_a_negative_balance_even_around_the_actions(people)
         ReserveFund.objects.filter(county_id=COUNTY).update(balance_fen=-1)
 
 
+def test_the_balance_moves_only_through_the_ledger(people):
+    """As for custody accounts: a bare balance update, or an entry whose running balance is not
+    the sum of the ledger, is refused by the database even where the CHECKs would pass."""
+    entry = funded(people["county"], 30_000)
+    with pytest.raises(IntegrityError, match="differs from the sum"), transaction.atomic():
+        ReserveFund.objects.filter(county_id=COUNTY).update(balance_fen=130_000)
+    with pytest.raises(IntegrityError, match="running total"), transaction.atomic():
+        ReserveEntry.objects.create(fund=entry.fund, kind="allocation", amount_fen=100, balance_after_fen=999_999,
+                                    entry_date=TODAY, recorded_by=people["county"])
+    assert ReserveFund.objects.get(county_id=COUNTY).balance_fen == 30_000
+
+
 def test_only_the_county_allocates_and_a_township_of_another_county_cannot_raise(people, village_code):
     with pytest.raises(PermissionDenied):
         actions.reserve_allocate(county=Area.objects.get(code=COUNTY), amount_fen=100, entry_date=TODAY, note="",
