@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -250,6 +251,44 @@ def guard(value: Any) -> Any:
 
 def guard_row(row: Iterable[Any]) -> list[Any]:
     return [guard(v) for v in row]
+
+
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
+
+
+def sheet_title(title: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of \\ / ? * [ ] :."""
+    return SHEET_TITLE_FORBIDDEN.sub("-", str(title))[:31] or "Sheet1"
+
+
+def workbook(title: str, headers: Sequence[str]):
+    """An in-memory workbook for a bounded, formatted report (a statement, a panel, a checklist),
+    where the exporter adds totals and styles afterwards: a bold header row frozen at the top,
+    and every row appended — headers included — passes the formula guard. Row sets that grow
+    with the roster go through `xlsx_file` (write-only, flat memory) instead."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_title(title)
+    plain_append = ws.append
+
+    def guarded_append(row):
+        return plain_append(guard_row(row))
+
+    ws.append = guarded_append
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    return wb, ws
+
+
+def workbook_bytes(wb) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 class _Echo:

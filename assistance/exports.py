@@ -3,13 +3,10 @@ as numbers in yuan with two decimals, with a totals row; place names beside code
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.utils.timezone import localtime
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from accounts.sheets import guard
+from accounts import sheets
 
 MONEY = "#,##0.00"
 LEDGER_HEADERS = ["序号", "发生日期", "类型", "救助申请", "户编号", "村(居)", "发放方式", "收入(元)", "支出(元)",
@@ -17,35 +14,18 @@ LEDGER_HEADERS = ["序号", "发生日期", "类型", "救助申请", "户编号
 REPORT_HEADERS = ["序号", "乡镇(街道)", "村(居)", "村(居)代码", "户编号", "类别", "核查结果", "核查时间", "说明"]
 
 
-def _book(title: str, headers: list[str]):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    return wb, ws
-
-
-def _bytes(wb) -> bytes:
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def ledger_xlsx(fund, entries) -> bytes:
-    wb, ws = _book(f"{fund.county.name}救助备用金台账", LEDGER_HEADERS)
+    wb, ws = sheets.workbook(f"{fund.county.name}救助备用金台账", LEDGER_HEADERS)
     income = spent = 0
     for n, e in enumerate(entries, start=1):
         app = e.application
         ws.append([
             n, e.entry_date, e.get_kind_display(), app.pk if app else None,
-            guard(app.household.code) if app else "", guard(app.household.village.short_name) if app else "",
+            app.household.code if app else "", app.household.village.short_name if app else "",
             e.get_channel_display() if e.channel else "",
             e.amount_fen / 100 if e.amount_fen > 0 else None,
             -e.amount_fen / 100 if e.amount_fen < 0 else None,
-            e.balance_after_fen / 100, guard(e.note), guard(e.recorded_by.display_name),
+            e.balance_after_fen / 100, e.note, e.recorded_by.display_name,
             localtime(e.recorded_at).replace(tzinfo=None),
         ])
         income += max(e.amount_fen, 0)
@@ -59,17 +39,17 @@ def ledger_xlsx(fund, entries) -> bytes:
     for row in ws.iter_rows(min_row=ws.max_row):
         for cell in row:
             cell.font = Font(bold=True)
-    return _bytes(wb)
+    return sheets.workbook_bytes(wb)
 
 
 def emergency_xlsx(emergency, households, board: dict, status_labels: dict) -> bytes:
-    wb, ws = _book("点名核查", REPORT_HEADERS)
+    wb, ws = sheets.workbook("点名核查", REPORT_HEADERS)
     for n, h in enumerate(households, start=1):
         township = h.village.parent.name if h.village.parent_id else ""
         ws.append([
-            n, township, h.village.short_name, h.village_id, guard(h.code), h.tier,
+            n, township, h.village.short_name, h.village_id, h.code, h.tier,
             str(status_labels.get(h.latest_status, "未核查")),
-            localtime(h.latest_at).replace(tzinfo=None) if h.latest_at else None, guard(h.latest_note or ""),
+            localtime(h.latest_at).replace(tzinfo=None) if h.latest_at else None, h.latest_note or "",
         ])
         if h.latest_at:
             ws.cell(row=ws.max_row, column=8).number_format = "yyyy-mm-dd hh:mm"
@@ -82,7 +62,7 @@ def emergency_xlsx(emergency, households, board: dict, status_labels: dict) -> b
     for cell in summary[1] + summary[summary.max_row]:
         cell.font = Font(bold=True)
     summary.freeze_panes = "A2"
-    return _bytes(wb)
+    return sheets.workbook_bytes(wb)
 
 
 HOUSING_HEADERS = ["序号", "县(市)", "乡镇(街道)", "村(居)", "村(居)代码", "户编号", "户主", "类别", "来源", "鉴定等级",
@@ -92,27 +72,27 @@ MEDICAL_HEADERS = ["序号", "乡镇(街道)", "村(居)", "户编号", "姓名"
 
 def housing_xlsx(cases) -> bytes:
     """The dilapidated-housing ledger for 住建."""
-    wb, ws = _book("危房台账", HOUSING_HEADERS)
+    wb, ws = sheets.workbook("危房台账", HOUSING_HEADERS)
     for n, c in enumerate(cases, start=1):
         village = c.household.village
         township = village.parent
         county = township.parent if township else None
         ws.append([n, county.name if county else "", township.name if township else "", village.short_name,
-                   village.code, guard(c.household.code), guard(getattr(c, "head_name", "") or ""),
+                   village.code, c.household.code, getattr(c, "head_name", "") or "",
                    c.household.tier, c.get_source_display(), c.get_grade_display() if c.grade else "待鉴定",
-                   c.appraised_on, c.get_status_display(), c.renovation_year, guard(c.note)])
+                   c.appraised_on, c.get_status_display(), c.renovation_year, c.note])
         ws.cell(row=ws.max_row, column=11).number_format = "yyyy-mm-dd"
-    return _bytes(wb)
+    return sheets.workbook_bytes(wb)
 
 
 def medical_aid_xlsx(people) -> bytes:
     """The list for 医保: people on the roster with medical aid received and its total."""
-    wb, ws = _book("医疗救助名单", MEDICAL_HEADERS)
+    wb, ws = sheets.workbook("医疗救助名单", MEDICAL_HEADERS)
     total_n = total_fen = 0
     for n, p in enumerate(people, start=1):
         village = p.household.village
-        ws.append([n, village.parent.name if village.parent_id else "", village.short_name, guard(p.household.code),
-                   guard(p.name), p.id_masked, p.household.tier, p.aid_count, p.aid_fen / 100])
+        ws.append([n, village.parent.name if village.parent_id else "", village.short_name, p.household.code,
+                   p.name, p.id_masked, p.household.tier, p.aid_count, p.aid_fen / 100])
         ws.cell(row=ws.max_row, column=9).number_format = MONEY
         total_n += p.aid_count
         total_fen += p.aid_fen
@@ -120,4 +100,4 @@ def medical_aid_xlsx(people) -> bytes:
     ws.cell(row=ws.max_row, column=9).number_format = MONEY
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
-    return _bytes(wb)
+    return sheets.workbook_bytes(wb)

@@ -3,12 +3,8 @@ township: keep them as they are."""
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from accounts import sheets, xlsx_style
 from accounts.xlsx_style import money
@@ -21,32 +17,9 @@ SUMMARY_HEADERS = ["代管对象", "户编号", "状态", "期初余额(元)", "
                    "当前余额(元)", "最近检查", "异常提示"]
 
 
-def _book(title: str, headers: list[str]) -> tuple[Workbook, object]:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append = _guarded(ws.append)  # every cell through the formula-injection guard
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    return wb, ws
-
-
-def _guarded(append):
-    def append_guarded(row):
-        return append(sheets.guard_row(row))
-    return append_guarded
-
-
-def _bytes(wb: Workbook) -> bytes:
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def statement_xlsx(account: CustodyAccount, entries) -> bytes:
     """序号 from 1 (reversals refer to it), money as numbers, a 合计 row, the place written out."""
-    wb, ws = _book(_("收支财务台账"), STATEMENT_HEADERS)
+    wb, ws = sheets.workbook(_("收支财务台账"), STATEMENT_HEADERS)
     seq = {e.pk: i for i, e in enumerate(entries, start=1)}
     for e in entries:
         ws.append([
@@ -71,11 +44,11 @@ def statement_xlsx(account: CustodyAccount, entries) -> bytes:
     county, township, village = xlsx_style.area_names([account.person.household.village_id]).get(
         account.person.household.village_id, ("", "", ""))
     ws.append([_("县(市)"), county, _("乡镇(街道)"), township, _("村(居)"), village])
-    return _bytes(wb)
+    return sheets.workbook_bytes(wb)
 
 
 def summary_xlsx(rows, flags_of) -> bytes:
-    wb, ws = _book(_("村级代管汇总"), SUMMARY_HEADERS)
+    wb, ws = sheets.workbook(_("村级代管汇总"), SUMMARY_HEADERS)
     for a in rows:
         ws.append([
             a.person.name, a.person.household.code, a.get_status_display(), money(a.opening_fen), money(a.income_fen),
@@ -91,4 +64,4 @@ def summary_xlsx(rows, flags_of) -> bytes:
         county, township, name = xlsx_style.area_names([village]).get(village, ("", "", ""))
         ws.append([])
         ws.append([_("县(市)"), county, _("乡镇(街道)"), township, _("村(居)"), name, _("区划代码"), village])
-    return _bytes(wb)
+    return sheets.workbook_bytes(wb)

@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from accounts import sheets
 from accounts.models import Area
-
-
-def workbook(title: str, headers: list[str]) -> tuple[Workbook, object]:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31].replace("/", "-")
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    return wb, ws
-
-
-def to_bytes(wb: Workbook) -> bytes:
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def _plain(cell) -> object:
@@ -37,7 +19,7 @@ def _plain(cell) -> object:
 
 
 def panel_xlsx(area: Area, on: dt.date, panel) -> bytes:
-    wb, ws = workbook(panel.title, [str(h) for h in panel.headers])
+    wb, ws = sheets.workbook(panel.title, [str(h) for h in panel.headers])
     for row in panel.rows:
         ws.append([_plain(c) for c in row])
     if panel.footer:
@@ -46,7 +28,7 @@ def panel_xlsx(area: Area, on: dt.date, panel) -> bytes:
     ws.append([_("区划"), area.name, _("统计日期"), on.isoformat()])
     if panel.explain:
         ws.append([_("口径"), str(panel.explain)])
-    return to_bytes(wb)
+    return sheets.workbook_bytes(wb)
 
 
 def inspection_xlsx(inspection, report) -> bytes:
@@ -56,7 +38,7 @@ def inspection_xlsx(inspection, report) -> bytes:
     def yn(v):
         return "" if v is None else (_("是") if v else _("否"))
 
-    wb, ws = workbook(_("抽查家庭"), [_("乡镇(街道)"), _("户编号"), _("户主"), *CHECK_LABELS.values(), _("检查情况"),
+    wb, ws = sheets.workbook(_("抽查家庭"), [_("乡镇(街道)"), _("户编号"), _("户主"), *CHECK_LABELS.values(), _("检查情况"),
                                      _("检查人"), _("检查时间")])
     for s in report.samples:
         ws.append([s.township.name, s.household.code, s.head_name or "", *[yn(getattr(s, k)) for k in CHECK_LABELS],
@@ -78,7 +60,7 @@ def inspection_xlsx(inspection, report) -> bytes:
     ws3.append([_("检查名称"), inspection.title, _("随机种子"), inspection.seed or ""])
     if inspection.summary:
         ws3.append([_("检查总结"), inspection.summary])
-    return to_bytes(wb)
+    return sheets.workbook_bytes(wb)
 
 
 def assessment_xlsx(county, year, kind, sheet, setting, signoff) -> bytes:
@@ -88,7 +70,7 @@ def assessment_xlsx(county, year, kind, sheet, setting, signoff) -> bytes:
     headers = [_("名次"), _("单位/干部"), _("得分"), _("等次")]
     for k in keys:
         headers += [f"{INDICATORS[k]}", f"{INDICATORS[k]}(分子/分母)"]
-    wb, ws = workbook(_("考核得分"), headers)
+    wb, ws = sheets.workbook(_("考核得分"), headers)
     for i, r in enumerate(sheet, start=1):
         row = [i, r.name, r.score if r.score is not None else "", r.grade]
         for k in keys:
@@ -104,4 +86,4 @@ def assessment_xlsx(county, year, kind, sheet, setting, signoff) -> bytes:
     if signoff:
         ws.append([_("审核签发"), signoff.signed_by.display_name, signoff.signed_at.strftime("%Y-%m-%d %H:%M"),
                    signoff.opinion])
-    return to_bytes(wb)
+    return sheets.workbook_bytes(wb)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
 
 from accounts import sheets, xlsx_style
 from beneficiaries.idnumber import mask
@@ -41,14 +39,9 @@ def referral_rows(referrals: QuerySet[Referral], *, now: dt.datetime) -> list[li
 def referrals_xlsx(referrals: QuerySet[Referral], *, now: dt.datetime) -> bytes:
     referrals = list(referrals)
     names = xlsx_style.area_names(r.household.village_id for r in referrals)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "转介台账"
-    ws.append(REFERRAL_HEADERS)
+    wb, ws = sheets.workbook("转介台账", REFERRAL_HEADERS)
     for r, row in zip(referrals, referral_rows(referrals, now=now), strict=True):
         county, township, _village = names.get(r.household.village_id, ("", "", ""))
-        ws.append(sheets.guard_row(row + [township, county, r.household.village_id]))  # formula guard
+        ws.append(row + [township, county, r.household.village_id])
     xlsx_style.header(ws)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return sheets.workbook_bytes(wb)

@@ -46,6 +46,16 @@ def test_a_guarded_cell_reads_back_as_typed():
     assert cell.data_type == "s" and cell.value == "'=1+1"  # text, never a formula
 
 
+def test_a_formatted_workbook_guards_every_appended_row_and_names_its_sheet_as_excel_allows():
+    wb, ws = sheets.workbook("2026/06 台账[雷山]: 汇总*明细?很长很长很长很长很长很长很长", ["姓名", "备注"])
+    ws.append(["=cmd|' /C calc'!A0", 12])
+    wb2 = openpyxl.load_workbook(io.BytesIO(sheets.workbook_bytes(wb)))
+    sheet = wb2.active
+    assert len(sheet.title) <= 31 and not re.search(r"[\\/?*\[\]:]", sheet.title)
+    assert sheet["A1"].font.bold and sheet.freeze_panes == "A2"
+    assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("'=") and sheet["B2"].value == 12
+
+
 def test_gb18030_and_utf8_bom_csv():
     assert sheets.read_table("户编号,姓名\nA1,吴老\n".encode("gb18030"), "x.csv") == [["户编号", "姓名"], ["A1", "吴老"]]
     assert sheets.read_table("\ufeff户编号\nA1\n".encode(), "x.csv") == [["户编号"], ["A1"]]
