@@ -2,11 +2,15 @@
 same rows (compared), median of 5 interleaved pairs, on the server DATABASE_URL names (devstack's
 under `make bench`), in its own database `care_bench_scale`.
 
-Seed (server-side, set-based; `--households N`, default 100,000): A 20 % / B 40 % / C 40 %, one
-cadre per 30 households, two years of in-person visits at each tier's interval (about one
-household in six stopped being visited 10–49 days before TODAY), plus the cases the daily job must
-get right: 1 in 50 households paused this month, 1 in 500 paused with no end, 1 in 40 changed tier
-this month, and 2 % registered without tier or cadre (no due date).
+Seed (bench/lib/seed.py; `--households N`, default 100,000; an empty database only): A 20 % /
+B 40 % / C 40 %, one cadre per 30 households, in-person visits at each tier's interval over two
+years up to 100,000 households and 465 days above (~30 visits a household: 30 M for 1 M), about
+one household in six stopped being visited 10–49 days before TODAY, plus the cases the daily job
+must get right: 1 in 50 households paused this month, 1 in 500 paused with no end, 1 in 40 changed
+tier this month, 2 % registered without tier or cadre (no due date), ~3,000 households in 西江镇.
+Loaded with the big tables' secondary indexes and unique / foreign-key constraints dropped and
+recreated exactly (read from the catalog), people and visits by COPY FREEZE; the stored due dates
+through the rules, in two processes.
 
 Cases: daily job on an ordinary day and on the 1st of the month, township desk, cadre list,
 overdue report (one county, prefecture; today and a past date), imports (roster and visit
