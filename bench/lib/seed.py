@@ -331,7 +331,8 @@ def _refresh_chunk(bounds: tuple[int, int, dt.date]) -> int:
     """What actions.schedule_refresh stores, for the households of one id range: each household's
     history as queries.load_histories reads it, its county's policy, rules.next_due, and the same
     one-statement UPDATE. (schedule_refresh goes through rules.schedule, whose first step is
-    next_due; the month progress and risk it also computes are not stored, and take ~90 % of its time.)"""
+    next_due; the month progress and risk it also computes are not stored: for 20,000 households,
+    3.1 s of rules.schedule against 0.3 s of rules.next_due, after 1.5 s of reading.)"""
     from beneficiaries.models import Household
     from visits import queries, rules
 
