@@ -23,7 +23,9 @@ in-person visits at each tier's interval (9 / 14 / 28 days) over `history_days` 
 (730 up to 100,000 households, as the 100k figures were taken; 465 above, so 1 M households
 have ~30 M visits); one household in six stopped being visited 10–49 days before TODAY
 (overdue); 1 in 50 paused this month (1 in 500 with no end), 1 in 40 changed tier to A on the
-5th, N/50 registered without tier or cadre (no due date), ~3,000 households in 西江镇.
+5th, N/50 registered without tier or cadre (no due date), ~3,000 households in 西江镇 (3,931 at
+100,000, where the cadres living there add ~900 to the 1 in 33 placed there; above 100,000 no
+cadre lives there).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ BASE_TIER = "CASE WHEN g %% 5 = 0 THEN 'A' WHEN g %% 5 IN (1, 2) THEN 'B' ELSE '
 LOAD_SQL = f"""
 INSERT INTO beneficiaries_cadre (name, phone, kind, work_unit, home_village_id, active)
 SELECT '干部' || g, '139' || lpad(g::text, 8, '0'), 'party', '县民政局',
-       (%(villages)s::varchar[])[1 + (g * 7919) %% %(n_villages)s], true
+       (%(homes)s::varchar[])[1 + (g * 7919) %% %(n_homes)s], true
 FROM generate_series(1, %(cadres)s) AS g ORDER BY g;
 
 -- Household g: cadre (g - 1) / 30 (its home village), or one of 西江镇's villages for 1 in `xj_step`;
@@ -53,7 +55,7 @@ INSERT INTO beneficiaries_household (id, code, village_id, address, exit_reason,
                                      created_at, updated_at)
 SELECT g, 'BH' || lpad(g::text, 8, '0'),
        CASE WHEN g %% %(xj_step)s = 0 THEN (%(xijiang)s::varchar[])[1 + g %% %(n_xijiang)s]
-            ELSE (%(villages)s::varchar[])[1 + (((g - 1) / 30 + 1) * 7919) %% %(n_villages)s] END,
+            ELSE (%(homes)s::varchar[])[1 + (((g - 1) / 30 + 1) * 7919) %% %(n_homes)s] END,
        '一组', '',
        CASE WHEN g %% 40 = 3 THEN 'A' ELSE {BASE_TIER} END,
        CASE WHEN g %% 40 = 3 THEN '{{A1}}'::varchar[] ELSE ARRAY[{BASE_TIER} || '1']::varchar[] END,
@@ -288,10 +290,14 @@ def load(households: int, today: dt.date, user_id: int, *, history_days: int, vi
         villages = cur.fetchone()[0]
         cur.execute("SELECT array_agg(code ORDER BY code) FROM accounts_area WHERE parent_id = %s", [XIJIANG])
         xijiang = cur.fetchone()[0]
+        # Cadres' home villages (and so their households'): every village up to 100,000 households
+        # (as the 100k figures were taken: ~900 more households in 西江镇, 3,931 in all); above, none
+        # of 西江镇's, or at 1 M it would hold ~12,000 households instead of ~3,000.
+        homes = villages if households <= 100_000 else [v for v in villages if v not in set(xijiang)]
         cur.execute("SELECT coalesce(max(id), 0) + 1 FROM beneficiaries_cadre")
         params = {
             "cadres": (households + 29) // 30, "households": households, "user": user_id, "today": today,
-            "paired": START_PAIRED, "villages": villages, "n_villages": len(villages), "xijiang": xijiang,
+            "paired": START_PAIRED, "villages": villages, "homes": homes, "n_homes": len(homes), "xijiang": xijiang,
             "n_xijiang": len(xijiang), "xj_step": max(1, households // 3030), "cadre0": cur.fetchone()[0],
             "start": start, "now": now,
         }
