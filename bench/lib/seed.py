@@ -31,6 +31,7 @@ cadre lives there).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import multiprocessing
 import time
 
@@ -257,6 +258,18 @@ def _copy(cur, table: str, columns: str, chunks) -> None:
             copy.write(chunk)
 
 
+def xijiang_step(households: int) -> int:
+    """1 household in `step` is placed in 西江镇 (~3,030 in all). Up to 100,000 it is households // 3030
+    (33 at 100k, as the 100k figures were taken); above, the next step coprime with 30, so that the
+    township gets every tier and lag (at 1 M, 330 would have placed only tier-A households that
+    stopped being visited: 3,030 of 3,030 overdue)."""
+    step = max(1, households // 3030)
+    if households > 100_000:
+        while math.gcd(step, 30) != 1:
+            step += 1
+    return step
+
+
 def history_days_for(households: int) -> int:
     return 730 if households <= 100_000 else 465
 
@@ -298,7 +311,7 @@ def load(households: int, today: dt.date, user_id: int, *, history_days: int, vi
         params = {
             "cadres": (households + 29) // 30, "households": households, "user": user_id, "today": today,
             "paired": START_PAIRED, "villages": villages, "homes": homes, "n_homes": len(homes), "xijiang": xijiang,
-            "n_xijiang": len(xijiang), "xj_step": max(1, households // 3030), "cadre0": cur.fetchone()[0],
+            "n_xijiang": len(xijiang), "xj_step": xijiang_step(households), "cadre0": cur.fetchone()[0],
             "start": start, "now": now,
         }
         cur.execute(LOAD_SQL, params)
