@@ -8,11 +8,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import areacodes
+from accounts.areacodes import PREFIX_LENGTH
 from accounts.models import Area, Notification, Role, User
 from accounts.scoping import get_object_for_user, has_role, scope_queryset
 from beneficiaries.models import Cadre, Classification, Household, HouseholdStatus, Pairing, Person, Relation
@@ -75,11 +77,11 @@ class HouseholdRow:
     history: rules.History
 
 
-def load_histories(households: QuerySet[Household], today: dt.date) -> dict[int, HouseholdRow]:
+def load_histories(households: QuerySet[Household], today: dt.date, *, month_days: bool = True) -> dict[int, HouseholdRow]:
     """What the rules need for each household of `households`, in five queries whatever its size:
-    the last counted visit on or before today, the counted visit days of this and last month,
-    tier history, pauses and the first pairing start."""
-    ids = households.values("id")
+    the last counted visit on or before today, the counted visit days of this and last month
+    (not with month_days=False: the due date needs only the last one), tier history, pauses and
+    the first pairing start."""
     window_start = rules.previous_month(today)
     base = {
         r["id"]: r
@@ -96,21 +98,25 @@ def load_histories(households: QuerySet[Household], today: dt.date) -> dict[int,
     }
     if not base:
         return {}
+    # The ids read once, as an array parameter: `households` may be a costly filter (the daily
+    # job's change detection), not to be evaluated again by each query below.
+    ids = _id_in(list(base))
     days: dict[int, set[dt.date]] = defaultdict(set)
     for hid, day in (
-        Visit.objects.filter(household_id__in=ids, counted=True, visited_on__gte=window_start, visited_on__lte=today)
+        Visit.objects.filter(ids, counted=True, visited_on__gte=window_start, visited_on__lte=today)
         .values_list("household_id", "visited_on")
         .distinct()
+        if month_days else ()
     ):
         days[hid].add(day)
     changes: dict[int, list[rules.TierChange]] = defaultdict(list)
     # Oldest first, so of two decisions effective the same day the later one holds (as in SQL below).
-    for hid, tier, on in Classification.objects.filter(household_id__in=ids).order_by("effective_on", "id").values_list(
+    for hid, tier, on in Classification.objects.filter(ids).order_by("effective_on", "id").values_list(
         "household_id", "tier", "effective_on"
     ):
         changes[hid].append(rules.TierChange(on, tier))
     pauses: dict[int, list[rules.Period]] = defaultdict(list)
-    for hid, start, end in Pause.objects.filter(household_id__in=ids).values_list("household_id", "starts_on", "ends_on"):
+    for hid, start, end in Pause.objects.filter(ids).values_list("household_id", "starts_on", "ends_on"):
         pauses[hid].append(rules.Period(start, end))
 
     out = {}
@@ -136,6 +142,11 @@ def load_histories(households: QuerySet[Household], today: dt.date) -> dict[int,
     return out
 
 
+def _id_in(ids: list[int]) -> RawSQL:
+    """`household_id = ANY(ids)`, one array parameter however many ids (a filter expression)."""
+    return RawSQL("household_id = ANY(%s::bigint[])", (ids,), output_field=BooleanField())
+
+
 def schedules(households: QuerySet[Household], today: dt.date) -> dict[int, rules.Schedule]:
     rows = load_histories(households, today)
     policies = policies_for({county_of(r.village_id) for r in rows.values()}, today)
@@ -151,14 +162,26 @@ def schedules(households: QuerySet[Household], today: dt.date) -> dict[int, rule
 # (visits.actions.schedule_refresh keeps it). tests/visits/test_month_sql.py compares every column
 # with the Python rules over varied households. Table names come from _meta; values are parameters.
 
-def _month_sql_parts() -> tuple[str, str]:
-    """(select columns, LATERAL joins) over the household alias `h`; parameters in _month_params."""
+def _month_sql_parts(today: dt.date) -> tuple[str, str, str, dict]:
+    """(a WITH item, select columns, joins, parameters) over the household alias `h`. The policy
+    in force today: the county's latest override (the WITH item, read once per statement), else
+    the tier's default."""
     h, v, p, c, pa, vp = (m._meta.db_table for m in (Household, Visit, Pause, Classification, Pairing, VisitPolicy))
-    defaults = list(rules.DEFAULT_POLICY)
+    first, last = rules.month_bounds(today)
+    params: dict = {"m_today": today, "m_first": first, "m_last": last, "m_days": last.day}
+    county = PREFIX_LENGTH["county"]
+    with_item = f"""m_policy AS MATERIALIZED (
+        SELECT DISTINCT ON (vp.county_id, vp.tier) left(vp.county_id, {county}) AS county, vp.tier,
+               vp.interval_days, vp.monthly_minimum
+        FROM {vp} vp WHERE vp.effective_on <= %(m_today)s
+        ORDER BY vp.county_id, vp.tier, vp.effective_on DESC, vp.id DESC)"""
 
     def by_tier(field: str) -> str:
-        whens = " ".join(f"WHEN %(m_tier{i})s THEN %(m_{field}{i})s" for i in range(len(defaults)))
-        return f"COALESCE(o.{field}, CASE st.tier {whens} END)"
+        whens = []
+        for i, (tier, policy) in enumerate(rules.DEFAULT_POLICY.items()):
+            params[f"m_t{i}"], params[f"m_{field}{i}"] = tier, getattr(policy, field)
+            whens.append(f"WHEN %(m_t{i})s THEN %(m_{field}{i})s")
+        return f"COALESCE(o.{field}, CASE st.tier {' '.join(whens)} END)"
 
     columns = f"""st.tier AS s_tier,
         (SELECT v.visited_on FROM {v} v WHERE v.household_id = h.id AND v.counted
@@ -187,6 +210,7 @@ def _month_sql_parts() -> tuple[str, str]:
                              WHEN h.tier <> '' THEN COALESCE(h.tier_since, '-infinity'::date) END) AS lo
         OFFSET 0
     ) st
+    LEFT JOIN m_policy o ON o.tier = st.tier AND o.county = left(h.village_id, {county})
     CROSS JOIN LATERAL (  -- rules.active_days: days of the month from `lo` not paused
         SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM {p} p WHERE p.household_id = h.id AND p.starts_on <= %(m_last)s
                                      AND (p.ends_on IS NULL OR p.ends_on >= st.lo))
@@ -199,26 +223,8 @@ def _month_sql_parts() -> tuple[str, str]:
                END AS active
         OFFSET 0
     ) sa
-    LEFT JOIN LATERAL (  -- the county's latest override in force today (else the default, above)
-        SELECT vp.interval_days, vp.monthly_minimum FROM {vp} vp
-        WHERE vp.county_id = {areacodes.ancestor_sql("h.village_id", "county")}
-          AND vp.tier = st.tier AND vp.effective_on <= %(m_today)s
-        ORDER BY vp.effective_on DESC, vp.id DESC LIMIT 1
-    ) o ON true
     """
-    return columns, joins
-
-
-def _month_params(today: dt.date) -> dict:
-    first, last = rules.month_bounds(today)
-    return {
-        "m_today": today, "m_first": first, "m_last": last, "m_days": last.day,
-    } | {
-        f"m_{name}{i}": value
-        for i, (tier, policy) in enumerate(rules.DEFAULT_POLICY.items())
-        for name, value in (("tier", tier), ("interval_days", policy.interval_days),
-                            ("monthly_minimum", policy.monthly_minimum))
-    }
+    return with_item, columns, joins, params
 
 
 def month_schedule(row: dict, due: dt.date | None, today: dt.date) -> rules.Schedule:
@@ -231,9 +237,9 @@ def month_schedule(row: dict, due: dt.date | None, today: dt.date) -> rules.Sche
 
 def month_schedules_sql(ids: Iterable[int], today: dt.date) -> dict[int, dict]:
     """{household id: the SQL columns above} for `ids` (one statement)."""
-    columns, joins = _month_sql_parts()
-    sql = f"SELECT h.id, {columns} FROM {Household._meta.db_table} h {joins} WHERE h.id = ANY(%(m_ids)s)"
-    return {r["id"]: r for r in _dict_rows(sql, {**_month_params(today), "m_ids": list(ids)})}
+    with_item, columns, joins, params = _month_sql_parts(today)
+    sql = f"WITH {with_item} SELECT h.id, {columns} FROM {Household._meta.db_table} h {joins} WHERE h.id = ANY(%(m_ids)s)"
+    return {r["id"]: r for r in _dict_rows(sql, {**params, "m_ids": list(ids)})}
 
 
 def _dict_rows(sql: str, params: dict) -> list[dict]:
@@ -243,6 +249,14 @@ def _dict_rows(sql: str, params: dict) -> list[dict]:
         cur.execute(sql, params)
         names = [col.name for col in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def next_dues(households: QuerySet[Household], today: dt.date) -> dict[int, dt.date | None]:
+    """The due date (rules.next_due) of each household of `households`: what the stored
+    next_due_on holds. Four queries; no month figures."""
+    rows = load_histories(households, today, month_days=False)
+    policies = policies_for({county_of(r.village_id) for r in rows.values()}, today)
+    return {hid: rules.next_due(r.history, policies[county_of(r.village_id)], today) for hid, r in rows.items()}
 
 
 def month_statuses(households: QuerySet[Household], month: dt.date, today: dt.date) -> dict[int, rules.MonthStatus]:
@@ -272,7 +286,10 @@ def schedule_changes(today: dt.date) -> QuerySet[Household]:
         .union(Pairing.objects.filter(started_on__gte=today - dt.timedelta(days=1)).values("household_id"))
         .union(Pause.objects.filter(created_at__gte=since).values("household_id"))
     )
-    changed = Q(id__in=ids)
+    # Read first (index scans on each source), then looked up by primary key: as a subquery the
+    # planner would rather scan the whole roster to match a few thousand ids.
+    changed = Q(RawSQL("id = ANY(%s::bigint[])", (list(ids.values_list("household_id", flat=True)),),
+                       output_field=BooleanField()))
     # The whole county, as policy_set does for a policy in force at once: the tier a household held
     # at its last visit decides its interval, and that may not be the tier it holds now.
     for county in VisitPolicy.objects.filter(
@@ -395,8 +412,9 @@ def my_households(user: User, today: dt.date) -> list[MyHousehold]:
     the due date is the stored one. A user who is not a cadre (nor a superuser) is further limited
     to their scope (one more query)."""
     h, pa, cadre, person, area = (m._meta.db_table for m in (Household, Pairing, Cadre, Person, Area))
-    columns, joins = _month_sql_parts()
+    with_item, columns, joins, params = _month_sql_parts(today)
     sql = f"""
+        WITH {with_item}
         SELECT h.id, h.code, h.village_id, h.tier, h.next_due_on, h.agency_id, a.name AS village_name,
                (SELECT pe.name FROM {person} pe WHERE pe.household_id = h.id AND pe.relation = %(head)s
                 ORDER BY pe.id LIMIT 1) AS head_name, {columns}
@@ -409,7 +427,7 @@ def my_households(user: User, today: dt.date) -> list[MyHousehold]:
             SELECT h2.id FROM {h} h2 JOIN {cadre} c2 ON c2.agency_id = h2.agency_id WHERE c2.user_id = %(user)s)
         ORDER BY h.next_due_on NULLS LAST, h.code
         LIMIT 500"""
-    rows = _dict_rows(sql, {**_month_params(today), "head": Relation.HEAD, "active": HouseholdStatus.ACTIVE,
+    rows = _dict_rows(sql, {**params, "head": Relation.HEAD, "active": HouseholdStatus.ACTIVE,
                             "user": user.pk})
     if rows and not (user.is_superuser or has_role(user, Role.CADRE)):
         allowed = set(scope_queryset(user, Household.objects.filter(id__in=[r["id"] for r in rows]))
@@ -565,8 +583,9 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def _stored_report_rows(ids: list[int], on: dt.date) -> Iterator[list]:
     h, pa, cadre, person = (m._meta.db_table for m in (Household, Pairing, Cadre, Person))
-    columns, joins = _month_sql_parts()
+    with_item, columns, joins, params = _month_sql_parts(on)
     sql = f"""
+        WITH {with_item}
         SELECT h.code, h.village_id,
                COALESCE((SELECT pe.name FROM {person} pe WHERE pe.household_id = h.id AND pe.relation = %(head)s
                          ORDER BY pe.id LIMIT 1), '') AS head_name,
@@ -579,7 +598,7 @@ def _stored_report_rows(ids: list[int], on: dt.date) -> Iterator[list]:
         FROM {h} h {joins}
         WHERE h.id = ANY(%(ids)s)
         ORDER BY h.village_id, h.code"""
-    params = {**_month_params(on), "head": Relation.HEAD}
+    params["head"] = Relation.HEAD
     for chunk in _chunks(ids, REPORT_CHUNK):
         for r in _dict_rows(sql, {**params, "ids": chunk}):
             due, last, month = r["next_due_on"], r["s_last_counted"], r["s_minimum"] is not None
