@@ -267,7 +267,11 @@ class Classification(models.Model):
         verbose_name = _("类别认定")
         verbose_name_plural = _("类别认定")
         ordering = ["household_id", "-effective_on", "-id"]
-        indexes = [models.Index(fields=["household", "-effective_on", "-id"], name="classification_latest_idx")]
+        indexes = [
+            models.Index(fields=["household", "-effective_on", "-id"], name="classification_latest_idx"),
+            # The daily job's change detection: households classified since yesterday.
+            models.Index(fields=["decided_at"], name="classification_decided_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household} {self.from_tier or '—'}→{self.tier}"
@@ -352,7 +356,11 @@ class Pairing(models.Model):
                 name="pairing_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["cadre"], condition=Q(ended_on__isnull=True), name="pairing_active_cadre_idx")]
+        indexes = [
+            models.Index(fields=["cadre"], condition=Q(ended_on__isnull=True), name="pairing_active_cadre_idx"),
+            # The daily job's change detection: households paired since yesterday.
+            models.Index(fields=["started_on"], name="pairing_started_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cadre} ↔ {self.household}"

@@ -23,7 +23,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import BooleanField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import sheets
@@ -32,7 +34,7 @@ from accounts.models import Area, AreaLevel, AuditAction, AuditEvent, User
 from accounts.phones import mask_phone
 from accounts.scoping import scope_queryset
 from accounts.sheets import RowError
-from imports.bulk import copy_insert
+from imports.bulk import copy_insert, copy_rows
 
 from . import actions, idnumber, rules
 from .models import (
@@ -209,6 +211,7 @@ def roster_parse(*, actor: User, content: bytes, filename: str, today: date,
     households: dict[str, HouseholdRows] = {}
     seen_ids: dict[str, int] = {}
     villages = {a.code: a for a in Area.objects.filter(level=AreaLevel.VILLAGE)}
+    person_fields = {f.name for f in Person._meta.fields}
     total = 0
 
     data_rows = len(table) - header_at - 1
@@ -281,7 +284,7 @@ def roster_parse(*, actor: User, content: bytes, filename: str, today: date,
 
         # Model-level checks (lengths and the like), without the uniqueness the import resolves.
         if "birth_date" in values:
-            probe = Person(**{k: v for k, v in values.items() if k in {f.name for f in Person._meta.fields}})
+            probe = Person(**{k: v for k, v in values.items() if k in person_fields})
             try:
                 probe.full_clean(exclude=["household"], validate_unique=False, validate_constraints=False)
             except ValidationError as exc:
@@ -509,11 +512,12 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
     from accounts.actions import changed_fields, client_ip
 
     ip = client_ip(request)
-    audits: list[AuditEvent] = []
+    # Audit rows as tuples (action, object type, object id, object repr, details), written by one
+    # COPY at the end (imports.bulk.copy_rows): tens of thousands, no model instance each.
+    audits: list[tuple[str, str, str, str, dict]] = []
 
     def audit(action: str, obj, details: dict) -> None:
-        audits.append(AuditEvent(actor=actor, action=action, object_type=obj._meta.label_lower,
-                                 object_id=str(obj.pk), object_repr=str(obj)[:200], ip=ip, details=details))
+        audits.append((action, obj._meta.label_lower, str(obj.pk), str(obj)[:200], details))
 
     households = result.households
     steps = 7
@@ -563,9 +567,7 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
             for name, value in values.items():
                 setattr(person, name, value)
             (changed_heads if person.relation == "head" else changed_non_heads).append(person)
-            audits.append(AuditEvent(actor=actor, action=AuditAction.CHANGE, object_type="beneficiaries.person",
-                                     object_id=str(person.pk), object_repr=str(person)[:200], ip=ip,
-                                     details={"household": hh.code, "changes": diff}))
+            audit(AuditAction.CHANGE, person, {"household": hh.code, "changes": diff})
     fields = [f for f in actions.PERSON_FIELDS if f != "id_number"] + ["household", "birth_date", "sex"]
     Person.objects.bulk_update(changed_non_heads, fields, batch_size=2000)
     copy_insert([p for p in created if p.relation != "head"])
@@ -597,10 +599,8 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
     copy_insert(decisions)
     Household.objects.bulk_update(reclassified, ["tier", "criteria", "tier_since"], batch_size=2000)
     for c in decisions:
-        audits.append(AuditEvent(actor=actor, action=AuditAction.CHANGE, object_type="beneficiaries.household",
-                                 object_id=str(c.household_id), object_repr=str(c.household)[:200], ip=ip,
-                                 details={"classification": c.pk, "from": c.from_tier, "to": c.tier,
-                                          "criteria": c.criteria, "override": c.is_override}))
+        audit(AuditAction.CHANGE, c.household, {"classification": c.pk, "from": c.from_tier, "to": c.tier,
+                                                 "criteria": c.criteria, "override": c.is_override})
 
     # 4. Cadres new to the directory, then pairings: the current one ended where the cadre
     #    changes, the new one created.
@@ -648,11 +648,15 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
 
     # 5. One audit insert; 6. one schedule refresh over the imported households.
     progress(4, steps, _("写入审计记录"))
-    copy_insert(audits)
+    now = timezone.now()
+    copy_rows(AuditEvent, ["actor_id", "action", "object_type", "object_id", "object_repr", "ip", "details", "at"],
+              [(actor.pk, *row, now) for row in ((a, t, i, r, ip, d) for a, t, i, r, d in audits)])
     progress(5, steps, _("重新计算应访日期"))
     from visits.actions import schedule_refresh  # visits builds on the roster: import at call time
 
-    schedule_refresh(households=Household.objects.filter(pk__in=[h.pk for h in household_of.values()]), today=today)
+    schedule_refresh(households=Household.objects.filter(
+        RawSQL("id = ANY(%s::bigint[])", ([h.pk for h in household_of.values()],), output_field=BooleanField())),
+        today=today)
     progress(steps, steps, _("完成"))
     return {"created": len(new), "people_created": len(created), "people_updated": people_updated,
             "classifications": len(decisions), "pairings": len(pairings)}

@@ -54,3 +54,26 @@ def copy_insert(objs: Sequence[models.Model], *, chunk: int = 20_000) -> None:
                         row.append(getattr(obj, f.attname) if plain
                                    else f.get_db_prep_save(f.pre_save(obj, True), connection))
                     copy.write_row(row)
+
+
+def copy_rows(model: type[models.Model], field_names: Sequence[str], rows: Sequence[Sequence], *,
+              chunk: int = 20_000) -> None:
+    """COPY plain tuples into `model`'s table: one value per name of `field_names` (attnames, so
+    "actor_id" for a foreign key), the primary key left to the table's identity. For rows nobody
+    reads back in the same transaction (audit rows): no model instance is built. Values of plain
+    fields go as they are; the others (JSON …) through the field's get_db_prep_save. The caller
+    gives what pre_save would (an auto_now_add time, say)."""
+    if not rows:
+        return
+    meta = model._meta
+    fields = [next(f for f in meta.concrete_fields if f.attname == name) for name in field_names]
+    prep = [None if _plain(f) or type(f) is models.DateTimeField else f for f in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        for start in range(0, len(rows), chunk):
+            with raw.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for row in rows[start:start + chunk]:
+                    copy.write_row([v if f is None else f.get_db_prep_save(v, connection)
+                                    for v, f in zip(row, prep, strict=True)])

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 
 from accounts import notifications
 from accounts.actions import audit_record
-from accounts.areacodes import PREFIX_LENGTH, ancestor_sql, like
-from accounts.models import Area, AreaLevel, AuditAction, Role, User
+from accounts.areacodes import CODE_LENGTH, PREFIX_LENGTH, ancestor_sql, like
+from accounts.models import Area, AreaLevel, AuditAction, Role, RoleAssignment, User
 from accounts.notifications import SMS, WECOM, Message, notify, notify_many
 from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
-from beneficiaries.models import Household, HouseholdStatus, Pairing
+from beneficiaries.models import Cadre, Household, HouseholdStatus, Pairing
 
 from . import checklist, queries, rules
 from .models import (
@@ -41,6 +41,7 @@ from .models import (
     GeoStatus,
     OverdueAlert,
     Pause,
+    ShortfallAlert,
     SpecialPeriod,
     Visit,
     VisitConflict,
@@ -57,16 +58,16 @@ def schedule_refresh(*, households: QuerySet[Household], today: dt.date) -> int:
     """Recompute the stored next due date of `households` with the rules, and write every
     change in ONE set-based UPDATE. Returns the number of rows changed.
 
-    Reads are set-based too (visits.queries.load_histories: a fixed number of queries)."""
-    by_id = queries.schedules(households, today)
+    Reads are set-based too (visits.queries.next_dues: a fixed number of queries)."""
+    by_id = queries.next_dues(households, today)
     ids = list(by_id)
-    dues = [by_id[i].next_due for i in ids]
+    dues = [by_id[i] for i in ids]
     if not ids:
         return 0
     with connection.cursor() as cur:
         cur.execute(
-            """
-            UPDATE beneficiaries_household AS h SET next_due_on = v.due
+            f"""
+            UPDATE {_T.household} AS h SET next_due_on = v.due
             FROM unnest(%s::bigint[], %s::date[]) AS v(id, due)
             WHERE h.id = v.id AND h.next_due_on IS DISTINCT FROM v.due
             """,
@@ -175,15 +176,15 @@ def recount_visits(*, area: Area) -> int:
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            UPDATE visits_visit AS v SET counted = (v.mode = 'in_person' OR EXISTS (
-                SELECT 1 FROM visits_specialperiod s
+            UPDATE {_T.visit} AS v SET counted = (v.mode = %(in_person)s OR EXISTS (
+                SELECT 1 FROM {_T.special_period} s
                 WHERE v.visited_on BETWEEN s.starts_on AND s.ends_on
                   AND s.area_id IN ({ancestor_sql("h.village_id", "prefecture")}, {ancestor_sql("h.village_id", "county")},
                                     {ancestor_sql("h.village_id", "township")}, h.village_id)))
-            FROM beneficiaries_household AS h
-            WHERE h.id = v.household_id AND h.village_id LIKE %s AND v.mode <> 'in_person'
+            FROM {_T.household} AS h
+            WHERE h.id = v.household_id AND h.village_id LIKE %(area)s AND v.mode <> %(in_person)s
             """,
-            [like(area.prefix)],
+            {"in_person": VisitMode.IN_PERSON, "area": like(area.prefix)},
         )
         return cur.rowcount
 
@@ -255,8 +256,6 @@ def _notify(users: Sequence[int], *, key: str, title: str, household: Household 
 
 
 def _officials(role: str, area_code: str) -> list[int]:
-    from accounts.models import RoleAssignment
-
     return list(RoleAssignment.objects.filter(role=role, area_id=area_code).values_list("user_id", flat=True))
 
 
@@ -533,25 +532,41 @@ def _execute(sql: str, params: dict) -> int:
         return cur.rowcount
 
 
-_CLOSE_STALE = """
+class _T:
+    """Table names of the raw SQL below, from the models' _meta."""
+
+    household = Household._meta.db_table
+    pairing = Pairing._meta.db_table
+    cadre = Cadre._meta.db_table
+    visit = Visit._meta.db_table
+    special_period = SpecialPeriod._meta.db_table
+    alert = OverdueAlert._meta.db_table
+    escalation = Escalation._meta.db_table
+    shortfall = ShortfallAlert._meta.db_table
+    role = RoleAssignment._meta.db_table
+
+
+# The daily job's statements: table names from _meta, every value (enum values included) a
+# parameter — `_job_params` gives the constant ones.
+_CLOSE_STALE = f"""
 WITH closed AS (
-    UPDATE visits_overduealert AS a SET closed_on = %(today)s
-    FROM beneficiaries_household AS h
+    UPDATE {_T.alert} AS a SET closed_on = %(today)s
+    FROM {_T.household} AS h
     WHERE a.household_id = h.id AND a.closed_on IS NULL
-      AND (h.status <> 'active' OR h.next_due_on IS NULL OR h.next_due_on <> a.due_on)
+      AND (h.status <> %(active)s OR h.next_due_on IS NULL OR h.next_due_on <> a.due_on)
     RETURNING a.id
 ), esc AS (
-    UPDATE visits_escalation AS e SET closed_on = %(today)s
+    UPDATE {_T.escalation} AS e SET closed_on = %(today)s
     FROM closed WHERE e.alert_id = closed.id AND e.closed_on IS NULL
 )
 SELECT count(*) FROM closed
 """
 
-_OPEN_ALERTS = """
+_OPEN_ALERTS = f"""
 WITH new AS (
-    INSERT INTO visits_overduealert (household_id, due_on, opened_on)
-    SELECT h.id, h.next_due_on, %(today)s FROM beneficiaries_household AS h
-    WHERE h.status = 'active' AND h.next_due_on < %(today)s
+    INSERT INTO {_T.alert} (household_id, due_on, opened_on)
+    SELECT h.id, h.next_due_on, %(today)s FROM {_T.household} AS h
+    WHERE h.status = %(active)s AND h.next_due_on < %(today)s
     ORDER BY h.id
     ON CONFLICT (household_id, due_on) DO NOTHING
     RETURNING id, household_id, due_on
@@ -559,17 +574,17 @@ WITH new AS (
 -- One row per new alert, with its paired cadre's login (if any) to notify.
 SELECT new.id, new.household_id, h.code, new.due_on, c.user_id
 FROM new
-JOIN beneficiaries_household AS h ON h.id = new.household_id
-LEFT JOIN beneficiaries_pairing AS p ON p.household_id = h.id AND p.ended_on IS NULL
-LEFT JOIN beneficiaries_cadre AS c ON c.id = p.cadre_id
+JOIN {_T.household} AS h ON h.id = new.household_id
+LEFT JOIN {_T.pairing} AS p ON p.household_id = h.id AND p.ended_on IS NULL
+LEFT JOIN {_T.cadre} AS c ON c.id = p.cadre_id
 """
 
-_ESCALATE = """
+_ESCALATE = f"""
 WITH new AS (
-    INSERT INTO visits_escalation (household_id, kind, level, area_id, alert_id, summary, opened_on)
-    SELECT a.household_id, 'overdue', %(level)s, rpad(left(h.village_id, %(width)s), 12, '0'), a.id,
+    INSERT INTO {_T.escalation} (household_id, kind, level, area_id, alert_id, summary, opened_on)
+    SELECT a.household_id, %(kind)s, %(level)s, rpad(left(h.village_id, %(width)s), %(code_length)s, '0'), a.id,
            format(%(summary)s, h.code, a.due_on), %(today)s
-    FROM visits_overduealert AS a JOIN beneficiaries_household AS h ON h.id = a.household_id
+    FROM {_T.alert} AS a JOIN {_T.household} AS h ON h.id = a.household_id
     WHERE a.closed_on IS NULL AND a.due_on <= %(cutoff)s
     ORDER BY a.id
     ON CONFLICT (alert_id, level) DO NOTHING
@@ -577,8 +592,13 @@ WITH new AS (
 )
 -- One row per new escalation and official of its level in its area (to notify).
 SELECT new.id, new.household_id, new.summary, r.user_id
-FROM new LEFT JOIN accounts_roleassignment AS r ON r.area_id = new.area_id AND r.role = %(level)s
+FROM new LEFT JOIN {_T.role} AS r ON r.area_id = new.area_id AND r.role = %(level)s
 """
+
+
+def _job_params(today: dt.date) -> dict:
+    return {"today": today, "active": HouseholdStatus.ACTIVE, "kind": EscalationKind.OVERDUE,
+            "code_length": CODE_LENGTH}
 
 
 @transaction.atomic
@@ -609,8 +629,9 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
             cur.execute(sql, params)
             return cur.fetchall()
 
-    run.closed = scalar(_CLOSE_STALE, {"today": today})
-    opened = rows(_OPEN_ALERTS, {"today": today})
+    params = _job_params(today)
+    run.closed = scalar(_CLOSE_STALE, params)
+    opened = rows(_OPEN_ALERTS, params)
     run.opened = len({r[0] for r in opened})
     notify_many([
         Message(user_id, f"overdue:{alert_id}", _("逾期未走访：%(code)s，应访日期 %(due)s") % {
@@ -621,7 +642,7 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
         (EscalationLevel.TOWNSHIP, PREFIX_LENGTH["township"], rules.ESCALATE_TOWNSHIP_DAYS, _("%s 逾期7天以上未走访（应访日期 %s）")),
         (EscalationLevel.COUNTY, PREFIX_LENGTH["county"], rules.ESCALATE_COUNTY_DAYS, _("%s 逾期30天以上未走访（应访日期 %s）")),
     ):
-        escalated = rows(_ESCALATE, {"today": today, "level": level, "width": width,
+        escalated = rows(_ESCALATE, {**params, "level": level, "width": width,
                                      "cutoff": today - dt.timedelta(days=days), "summary": summary})
         notify_many([Message(user_id, f"escalation:{esc_id}", text, household_id, channels=(WECOM,))
                      for esc_id, household_id, text, user_id in escalated if user_id])
@@ -645,9 +666,9 @@ def shortfall_alerts(*, month: dt.date, today: dt.date) -> int:
         return 0
     with connection.cursor() as cur:
         cur.execute(
-            """
+            f"""
             WITH new AS (
-                INSERT INTO visits_shortfallalert (household_id, month, counted, minimum, raised_on)
+                INSERT INTO {_T.shortfall} (household_id, month, counted, minimum, raised_on)
                 SELECT v.id, %(month)s, v.counted, v.minimum, %(today)s
                 FROM unnest(%(ids)s::bigint[], %(counted)s::int[], %(minimum)s::int[]) AS v(id, counted, minimum)
                 ORDER BY v.id
@@ -656,9 +677,9 @@ def shortfall_alerts(*, month: dt.date, today: dt.date) -> int:
             )
             SELECT new.id, h.id, h.code, new.counted, new.minimum, c.user_id
             FROM new
-            JOIN beneficiaries_household AS h ON h.id = new.household_id
-            LEFT JOIN beneficiaries_pairing AS p ON p.household_id = h.id AND p.ended_on IS NULL
-            LEFT JOIN beneficiaries_cadre AS c ON c.id = p.cadre_id
+            JOIN {_T.household} AS h ON h.id = new.household_id
+            LEFT JOIN {_T.pairing} AS p ON p.household_id = h.id AND p.ended_on IS NULL
+            LEFT JOIN {_T.cadre} AS c ON c.id = p.cadre_id
             """,
             {
                 "month": month, "today": today,

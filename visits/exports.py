@@ -13,21 +13,22 @@ from accounts import sheets
 from beneficiaries.models import Household
 
 from .models import Visit
-from .queries import OVERDUE_REPORT_HEADERS, overdue_report_rows
+from .queries import OVERDUE_REPORT_HEADERS, overdue_report
 
 
 def overdue_report_csv(households: QuerySet[Household], on: dt.date, out: io.TextIOBase) -> int:
     """Write the report to a text stream; returns the number of rows."""
-    rows = overdue_report_rows(households, on)
+    count, rows = overdue_report(households, on)
     for chunk in sheets.csv_stream(OVERDUE_REPORT_HEADERS, rows):
         out.write(chunk.decode("utf-8"))
-    return len(rows)
+    return count
 
 
 def overdue_report_stream(households: QuerySet[Household], on: dt.date) -> tuple[int, Iterator[bytes]]:
-    """The number of rows and the CSV as byte chunks, for a StreamingHttpResponse."""
-    rows = overdue_report_rows(households, on)
-    return len(rows), sheets.csv_stream(OVERDUE_REPORT_HEADERS, rows)
+    """The number of rows and the CSV as byte chunks, for a StreamingHttpResponse (the rows are
+    computed chunk by chunk as the response goes out)."""
+    count, rows = overdue_report(households, on)
+    return count, sheets.csv_stream(OVERDUE_REPORT_HEADERS, rows)
 
 
 LEDGER_HEADERS = [

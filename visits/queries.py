@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import areacodes
-from accounts.models import Area, Notification, User
-from accounts.scoping import get_object_for_user, scope_queryset
+from accounts.areacodes import PREFIX_LENGTH
+from accounts.models import Area, Notification, Role, User
+from accounts.scoping import get_object_for_user, has_role, scope_queryset
 from beneficiaries.models import Cadre, Classification, Household, HouseholdStatus, Pairing, Person, Relation
 
 from . import rules
@@ -75,11 +77,11 @@ class HouseholdRow:
     history: rules.History
 
 
-def load_histories(households: QuerySet[Household], today: dt.date) -> dict[int, HouseholdRow]:
+def load_histories(households: QuerySet[Household], today: dt.date, *, month_days: bool = True) -> dict[int, HouseholdRow]:
     """What the rules need for each household of `households`, in five queries whatever its size:
-    the last counted visit on or before today, the counted visit days of this and last month,
-    tier history, pauses and the first pairing start."""
-    ids = households.values("id")
+    the last counted visit on or before today, the counted visit days of this and last month
+    (not with month_days=False: the due date needs only the last one), tier history, pauses and
+    the first pairing start."""
     window_start = rules.previous_month(today)
     base = {
         r["id"]: r
@@ -96,20 +98,25 @@ def load_histories(households: QuerySet[Household], today: dt.date) -> dict[int,
     }
     if not base:
         return {}
+    # The ids read once, as an array parameter: `households` may be a costly filter (the daily
+    # job's change detection), not to be evaluated again by each query below.
+    ids = _id_in(list(base))
     days: dict[int, set[dt.date]] = defaultdict(set)
     for hid, day in (
-        Visit.objects.filter(household_id__in=ids, counted=True, visited_on__gte=window_start, visited_on__lte=today)
+        Visit.objects.filter(ids, counted=True, visited_on__gte=window_start, visited_on__lte=today)
         .values_list("household_id", "visited_on")
         .distinct()
+        if month_days else ()
     ):
         days[hid].add(day)
     changes: dict[int, list[rules.TierChange]] = defaultdict(list)
-    for hid, tier, on in Classification.objects.filter(household_id__in=ids).values_list(
+    # Oldest first, so of two decisions effective the same day the later one holds (as in SQL below).
+    for hid, tier, on in Classification.objects.filter(ids).order_by("effective_on", "id").values_list(
         "household_id", "tier", "effective_on"
     ):
         changes[hid].append(rules.TierChange(on, tier))
     pauses: dict[int, list[rules.Period]] = defaultdict(list)
-    for hid, start, end in Pause.objects.filter(household_id__in=ids).values_list("household_id", "starts_on", "ends_on"):
+    for hid, start, end in Pause.objects.filter(ids).values_list("household_id", "starts_on", "ends_on"):
         pauses[hid].append(rules.Period(start, end))
 
     out = {}
@@ -135,10 +142,121 @@ def load_histories(households: QuerySet[Household], today: dt.date) -> dict[int,
     return out
 
 
+def _id_in(ids: list[int]) -> RawSQL:
+    """`household_id = ANY(ids)`, one array parameter however many ids (a filter expression)."""
+    return RawSQL("household_id = ANY(%s::bigint[])", (ids,), output_field=BooleanField())
+
+
 def schedules(households: QuerySet[Household], today: dt.date) -> dict[int, rules.Schedule]:
     rows = load_histories(households, today)
     policies = policies_for({county_of(r.village_id) for r in rows.values()}, today)
     return {hid: rules.schedule(r.history, policies[county_of(r.village_id)], today) for hid, r in rows.items()}
+
+
+# --- this month's schedule in SQL -------------------------------------------------------------
+#
+# The rules of visits.rules, for *today* and the current month, as LATERAL joins on a household
+# row `h` (one index probe each): the tier held today, the last counted visit, the counted visit
+# days of the month and its pro-rated minimum (days paused and days before the clock start do not
+# count), with the tier's interval for "at risk". The due date itself is the stored next_due_on
+# (visits.actions.schedule_refresh keeps it). tests/visits/test_month_sql.py compares every column
+# with the Python rules over varied households. Table names come from _meta; values are parameters.
+
+def _month_sql_parts(today: dt.date) -> tuple[str, str, str, dict]:
+    """(a WITH item, select columns, joins, parameters) over the household alias `h`. The policy
+    in force today: the county's latest override (the WITH item, read once per statement), else
+    the tier's default."""
+    h, v, p, c, pa, vp = (m._meta.db_table for m in (Household, Visit, Pause, Classification, Pairing, VisitPolicy))
+    first, last = rules.month_bounds(today)
+    params: dict = {"m_today": today, "m_first": first, "m_last": last, "m_days": last.day}
+    county = PREFIX_LENGTH["county"]
+    with_item = f"""m_policy AS MATERIALIZED (
+        SELECT DISTINCT ON (vp.county_id, vp.tier) left(vp.county_id, {county}) AS county, vp.tier,
+               vp.interval_days, vp.monthly_minimum
+        FROM {vp} vp WHERE vp.effective_on <= %(m_today)s
+        ORDER BY vp.county_id, vp.tier, vp.effective_on DESC, vp.id DESC)"""
+
+    def by_tier(field: str) -> str:
+        whens = []
+        for i, (tier, policy) in enumerate(rules.DEFAULT_POLICY.items()):
+            params[f"m_t{i}"], params[f"m_{field}{i}"] = tier, getattr(policy, field)
+            whens.append(f"WHEN %(m_t{i})s THEN %(m_{field}{i})s")
+        return f"COALESCE(o.{field}, CASE st.tier {' '.join(whens)} END)"
+
+    columns = f"""st.tier AS s_tier,
+        (SELECT v.visited_on FROM {v} v WHERE v.household_id = h.id AND v.counted
+         AND v.visited_on <= %(m_today)s ORDER BY v.visited_on DESC LIMIT 1) AS s_last_counted,
+        (SELECT count(DISTINCT v.visited_on) FROM {v} v WHERE v.household_id = h.id AND v.counted
+         AND v.visited_on BETWEEN %(m_first)s AND %(m_today)s) AS s_counted,
+        -- ceil(minimum × active days ÷ days in month) in integer arithmetic (rules.monthly_minimum)
+        ({by_tier("monthly_minimum")} * sa.active + %(m_days)s - 1) / %(m_days)s AS s_minimum,
+        {by_tier("interval_days")} AS s_interval"""
+    joins = f"""
+    CROSS JOIN LATERAL (
+        SELECT (array_agg(c.tier ORDER BY c.effective_on DESC, c.id DESC)
+                    FILTER (WHERE c.effective_on <= %(m_today)s))[1] AS c_tier,
+               min(c.effective_on) AS c_first,
+               (SELECT min(pa.started_on) FROM {pa} pa WHERE pa.household_id = h.id) AS paired
+        FROM {c} c WHERE c.household_id = h.id
+    ) sx
+    CROSS JOIN LATERAL (
+        -- History.tier_on(today): the classifications, else the household's tier since tier_since;
+        -- the first day counted: the month's first, or rules.clock_start if later (greatest()
+        -- ignores NULLs; no tier_since is "always")
+        SELECT CASE WHEN sx.c_first IS NOT NULL THEN sx.c_tier
+                    WHEN h.tier <> '' AND (h.tier_since IS NULL OR h.tier_since <= %(m_today)s) THEN h.tier END AS tier,
+               greatest(%(m_first)s::date, sx.paired,
+                        CASE WHEN sx.c_first IS NOT NULL THEN sx.c_first
+                             WHEN h.tier <> '' THEN COALESCE(h.tier_since, '-infinity'::date) END) AS lo
+        OFFSET 0
+    ) st
+    LEFT JOIN m_policy o ON o.tier = st.tier AND o.county = left(h.village_id, {county})
+    CROSS JOIN LATERAL (  -- rules.active_days: days of the month from `lo` not paused
+        SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM {p} p WHERE p.household_id = h.id AND p.starts_on <= %(m_last)s
+                                     AND (p.ends_on IS NULL OR p.ends_on >= st.lo))
+                    THEN greatest(0, %(m_last)s::date - st.lo + 1)
+                    -- (integer offsets 0..30 with constant bounds: the planner knows the row count)
+                    ELSE (SELECT count(*) FROM generate_series(0, 30) AS g(i)
+                          WHERE st.lo + g.i <= %(m_last)s::date AND NOT EXISTS (
+                              SELECT 1 FROM {p} p WHERE p.household_id = h.id AND p.starts_on <= st.lo + g.i
+                              AND (p.ends_on IS NULL OR p.ends_on >= st.lo + g.i)))
+               END AS active
+        OFFSET 0
+    ) sa
+    """
+    return with_item, columns, joins, params
+
+
+def month_schedule(row: dict, due: dt.date | None, today: dt.date) -> rules.Schedule:
+    """The rules.Schedule of one row of the SQL above, with `due` the stored due date."""
+    month = (rules.MonthStatus(today.replace(day=1), row["s_counted"], row["s_minimum"])
+             if row["s_minimum"] is not None else None)
+    return rules.schedule_of(tier=row["s_tier"], due=due, month=month, interval=row["s_interval"],
+                             last_counted=row["s_last_counted"], today=today)
+
+
+def month_schedules_sql(ids: Iterable[int], today: dt.date) -> dict[int, dict]:
+    """{household id: the SQL columns above} for `ids` (one statement)."""
+    with_item, columns, joins, params = _month_sql_parts(today)
+    sql = f"WITH {with_item} SELECT h.id, {columns} FROM {Household._meta.db_table} h {joins} WHERE h.id = ANY(%(m_ids)s)"
+    return {r["id"]: r for r in _dict_rows(sql, {**params, "m_ids": list(ids)})}
+
+
+def _dict_rows(sql: str, params: dict) -> list[dict]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        names = [col.name for col in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def next_dues(households: QuerySet[Household], today: dt.date) -> dict[int, dt.date | None]:
+    """The due date (rules.next_due) of each household of `households`: what the stored
+    next_due_on holds. Four queries; no month figures."""
+    rows = load_histories(households, today, month_days=False)
+    policies = policies_for({county_of(r.village_id) for r in rows.values()}, today)
+    return {hid: rules.next_due(r.history, policies[county_of(r.village_id)], today) for hid, r in rows.items()}
 
 
 def month_statuses(households: QuerySet[Household], month: dt.date, today: dt.date) -> dict[int, rules.MonthStatus]:
@@ -168,7 +286,10 @@ def schedule_changes(today: dt.date) -> QuerySet[Household]:
         .union(Pairing.objects.filter(started_on__gte=today - dt.timedelta(days=1)).values("household_id"))
         .union(Pause.objects.filter(created_at__gte=since).values("household_id"))
     )
-    changed = Q(id__in=ids)
+    # Read first (index scans on each source), then looked up by primary key: as a subquery the
+    # planner would rather scan the whole roster to match a few thousand ids.
+    changed = Q(RawSQL("id = ANY(%s::bigint[])", (list(ids.values_list("household_id", flat=True)),),
+                       output_field=BooleanField()))
     # The whole county, as policy_set does for a policy in force at once: the tier a household held
     # at its last visit decides its interval, and that may not be the tier it holds now.
     for county in VisitPolicy.objects.filter(
@@ -286,20 +407,40 @@ class MyHousehold:
 
 def my_households(user: User, today: dt.date) -> list[MyHousehold]:
     """The cadre's households (paired, or assigned to their agency), overdue first, then by due
-    date, with this month's progress. A fixed number of queries, starting from the cadre's active
-    pairings (an index lookup) rather than filtering every household of the prefecture."""
-    paired = list(Pairing.objects.filter(cadre__user=user, ended_on__isnull=True).values_list("household_id", flat=True))
-    agencies = list(Cadre.objects.filter(user=user, agency__isnull=False).values_list("agency_id", flat=True))
-    start = Q(id__in=paired) | Q(agency_id__in=agencies) if agencies else Q(id__in=paired)
-    qs = (
-        scope_queryset(user, Household.objects.filter(start, status=HouseholdStatus.ACTIVE))
-        .select_related("village")
-        .annotate(head_name=head_name_subquery())
-        .order_by(F("next_due_on").asc(nulls_last=True), "code")
-    )
-    households = list(qs[:500])
-    by_id = schedules(Household.objects.filter(id__in=[h.id for h in households]), today)
-    return [MyHousehold(h, by_id[h.id]) for h in households if h.id in by_id]
+    date, with this month's progress. One statement: it starts from the cadre's active pairings
+    (an index lookup), and the month's progress is the rules in SQL (month_schedules_sql's joins);
+    the due date is the stored one. A user who is not a cadre (nor a superuser) is further limited
+    to their scope (one more query)."""
+    h, pa, cadre, person, area = (m._meta.db_table for m in (Household, Pairing, Cadre, Person, Area))
+    with_item, columns, joins, params = _month_sql_parts(today)
+    sql = f"""
+        WITH {with_item}
+        SELECT h.id, h.code, h.village_id, h.tier, h.next_due_on, h.agency_id, a.name AS village_name,
+               (SELECT pe.name FROM {person} pe WHERE pe.household_id = h.id AND pe.relation = %(head)s
+                ORDER BY pe.id LIMIT 1) AS head_name, {columns}
+        FROM {h} h JOIN {area} a ON a.code = h.village_id
+        {joins}
+        WHERE h.status = %(active)s AND h.id IN (
+            SELECT p.household_id FROM {pa} p JOIN {cadre} c ON c.id = p.cadre_id
+            WHERE c.user_id = %(user)s AND p.ended_on IS NULL
+            UNION
+            SELECT h2.id FROM {h} h2 JOIN {cadre} c2 ON c2.agency_id = h2.agency_id WHERE c2.user_id = %(user)s)
+        ORDER BY h.next_due_on NULLS LAST, h.code
+        LIMIT 500"""
+    rows = _dict_rows(sql, {**params, "head": Relation.HEAD, "active": HouseholdStatus.ACTIVE,
+                            "user": user.pk})
+    if rows and not (user.is_superuser or has_role(user, Role.CADRE)):
+        allowed = set(scope_queryset(user, Household.objects.filter(id__in=[r["id"] for r in rows]))
+                      .values_list("id", flat=True))
+        rows = [r for r in rows if r["id"] in allowed]
+    out = []
+    for r in rows:
+        household = Household(id=r["id"], code=r["code"], village_id=r["village_id"], tier=r["tier"],
+                              next_due_on=r["next_due_on"], agency_id=r["agency_id"], status=HouseholdStatus.ACTIVE)
+        household.village = Area(code=r["village_id"], name=r["village_name"])
+        household.head_name = r["head_name"]
+        out.append(MyHousehold(household, month_schedule(r, r["next_due_on"], today)))
+    return out
 
 
 def timeline(household: Household) -> QuerySet[Visit]:
@@ -398,54 +539,99 @@ OVERDUE_REPORT_HEADERS = [
 ]
 
 
-def overdue_report_rows(households: QuerySet[Household], on: dt.date, *, today: dt.date | None = None) -> list[list]:
-    """One row per household overdue on `on`, computed from the visits as they stood on that date
-    (so a report for a past date is reproducible), over the roster as it stood on that date (a
-    household that exited after `on` is still listed; one registered after it is not).
+REPORT_CHUNK = 2_000
 
-    Candidates, then the rules:
+
+def overdue_report_rows(households: QuerySet[Household], on: dt.date, *, today: dt.date | None = None) -> list[list]:
+    """All rows of overdue_report (see there), as a list."""
+    return list(overdue_report(households, on, today=today)[1])
+
+
+def overdue_report(households: QuerySet[Household], on: dt.date, *,
+                   today: dt.date | None = None) -> tuple[int, Iterator[list]]:
+    """The number of rows, and the rows in chunks of REPORT_CHUNK households (so a
+    prefecture-wide report is streamed without holding every row): one row per household overdue
+    on `on`, computed from the visits as they stood on that date (so a report for a past date is
+    reproducible), over the roster as it stood on that date (a household that exited after `on` is
+    still listed; one registered after it is not). Ordered by village, then household code.
+
     - `on` is today: the stored due date (kept by visits.actions.schedule_refresh and the daily
-      job) selects exactly the overdue households — no other household can be overdue;
-    - a past date: the roster as it stood (exits after `on` included), then per tier, households without a counted visit within their tier's interval
-      before `on` (a household visited within it cannot be overdue), plus every household whose
-      tier changed since, for the rules to decide.
-    The rules then run set-based over the candidates only (visits fetched per candidate), and
-    names come from one annotated query."""
+      job) selects exactly the overdue households — no other household can be overdue; each chunk
+      is then one statement: names, the cadre paired on `on`, last visit and this month's
+      progress (the rules in SQL, month_schedules_sql's joins);
+    - a past date: the roster as it stood (exits after `on` included), then per tier, households
+      without a counted visit within their tier's interval before `on` (a household visited
+      within it cannot be overdue), plus every household whose tier changed since; the Python
+      rules decide over those candidates, chunk by chunk (visits fetched per candidate)."""
     today = today or timezone.localdate()
     if on >= today:
-        candidates = households.filter(status=HouseholdStatus.ACTIVE, next_due_on__lt=on)
-        by_id = schedules(candidates, on)
-        stored = dict(candidates.values_list("id", "next_due_on"))
-        overdue_ids = [hid for hid in by_id if hid in stored]
-        due_of = {hid: stored[hid] for hid in overdue_ids}
-    else:
-        candidates = _candidates_on(households, on)
-        by_id = schedules(candidates, on)
-        overdue_ids = [hid for hid, s in by_id.items() if s.is_overdue]
-        due_of = {hid: by_id[hid].next_due for hid in overdue_ids}
-    details = (
-        Household.objects.filter(id__in=overdue_ids)
-        .annotate(head_name=head_name_subquery(), cadre_name=cadre_name_on_subquery(on))
-        .values_list("id", "code", "village_id", "head_name", "tier", "cadre_name")
-        .order_by("village_id", "code")
-    )
-    rows = []
-    for hid, code, village, head, tier, cadre in details:
-        s = by_id[hid]
-        due = due_of[hid]
-        rows.append([
-            code,
-            village,
-            head or "",
-            s.tier or tier,
-            cadre or "",
-            s.last_counted.isoformat() if s.last_counted else "",
-            due.isoformat() if due else "",
-            rules.overdue_days(due, on),
-            s.month.counted if s.month else 0,
-            s.month.minimum if s.month else 0,
-        ])
-    return rows
+        ids = list(households.filter(status=HouseholdStatus.ACTIVE, next_due_on__lt=on)
+                   .order_by("village_id", "code").values_list("id", flat=True))
+        return len(ids), _stored_report_rows(ids, on)
+    candidates = list(_candidates_on(households, on).order_by("village_id", "code").values_list("id", flat=True))
+    overdue: dict[int, rules.Schedule] = {}
+    for chunk in _chunks(candidates, REPORT_CHUNK):
+        by_id = schedules(Household.objects.filter(id__in=chunk), on)
+        overdue.update((hid, by_id[hid]) for hid in chunk if hid in by_id and by_id[hid].is_overdue)
+    return len(overdue), _ruled_report_rows(overdue, on)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _stored_report_rows(ids: list[int], on: dt.date) -> Iterator[list]:
+    h, pa, cadre, person = (m._meta.db_table for m in (Household, Pairing, Cadre, Person))
+    with_item, columns, joins, params = _month_sql_parts(on)
+    sql = f"""
+        WITH {with_item}
+        SELECT h.code, h.village_id,
+               COALESCE((SELECT pe.name FROM {person} pe WHERE pe.household_id = h.id AND pe.relation = %(head)s
+                         ORDER BY pe.id LIMIT 1), '') AS head_name,
+               h.tier AS stored_tier,
+               COALESCE((SELECT c.name FROM {pa} p JOIN {cadre} c ON c.id = p.cadre_id
+                         WHERE p.household_id = h.id AND p.started_on <= %(m_today)s
+                           AND (p.ended_on IS NULL OR p.ended_on > %(m_today)s)
+                         ORDER BY p.started_on DESC LIMIT 1), '') AS cadre_name,
+               h.next_due_on, {columns}
+        FROM {h} h {joins}
+        WHERE h.id = ANY(%(ids)s)
+        ORDER BY h.village_id, h.code"""
+    params["head"] = Relation.HEAD
+    for chunk in _chunks(ids, REPORT_CHUNK):
+        for r in _dict_rows(sql, {**params, "ids": chunk}):
+            due, last, month = r["next_due_on"], r["s_last_counted"], r["s_minimum"] is not None
+            yield [
+                r["code"], r["village_id"], r["head_name"], r["s_tier"] or r["stored_tier"], r["cadre_name"],
+                last.isoformat() if last else "", due.isoformat() if due else "", rules.overdue_days(due, on),
+                r["s_counted"] if month else 0, r["s_minimum"] if month else 0,
+            ]
+
+
+def _ruled_report_rows(overdue: dict[int, rules.Schedule], on: dt.date) -> Iterator[list]:
+    for chunk in _chunks(list(overdue), REPORT_CHUNK):
+        details = (
+            Household.objects.filter(id__in=chunk)
+            .annotate(head_name=head_name_subquery(), cadre_name=cadre_name_on_subquery(on))
+            .values_list("id", "code", "village_id", "head_name", "tier", "cadre_name")
+            .order_by("village_id", "code")
+        )
+        for hid, code, village, head, tier, cadre in details:
+            s = overdue[hid]
+            due = s.next_due
+            yield [
+                code,
+                village,
+                head or "",
+                s.tier or tier,
+                cadre or "",
+                s.last_counted.isoformat() if s.last_counted else "",
+                due.isoformat() if due else "",
+                rules.overdue_days(due, on),
+                s.month.counted if s.month else 0,
+                s.month.minimum if s.month else 0,
+            ]
 
 
 def on_roster(households: QuerySet[Household], on: dt.date) -> QuerySet[Household]:

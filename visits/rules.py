@@ -267,11 +267,22 @@ class Schedule:
 
 
 def schedule(history: History, policy: dict[str, TierPolicy], today: Day) -> Schedule:
-    due = next_due(history, policy, today)
     tier = history.tier_on(today)
-    month = month_status(history, policy, today, today)
-    interval = policy[tier].interval_days if tier in policy else None
     visits = [d for d in history.counted_visits if d <= today]
+    return schedule_of(
+        tier=tier,
+        due=next_due(history, policy, today),
+        month=month_status(history, policy, today, today),
+        interval=policy[tier].interval_days if tier in policy else None,
+        last_counted=max(visits) if visits else None,
+        today=today,
+    )
+
+
+def schedule_of(*, tier: str | None, due: Day | None, month: MonthStatus | None, interval: int | None,
+                last_counted: Day | None, today: Day) -> Schedule:
+    """The Schedule from its parts (computed by the rules above, or the same rules in SQL:
+    visits.queries.month_schedules_sql)."""
     return Schedule(
         tier=tier,
         next_due=due,
@@ -279,5 +290,5 @@ def schedule(history: History, policy: dict[str, TierPolicy], today: Day) -> Sch
         due_soon=due is not None and 0 <= (due - today).days <= DUE_SOON_DAYS,
         month=month,
         at_risk=at_risk(month, due, interval, today),
-        last_counted=max(visits) if visits else None,
+        last_counted=last_counted,
     )

@@ -92,6 +92,10 @@ EMBEDDED_DATABASE_URL = f"postgres://postgres@/{BASE_DIR / 'var' / 'pgdata'}/car
 DATABASES = {"default": env.db("DATABASE_URL", default=EMBEDDED_DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# JIT off for the application's connections (issue 13): the report and list statements cost just
+# over jit_above_cost on 2,000-household chunks, and compiling them took longer than running them.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = " ".join(filter(None, [_options.get("options", ""), "-c jit=off"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Two database roles (docs/deployment.md): DATABASE_URL connects as the application role, which
 # owns nothing; `manage.py migrate_as_owner` connects with MIGRATION_DATABASE_URL as the owning role.

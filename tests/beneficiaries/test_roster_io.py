@@ -61,6 +61,20 @@ def test_a_good_file_imports_every_household_and_person_unclassified(village_cod
     assert AuditEvent.objects.filter(action="import").count() == 1
 
 
+def test_the_import_audits_each_row_it_writes_in_one_copy(village_code):
+    officer = county_officer()
+    result = run(officer, twenty_households(village_code))
+    assert result.ok, result.errors
+    head = Person.objects.get(name="吴0")
+    event = AuditEvent.objects.get(object_type="beneficiaries.person", object_id=str(head.pk))
+    assert (event.actor, event.action, event.object_repr) == (officer, "create", str(head)[:200])
+    assert event.details == {"household": head.household.code}
+    assert event.at is not None and event.at.isoformat().startswith("2026-06-15")
+    created = AuditEvent.objects.filter(action="create")
+    assert created.filter(object_type="beneficiaries.household").count() == 20
+    assert created.filter(object_type="beneficiaries.person").count() == 40
+
+
 def test_csv_imports_like_xlsx(village_code):
     result = run(county_officer(), twenty_households(village_code)[:4], fmt="csv")
     assert result.ok, result.errors

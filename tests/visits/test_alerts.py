@@ -186,3 +186,15 @@ def test_two_concurrent_runs_create_no_duplicates(paired, township_user):
     assert Escalation.objects.filter(level="county").count() == 21
     keys = list(Notification.objects.values_list("recipient_id", "key"))
     assert len(keys) == len(set(keys)) == 42
+
+
+def test_the_job_sql_takes_tables_from_meta_and_enum_values_as_parameters():
+    from beneficiaries.models import HouseholdStatus
+    from visits.models import EscalationKind, OverdueAlert, VisitMode
+
+    statements = (actions._CLOSE_STALE, actions._OPEN_ALERTS, actions._ESCALATE)
+    for sql in statements:
+        for value in (HouseholdStatus.ACTIVE, EscalationKind.OVERDUE, VisitMode.IN_PERSON):
+            assert f"'{value}'" not in sql
+    assert all(OverdueAlert._meta.db_table in sql for sql in statements)
+    assert actions._job_params(dt.date(2026, 6, 20))["active"] == HouseholdStatus.ACTIVE
