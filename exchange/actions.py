@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
-from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role, User
+from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Department, Role, User
 from accounts.scoping import area_prefixes, has_role
 from beneficiaries import actions as roster
 from beneficiaries import idnumber
 from beneficiaries.models import Household, HouseholdStatus, Person, QuarterlyReview, Relation
-from services.models import Department, Field
+from services.models import Field
 
 from .models import ApiToken, Proposal, ProposalKind, ProposalReason, ProposalStatus
 

@@ -8,10 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Area, User
+from accounts.models import Area, Department, User
 from accounts.scoping import ScopeRule
 from beneficiaries.models import Household, Person, QuarterlyReview
-from services.models import Department, Field
+from services.models import Field
 
 # --- API tokens ----------------------------------------------------------------------------------
 
