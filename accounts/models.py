@@ -82,7 +82,6 @@ class Area(models.Model):
         return [by_code[c] for c in codes if c in by_code]
 
 
-
 class Department(models.Model):
     """A lead or responsible unit of §4 (州医保局, 州教育局 …): liaisons and API tokens are bound to
     it, and it receives referrals. Kept beside Role because a liaison's access is decided by it.
