@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Area, AuditEvent, RoleAssignment, User
+from .models import Agency, Area, AuditEvent, Department, RoleAssignment, User
 from .scoping import scope_queryset
 
 
@@ -55,6 +55,15 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     search_fields = ("username", "real_name", "phone")
     fieldsets = BaseUserAdmin.fieldsets + ((_("联系信息"), {"fields": ("real_name", "phone")}),)
     inlines = [RoleInline]
+
+
+# Departments and agencies are reference data kept by the bureau; the admin only shows them.
+admin.site.register(Department, ReadOnlyAdmin)
+
+
+@admin.register(Agency)
+class AgencyAdmin(ReadOnlyAdmin):
+    list_display = ("name", "county", "phone")
 
 
 @admin.register(AuditEvent)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from .actions import role_grant
-from .models import Area, Role, User
+from .models import Area, Department, Role, User
 
 DEMO_PASSWORD = "Guanai@2026demo"
 
@@ -44,8 +44,6 @@ def demo_village() -> Area:
 
 @transaction.atomic
 def seed_users() -> list[tuple[DemoUser, User]]:
-    from services.models import Department
-
     village = demo_village()
     out = []
     for spec in DEMO_USERS:

@@ -1,4 +1,5 @@
-"""People and places: the Area tree, users and their roles, and the append-only audit log."""
+"""People and places: the Area tree, users and their roles, the departments and third-party
+agencies roles are bound to, and the append-only audit log."""
 
 from __future__ import annotations
 
@@ -81,6 +82,43 @@ class Area(models.Model):
         return [by_code[c] for c in codes if c in by_code]
 
 
+class Department(models.Model):
+    """A lead or responsible unit of §4 (州医保局, 州教育局 …): liaisons and API tokens are bound to
+    it, and it receives referrals. Kept beside Role because a liaison's access is decided by it.
+    (Moved from services: the table keeps its name.)"""
+
+    code = models.SlugField(_("部门代码"), max_length=40, unique=True)
+    name = models.CharField(_("部门名称"), max_length=100, unique=True)
+
+    class Meta:
+        db_table = "services_department"
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    """A contracted third-party agency (第三方机构) whose staff visit households assigned to it: a
+    cadre's access reaches the agency's households. (Moved from beneficiaries: the table keeps
+    its name.)"""
+
+    name = models.CharField(_("机构名称"), max_length=100)
+    county = models.ForeignKey(Area, verbose_name=_("服务县(市)"), on_delete=models.PROTECT, related_name="+")
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+
+    class Meta:
+        db_table = "beneficiaries_agency"
+        verbose_name = _("第三方机构")
+        verbose_name_plural = _("第三方机构")
+        constraints = [models.UniqueConstraint(fields=["county", "name"], name="agency_unique_name_per_county")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A person who signs in. Real name and phone are what colleagues know them by."""
 
@@ -132,7 +170,7 @@ class RoleAssignment(models.Model):
         Area, verbose_name=_("所属区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     department = models.ForeignKey(
-        "services.Department",
+        Department,
         verbose_name=_("所属部门"),
         null=True,
         blank=True,
@@ -241,12 +279,15 @@ class Notification(models.Model):
         return self.title
 
 
-# accounts.scoping imports this module, so the rule is bound once both exist.
+# accounts.scoping imports this module, so the rules are bound once both exist.
 from .scoping import ScopeRule  # noqa: E402
 
 Notification.scope_rule = ScopeRule(
     assignment=lambda user: models.Q(recipient=user) if user.is_authenticated else None
 )
+Agency.scope_rule = ScopeRule(area="county__code")
+
+
 class PasswordHistory(models.Model):
     """Hashes of a user's recent passwords (accounts.passwords.NotRecentlyUsedValidator)."""
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 
-from .models import Agency, Cadre, Classification, Household, Pairing, Person
+from .models import Cadre, Classification, Household, Pairing, Person
 
 
 @admin.register(Household)
@@ -48,8 +48,3 @@ class CadreAdmin(ReadOnlyAdmin):
 class PairingAdmin(ReadOnlyAdmin):
     list_display = ("household", "cadre", "relation", "started_on", "ended_on")
     list_select_related = ("household", "cadre")
-
-
-@admin.register(Agency)
-class AgencyAdmin(ReadOnlyAdmin):
-    list_display = ("name", "county", "phone")

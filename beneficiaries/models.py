@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.crypto import BlindIndexField, EncryptedCharField
-from accounts.models import Area, Role, User
+from accounts.models import Agency, Area, Role, User
 from accounts.scoping import ScopeRule, user_roles
 
 from .idnumber import mask, validate_id_number
@@ -103,24 +103,6 @@ class Relation(models.TextChoices):
     GRANDPARENT = "grandparent", _("祖父母")
     SIBLING = "sibling", _("兄弟姐妹")
     OTHER = "other", _("其他")
-
-
-class Agency(models.Model):
-    """A contracted third-party agency (第三方机构) whose staff visit households assigned to it."""
-
-    name = models.CharField(_("机构名称"), max_length=100)
-    county = models.ForeignKey(Area, verbose_name=_("服务县(市)"), on_delete=models.PROTECT, related_name="+")
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-
-    scope_rule = ScopeRule(area="county__code")
-
-    class Meta:
-        verbose_name = _("第三方机构")
-        verbose_name_plural = _("第三方机构")
-        constraints = [models.UniqueConstraint(fields=["county", "name"], name="agency_unique_name_per_county")]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 def _cadre_household_q(user: User, household: str = "") -> Q | None:

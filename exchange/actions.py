@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
-from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role, User
+from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Department, Role, User
+from accounts.otp import second_factor_passed
 from accounts.scoping import area_prefixes, has_role
 from beneficiaries import actions as roster
 from beneficiaries import idnumber
 from beneficiaries.models import Household, HouseholdStatus, Person, QuarterlyReview, Relation
-from services.models import Department, Field
+from services.models import Field
 
 from .models import ApiToken, Proposal, ProposalKind, ProposalReason, ProposalStatus
 
@@ -211,6 +212,21 @@ def proposal_create(
     return proposal
 
 
+def proposal_id_reveal(*, actor: User, proposal: Proposal, request: HttpRequest | None = None) -> str:
+    """A waiting entry's full ID number, on the terms of a person's (beneficiaries.actions.id_reveal):
+    the roles that may reveal, after the second factor, each reveal audited. The caller has
+    fetched the proposal in the actor's scope."""
+    if not roster.can_reveal(actor):
+        raise PermissionDenied(_("您没有查看完整身份证号的权限。"))
+    if not second_factor_passed(actor):
+        raise PermissionDenied(_("查看完整身份证号前，请先完成二次验证。"))
+    if not proposal.id_number:
+        raise ValidationError(_("该提议没有待登记的身份证号。"))
+    audit_record(actor=actor, action=AuditAction.REVEAL, obj=proposal, request=request,
+                 details={"field": "id_number", "kind": proposal.kind, "village": proposal.village_id})
+    return proposal.id_number
+
+
 def person_by_id_number(number: str) -> Person | None:
     """The one place that finds a person by ID number (the privacy work may move the number behind
     a blind index; only this function and crosscheck.match_persons need to follow)."""
@@ -237,7 +253,7 @@ def proposal_decide(
     status = ProposalStatus.ACCEPTED if accept else ProposalStatus.REJECTED
     updated = Proposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PENDING).update(
         status=status, decided_by=actor, decided_at=timezone.now(), decision_reason=reason.strip()[:300],
-        review=review, id_number="",
+        review=review, id_number="", id_number_index=None,  # update() skips save(): clear the index too
     )
     if updated != 1:
         raise ValidationError(_("该提议已经作出决定。"))

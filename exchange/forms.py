@@ -5,8 +5,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Area, AreaLevel
-from services.models import Department, Field
+from accounts.models import Area, AreaLevel, Department
+from services.models import Field
 
 from .models import ProposalKind, ProposalReason, Source
 

@@ -13,7 +13,7 @@ from .models import Source
 @dataclass(frozen=True)
 class Layout:
     source: str
-    departments: tuple[str, ...]  # services.Department codes that may push this list over the API
+    departments: tuple[str, ...]  # accounts.Department codes that may push this list over the API
     columns: dict[str, str]  # department header → key
     required: tuple[str, ...]  # keys that every row must have
     values: dict[str, dict[str, object]] = field(default_factory=dict)  # key → {spelling: value}

@@ -8,10 +8,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Area, User
+from accounts.crypto import BlindIndexField, EncryptedCharField
+from accounts.models import Area, Department, User
 from accounts.scoping import ScopeRule
+from beneficiaries.idnumber import validate_id_number
 from beneficiaries.models import Household, Person, QuarterlyReview
-from services.models import Department, Field
+from services.models import Field
 
 # --- API tokens ----------------------------------------------------------------------------------
 
@@ -130,7 +132,9 @@ class Proposal(models.Model):
     the quarterly review; the decision (with its reason) is what changes the roster.
 
     An entry carries the head's name and ID number until it is decided (then the number is
-    cleared: the new member holds it); other kinds name an existing household."""
+    cleared: the new member holds it); other kinds name an existing household. The number is
+    encrypted at rest like a person's (accounts/crypto.py), compared through its blind index,
+    and shown masked (`id_masked`) except through the audited reveal."""
 
     kind = models.CharField(_("类型"), max_length=12, choices=ProposalKind.choices)
     status = models.CharField(_("状态"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING)
@@ -148,7 +152,11 @@ class Proposal(models.Model):
     reason_text = models.CharField(_("说明"), max_length=300, blank=True)
     # Entry: the head to register. Cleared when decided.
     name = models.CharField(_("姓名"), max_length=50, blank=True)
-    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    id_number = EncryptedCharField(
+        _("身份证号"), max_length=18, blank=True, validators=[validate_id_number], db_column="id_number_encrypted",
+        index_field="id_number_index", normalize="beneficiaries.idnumber.normalize",
+    )
+    id_number_index = BlindIndexField(_("身份证号索引"), source="id_number", null=True, blank=True)
     id_masked = models.CharField(_("身份证号(脱敏)"), max_length=18, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     household_code = models.CharField(_("户编号"), max_length=40, blank=True)
@@ -200,7 +208,7 @@ class Proposal(models.Model):
                 fields=["household", "kind"], condition=Q(status="pending"), name="proposal_one_pending_per_household",
             ),
             models.UniqueConstraint(
-                fields=["id_number"], condition=Q(status="pending", kind="entry") & ~Q(id_number=""),
+                fields=["id_number_index"], condition=Q(status="pending", kind="entry", id_number_index__isnull=False),
                 name="proposal_one_pending_entry_per_person",
             ),
         ]

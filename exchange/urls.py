@@ -13,6 +13,7 @@ urlpatterns = [
     path("proposals/", views.proposal_list, name="proposals"),
     path("proposals/entry/", views.propose_entry, name="propose_entry"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
+    path("proposals/<int:pk>/reveal/", views.proposal_id_reveal, name="proposal_id_reveal"),
     path("households/<int:pk>/propose/<str:kind>/", views.propose, name="propose"),
     path("quality/", views.quality, name="quality"),
 ]

@@ -16,8 +16,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.actions import audit_record
 from accounts.models import AuditAction
+from accounts.otp import ask_for_second_factor, second_factor_passed
 from accounts.scoping import get_object_for_user
 from beneficiaries import idnumber
+from beneficiaries.actions import can_reveal
 from beneficiaries.queries import get_household_for_user, get_review_for_user, villages_for_user
 from beneficiaries.roster_io import write_csv
 
@@ -221,6 +223,25 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
             "k": proposal.get_kind_display(), "w": proposal.household or proposal.name,
             "d": _("同意") if form.cleaned_data["decision"] == "accept" else _("不同意")})
     return redirect(back)
+
+
+@login_required
+@require_POST
+def proposal_id_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """A waiting entry's full ID number on the quarterly review page, as a person's is revealed on
+    the household page: scope first (404), then the second factor, then the audited reveal."""
+    proposal = queries.get_proposal_for_user(request.user, pk)
+    if not proposal.id_number:
+        raise Http404
+    if can_reveal(request.user) and not second_factor_passed(request.user):  # step-up, after scope
+        review = request.POST.get("review", "")
+        back = reverse("beneficiaries:review_detail", args=[int(review)]) if review.isdigit() else None
+        return ask_for_second_factor(request, (back or reverse("exchange:proposals")) + "#proposals")
+    try:
+        number = actions.proposal_id_reveal(actor=request.user, proposal=proposal, request=request)
+    except (ValidationError, PermissionDenied) as exc:
+        raise PermissionDenied from exc
+    return render(request, "exchange/partials/proposal_id_revealed.html", {"p": proposal, "number": number})
 
 
 # --- data quality ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record, changed_fields
 from accounts.areacodes import PREFECTURE_PREFIX
-from accounts.models import AREA_ROLES, Area, AuditAction, Role, User
+from accounts.models import AREA_ROLES, Area, AuditAction, Department, Role, User
 from accounts.notifications import Message, notify_many
 from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
@@ -24,7 +24,6 @@ from . import rules
 from .holidays import referral_deadline
 from .models import (
     CaseConference,
-    Department,
     DrySeason,
     Field,
     OneCaseDecision,

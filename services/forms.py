@@ -3,11 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Area
+from accounts.models import Area, Department
 from beneficiaries.models import Person
 
 from .models import (
-    Department,
     Field,
     ProviderKind,
     Referral,

@@ -1,6 +1,6 @@
-"""Departments and their fields of help (§4), referrals and their history, urgent-case records
-(个案会商, 一事一议), the rule-driven township lists of §4 (dry seasons and water deliveries,
-winter–spring relief needs) and service providers (五社联动)."""
+"""The fields of help (§4) and the departments they route to (accounts.Department), referrals
+and their history, urgent-case records (个案会商, 一事一议), the rule-driven township lists of §4
+(dry seasons and water deliveries, winter–spring relief needs) and service providers (五社联动)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Area, Role, User
+from accounts.models import Area, Department, Role, User
 from accounts.scoping import ScopeRule, user_roles
 from beneficiaries.models import Household, Person, _cadre_household_q, household_child_scope
-
-
-class Department(models.Model):
-    """A lead or responsible unit of §4 (州医保局, 州教育局 …) that receives referrals."""
-
-    code = models.SlugField(_("部门代码"), max_length=40, unique=True)
-    name = models.CharField(_("部门名称"), max_length=100, unique=True)
-
-    class Meta:
-        verbose_name = _("部门")
-        verbose_name_plural = _("部门")
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Field(models.Model):

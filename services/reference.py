@@ -59,7 +59,8 @@ FIELDS: list[tuple[int, str, str, list[str], list[str], int, str]] = [
 def reference_load(department_model=None, field_model=None) -> None:
     """Create the departments and fields that are missing. Existing rows are left as they are."""
     if department_model is None or field_model is None:
-        from services.models import Department, Field
+        from accounts.models import Department
+        from services.models import Field
 
         department_model, field_model = Department, Field
     for code, name in DEPARTMENTS:

@@ -69,7 +69,7 @@ def demo_data() -> list[int]:
 def outsiders():
     township = Area.objects.filter(parent_id=OTHER_COUNTY, level="township").order_by("code").first()
     village = Area.objects.filter(parent=township, level="village").order_by("code").first()
-    from services.models import Department
+    from accounts.models import Department
 
     users = [
         user_with_role(Role.COUNTY, OTHER_COUNTY),

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -48,6 +48,11 @@ ERR = {
     401: OpenApiResponse(DetailSerializer, description=_("缺少令牌，或令牌无效、已过期、已吊销")),
     429: OpenApiResponse(DetailSerializer, description=_("超过本令牌每分钟请求上限")),
 }
+# Path parameters, described (the views have no queryset to describe them from).
+REFERRAL_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("转介编号"))
+HOUSEHOLD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("家庭编号(转介或清单中的 household_id)"))
+LIST_KEY = OpenApiParameter("key", str, OpenApiParameter.PATH, description=_("清单代码(见“本令牌可读的政策清单”)"))
+CHECK_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("比对编号(推送名单时返回的 id)"))
 NOT_FOUND = {404: OpenApiResponse(DetailSerializer, description=_("不存在或不在本令牌的数据范围内"))}
 BAD = {400: OpenApiResponse(OpenApiTypes.OBJECT, description=_("参数有误(逐项中文说明)"))}
 
@@ -83,7 +88,7 @@ class ListIndexView(ApiView):
         return Response({"results": rows})
 
 
-@extend_schema(tags=["清单"], summary="读取一个政策清单", parameters=[SyncQuerySerializer],
+@extend_schema(tags=["清单"], summary="读取一个政策清单", parameters=[LIST_KEY, SyncQuerySerializer],
                description="分页读取清单，可按区划代码和 updated_since 增量同步。身份证号脱敏；每次读取记入审计日志。",
                responses={200: ListRowSerializer(many=True), **BAD, **ERR, **NOT_FOUND})
 class ListRowsView(ApiView):
@@ -194,7 +199,7 @@ def _detail(request, referral) -> dict:
     return ReferralDetailSerializer({**_referral(referral), "events": events}).data
 
 
-@extend_schema(tags=["转介"], summary="一条转介及其办理记录",
+@extend_schema(tags=["转介"], summary="一条转介及其办理记录", parameters=[REFERRAL_ID],
                responses={200: ReferralDetailSerializer, **ERR, **NOT_FOUND})
 class ReferralDetailView(ApiView):
     def get(self, request, pk: int):
@@ -228,19 +233,19 @@ _TRANSITION_ERRORS = {**BAD, **ERR, **NOT_FOUND,
                       409: OpenApiResponse(DetailSerializer, description=_("当前状态不能进行此操作"))}
 
 
-@extend_schema(tags=["转介"], summary="受理", request=NoteSerializer,
+@extend_schema(tags=["转介"], summary="受理", request=NoteSerializer, parameters=[REFERRAL_ID],
                responses={200: ReferralDetailSerializer, **_TRANSITION_ERRORS})
 class ReferralAcceptView(_TransitionView):
     to_status = ReferralStatus.ACCEPTED
 
 
-@extend_schema(tags=["转介"], summary="开始办理", request=NoteSerializer,
+@extend_schema(tags=["转介"], summary="开始办理", request=NoteSerializer, parameters=[REFERRAL_ID],
                responses={200: ReferralDetailSerializer, **_TRANSITION_ERRORS})
 class ReferralStartView(_TransitionView):
     to_status = ReferralStatus.IN_PROGRESS
 
 
-@extend_schema(tags=["转介"], summary="办结(须填写办理结果)", request=OutcomeSerializer,
+@extend_schema(tags=["转介"], summary="办结(须填写办理结果)", request=OutcomeSerializer, parameters=[REFERRAL_ID],
                responses={200: ReferralDetailSerializer, **_TRANSITION_ERRORS})
 class ReferralResolveView(_TransitionView):
     to_status = ReferralStatus.RESOLVED
@@ -249,6 +254,7 @@ class ReferralResolveView(_TransitionView):
 
 
 @extend_schema(tags=["转介"], summary="不予受理(须填写理由)", request=DeclineSerializer,
+               parameters=[REFERRAL_ID],
                responses={200: ReferralDetailSerializer, **_TRANSITION_ERRORS})
 class ReferralDeclineView(_TransitionView):
     to_status = ReferralStatus.DECLINED
@@ -256,7 +262,7 @@ class ReferralDeclineView(_TransitionView):
     text_key = "reason"
 
 
-@extend_schema(tags=["家庭"], summary="家庭的最少必要信息",
+@extend_schema(tags=["家庭"], summary="家庭的最少必要信息", parameters=[HOUSEHOLD_ID],
                description="只能读取本令牌的转介或清单中出现的家庭；成员只给出本领域需要的事实，其余为 null；身份证号脱敏。",
                responses={200: HouseholdSerializer, **ERR, **NOT_FOUND})
 class HouseholdDetailView(ApiView):
@@ -315,7 +321,7 @@ class StatusListView(ApiView):
         return Response(_check_row(result.check), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["数据比对"], summary="一次推送的比对结果",
+@extend_schema(tags=["数据比对"], summary="一次推送的比对结果", parameters=[CHECK_ID],
                responses={200: CrossCheckSerializer, **ERR, **NOT_FOUND})
 class StatusListDetailView(ApiView):
     def get(self, request, pk: int):

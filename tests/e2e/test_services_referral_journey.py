@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import Department, Role
 from beneficiaries.models import Classification
-from services.models import Department
 from tests.factories import HouseholdFactory, PairingFactory, PersonFactory, cadre_user, user_with_role
 from visits.models import Finding, FindingStatus
 

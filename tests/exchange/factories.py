@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from accounts.models import Role
+from accounts.models import Department, Role
 from exchange.actions import token_create
-from services.models import Department, Field
+from services.models import Field
 from tests.factories import user_with_role
 
 PREFECTURE = "522600000000"

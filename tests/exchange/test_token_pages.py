@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent, Department, Role
 from exchange.models import ApiToken
-from services.models import Department, Field
+from services.models import Field
 from tests.factories import user_with_role
 
 from .factories import bureau

@@ -40,7 +40,7 @@ def test_township_home_has_no_county_table(client):
 
 
 def test_a_cadre_starts_on_my_households_and_a_liaison_on_the_inbox(client):
-    from services.models import Department
+    from accounts.models import Department
     from tests.factories import cadre_user
 
     user, _ = cadre_user("home_cadre")

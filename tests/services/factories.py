@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from accounts.models import Role
+from accounts.models import Department, Role
 from services.actions import referral_create
-from services.models import Department, Field
+from services.models import Field
 from tests.factories import HouseholdFactory, PairingFactory, PersonFactory, cadre_user, user_with_role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

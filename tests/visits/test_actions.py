@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.models import AuditEvent, Role
-from beneficiaries.models import Agency, Household
+from accounts.models import Agency, AuditEvent, Role
+from beneficiaries.models import Household
 from tests.conftest import COUNTY, OTHER_TOWNSHIP
 from tests.factories import CadreFactory, HouseholdFactory, user_with_role
 from visits import actions
