@@ -263,17 +263,24 @@ def pages(today, first):
                CASE WHEN m.minimum IS NULL THEN 0 ELSE
                (SELECT count(DISTINCT v.visited_on) FROM visits_visit v WHERE v.household_id = h.id AND v.counted
                 AND v.visited_on BETWEEN %(first)s AND %(on)s) END,
-               COALESCE(m.minimum, 0)
-        FROM beneficiaries_pairing p JOIN beneficiaries_cadre c ON c.id = p.cadre_id
-        JOIN beneficiaries_household h ON h.id = p.household_id
+               COALESCE(m.minimum, 0), a.name,
+               (SELECT pe.name FROM beneficiaries_person pe WHERE pe.household_id = h.id AND pe.relation = 'head'
+                ORDER BY pe.id LIMIT 1)
+        FROM beneficiaries_household h JOIN accounts_area a ON a.code = h.village_id
         {MONTH_MINIMUM_FLOOR}
-        WHERE c.user_id = %(user)s AND p.ended_on IS NULL AND h.status = 'active'
+        WHERE h.status = 'active' AND h.id IN (
+            SELECT p.household_id FROM beneficiaries_pairing p JOIN beneficiaries_cadre c ON c.id = p.cadre_id
+            WHERE c.user_id = %(user)s AND p.ended_on IS NULL
+            UNION
+            SELECT h2.id FROM beneficiaries_household h2 JOIN beneficiaries_cadre c2 ON c2.agency_id = h2.agency_id
+            WHERE c2.user_id = %(user)s)
         ORDER BY h.next_due_on NULLS LAST, h.code"""
 
     def mine():
         return [(r.household.id, r.household.next_due_on, r.schedule.last_counted,
                  r.schedule.month.counted if r.schedule.month else 0,
-                 r.schedule.month.minimum if r.schedule.month else 0) for r in queries.my_households(cadre, today)]
+                 r.schedule.month.minimum if r.schedule.month else 0, r.household.village.name, r.household.head_name)
+                for r in queries.my_households(cadre, today)]
 
     def mine_floor():
         return [tuple(r) for r in fetch(cadre_floor, {**_month_floor_params(today), "user": cadre.id})]
