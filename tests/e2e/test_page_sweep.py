@@ -17,13 +17,14 @@ from tests.e2e.conftest import DESKTOP, PHONE, RESULTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROLES = ["zhou", "leishan", "xijiang", "danjiang", "cunwei", "ganbu", "yibao", "jinrong"]
+# One user per role (丹江镇's township user sees the same pages as 西江镇's, on other rows).
+ROLES = ["zhou", "leishan", "xijiang", "cunwei", "ganbu", "yibao", "jinrong"]
 # Links that are not pages: downloads, sign-out, admin, personal data revealed on purpose.
 SKIP = re.compile(
     r"(\.xlsx|\.csv|\.pdf|\.zip|/export|/template/|/download|/media/|/photo|/receipt|/minutes|/reveal|"
     r"/logout|/admin/|/door-card|door-cards|statement|/ledger)",
 )
-MAX_PAGES_PER_ROLE = 45
+MAX_PAGES_PER_ROLE = 30  # every menu page, then the first pages one click further
 
 PAGE_CHECK_JS = """() => {
   const problems = [];
@@ -132,7 +133,7 @@ def test_every_menu_page_works_at_390_and_1366_for_every_demo_role(browser, live
         queue = list(dict.fromkeys(menu))
         seen_shapes = {shape(p) for p in queue}
         visited = 0
-        while queue and visited < MAX_PAGES_PER_ROLE:
+        while queue and (visited < MAX_PAGES_PER_ROLE or queue[0] in menu):
             path = queue.pop(0)
             visited += 1
             tabs = [(page, "1366"), (phone, "390")] + ([(small, "360")] if path in menu else [])
@@ -156,5 +157,5 @@ def test_every_menu_page_works_at_390_and_1366_for_every_demo_role(browser, live
         desk.close()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "page-sweep.txt").write_text("\n".join(problems) + "\n", encoding="utf-8")
-    assert visited_total > 8 * 5
+    assert visited_total > len(ROLES) * 5
     assert not problems, "\n".join(problems)
