@@ -385,7 +385,8 @@ def test_two_offline_visits_in_a_row_to_one_household_with_a_stale_csrf_token(ph
     assert tokens[0] != tokens[1]
     page.evaluate("CareOutbox.setMeta('csrf', 'stale-token-from-an-old-session')")
     forbidden = []
-    page.on("response", lambda r: forbidden.append(r.url) if r.status == 403 else None)
+    # On the context, not the page: the outbox may be sent by the page or by its service worker.
+    context.on("response", lambda r: forbidden.append(r.url) if r.status == 403 else None)
     context.set_offline(False)
     expect(page.get_by_test_id("flash")).to_have_text("已上传 2 条走访：王阿婆、王阿婆")
     _expect_outbox(page, 0)

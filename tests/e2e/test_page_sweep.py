@@ -24,7 +24,7 @@ SKIP = re.compile(
     r"(\.xlsx|\.csv|\.pdf|\.zip|/export|/template/|/download|/media/|/photo|/receipt|/minutes|/reveal|"
     r"/logout|/admin/|/door-card|door-cards|statement|/ledger)",
 )
-MAX_PAGES_PER_ROLE = 30  # every menu page, then the first pages one click further
+MAX_PAGES_PER_ROLE = 24  # every menu page, then the first pages one click further
 
 PAGE_CHECK_JS = """() => {
   const problems = [];
