@@ -30,6 +30,15 @@ CHILD_LEVEL = {
 }
 
 
+def short_area_name(name: str) -> str:
+    """Village names are published as "…村村民委员会"; people say "…村"."""
+    for suffix in ("村民委员会", "社区居民委员会", "居民委员会", "村委会"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            trimmed = name[: -len(suffix)]
+            return trimmed if suffix != "社区居民委员会" else trimmed + "社区"
+    return name
+
+
 class Area(models.Model):
     """An administrative division; its primary key is the 12-digit statistical code."""
 
@@ -62,12 +71,7 @@ class Area(models.Model):
 
     @property
     def short_name(self) -> str:
-        """Village names are published as "…村村民委员会"; people say "…村"."""
-        for suffix in ("村民委员会", "社区居民委员会", "居民委员会", "村委会"):
-            if self.name.endswith(suffix) and len(self.name) > len(suffix):
-                trimmed = self.name[: -len(suffix)]
-                return trimmed if suffix != "社区居民委员会" else trimmed + "社区"
-        return self.name
+        return short_area_name(self.name)
 
     def descendants(self) -> models.QuerySet[Area]:
         return Area.objects.filter(code__startswith=self.prefix).exclude(code=self.code)

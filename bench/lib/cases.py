@@ -277,9 +277,9 @@ def pages(today, first):
         ORDER BY h.next_due_on NULLS LAST, h.code"""
 
     def mine():
-        return [(r.household.id, r.household.next_due_on, r.schedule.last_counted,
+        return [(r.household.pk, r.household.next_due_on, r.schedule.last_counted,
                  r.schedule.month.counted if r.schedule.month else 0,
-                 r.schedule.month.minimum if r.schedule.month else 0, r.household.village.name, r.household.head_name)
+                 r.schedule.month.minimum if r.schedule.month else 0, r.household.village_name, r.household.head_name)
                 for r in queries.my_households(cadre, today)]
 
     def mine_floor():

@@ -61,7 +61,7 @@ def test_my_households_sorts_overdue_first_with_badges_and_progress(client, over
     with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(20):
         response = client.get(reverse("visits:mine"))
     rows = response.context["rows"]
-    assert rows[0].household == household
+    assert rows[0].household.pk == household.pk and rows[0].household.village_short_name == "西江社区"
     assert rows[0].schedule.overdue_days == 9 and rows[0].schedule.progress == "1/3"
     assert "逾期" in response.content.decode()
 
