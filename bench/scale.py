@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
 
-from common import print_table, use_bench_database  # noqa: E402
+from common import print_table, use_bench_database, vacuum_dead_rows  # noqa: E402
 
 DB_NAME = "care_bench_scale"
 TODAY = dt.date(2026, 6, 20)
@@ -133,6 +133,7 @@ def main() -> None:
     parts = [p for p in args.only.split(",") if p] or ["job", "pages", "reports", "imports", "exports"]
     figures = []
     for part in parts:
+        print(f"before {part}: {vacuum_dead_rows()}", flush=True)
         figures += getattr(cases, part)(TODAY, FIRST)
     print_table(figures)
 

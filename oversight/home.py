@@ -122,9 +122,7 @@ def township_today(user: User, today: dt.date) -> dict:
     from visits.desk_views import open_escalations, open_findings
 
     overdue = overdue_households(user, today)
-    overdue_rows = list(overdue[:10])
-    for h in overdue_rows:
-        h.days_overdue = (today - h.next_due_on).days
+    overdue_rows = overdue[:10]
     escalations = open_escalations(user)
     findings = [f for f in open_findings(user, today) if f.is_overdue]
     referrals_late = scope_queryset(user, Referral.objects.filter(status__in=OPEN_STATUSES,

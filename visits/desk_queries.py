@@ -1,5 +1,6 @@
 """The desk's household list: every overdue household once, with where it is, who its cadre is
-(and their phone), its due date, days overdue and how far it has been escalated — one query."""
+(and their phone), its due date, days overdue and how far it has been escalated — one statement
+a page."""
 
 from __future__ import annotations
 
@@ -7,64 +8,119 @@ import datetime as dt
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Left
+from django.db import connection
+from django.db.models import QuerySet
 
-from accounts.models import Area, AreaLevel, User
+from accounts.models import Area, AreaLevel, User, short_area_name
 from accounts.scoping import scope_queryset
-from beneficiaries.models import Household, HouseholdStatus, Pairing
+from beneficiaries.models import Cadre, Household, HouseholdStatus, Pairing, Person, Relation
 
 from .models import Escalation, EscalationKind, EscalationLevel
-from .queries import head_name_subquery
 
 LEVEL_LABELS = {0: "", 1: str(EscalationLevel.TOWNSHIP.label), 2: str(EscalationLevel.COUNTY.label)}
 
 
-def _pairing(field: str) -> Subquery:
-    return Subquery(Pairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True).values(field)[:1])
+@dataclass(frozen=True, slots=True)
+class OverdueRow:
+    """One overdue household as the desk and the home board show it: a plain row."""
+
+    pk: int
+    code: str
+    next_due_on: dt.date
+    village_id: str
+    village_name: str
+    township_code: str | None
+    township_name: str | None
+    head_name: str | None
+    cadre_name: str | None
+    cadre_phone: str | None
+    escalation: int  # the highest level an open overdue escalation reached: 0 none, 1 township, 2 county
+    days_overdue: int
+
+    @property
+    def village_short_name(self) -> str:
+        return short_area_name(self.village_name)
+
+    @property
+    def escalation_label(self) -> str:
+        return LEVEL_LABELS[self.escalation]
 
 
-def overdue_households(user: User, today: dt.date, area: Area | None = None) -> QuerySet[Household]:
-    """Active households whose stored due date has passed, in the user's scope (and `area`),
-    township by township, longest overdue first. Each household once; `escalation` is the highest
-    level an open overdue escalation reached (0 none, 1 township, 2 county)."""
+class OverdueHouseholds:
+    """Active households whose stored due date has passed, in a scope, township by township,
+    longest overdue first: sliceable and countable (for Paginator), each slice one statement of
+    plain rows (the page a township opens every morning; no model instances)."""
+
+    def __init__(self, scoped: QuerySet[Household], today: dt.date):
+        self.today = today
+        self._base = scoped.order_by().values("id", "code", "village_id", "next_due_on").query.sql_with_params()
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            base, params = self._base
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT count(*) FROM ({base}) o", params)
+                self._count = cur.fetchone()[0]
+        return self._count
+
+    def set_count(self, n: int) -> None:
+        """The count is already known (the desk's groupings summed it)."""
+        self._count = n
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[OverdueRow]:
+        if not isinstance(item, slice) or item.step is not None:
+            raise TypeError("OverdueHouseholds takes slices")
+        start = item.start or 0
+        limit = "ALL" if item.stop is None else str(max(0, item.stop - start))
+        base, params = self._base
+        person, pa, cadre, area, esc = (m._meta.db_table for m in (Person, Pairing, Cadre, Area, Escalation))
+        sql = f"""
+            SELECT o.id, o.code, o.next_due_on, o.village_id, a.name, t.code, t.name,
+                   (SELECT pe.name FROM {person} pe WHERE pe.household_id = o.id AND pe.relation = %s
+                    ORDER BY pe.id LIMIT 1),
+                   pc.name, pc.phone,
+                   CASE WHEN EXISTS (SELECT 1 FROM {esc} e WHERE e.household_id = o.id AND e.closed_on IS NULL
+                                     AND e.kind = %s AND e.level = %s) THEN 2
+                        WHEN EXISTS (SELECT 1 FROM {esc} e WHERE e.household_id = o.id AND e.closed_on IS NULL
+                                     AND e.kind = %s AND e.level = %s) THEN 1 ELSE 0 END
+            FROM ({base}) o JOIN {area} a ON a.code = o.village_id LEFT JOIN {area} t ON t.code = a.parent_id
+            LEFT JOIN LATERAL (SELECT c.name, c.phone FROM {pa} p JOIN {cadre} c ON c.id = p.cadre_id
+                               WHERE p.household_id = o.id AND p.ended_on IS NULL
+                               ORDER BY p.started_on DESC, p.id DESC LIMIT 1) pc ON true
+            ORDER BY left(o.village_id, 9), o.next_due_on, o.code
+            LIMIT {limit} OFFSET {int(start)}"""
+        overdue = EscalationKind.OVERDUE
+        with connection.cursor() as cur:
+            cur.execute(sql, (Relation.HEAD, overdue, EscalationLevel.COUNTY, overdue, EscalationLevel.TOWNSHIP, *params))
+            rows = cur.fetchall()
+        return [OverdueRow(*r, days_overdue=(self.today - r[2]).days) for r in rows]
+
+
+def overdue_households(user: User, today: dt.date, area: Area | None = None) -> OverdueHouseholds:
+    """The user's overdue households (and `area`'s), as OverdueHouseholds."""
     qs = scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE, next_due_on__lt=today))
     if area is not None:
         qs = qs.filter(village__code__startswith=area.prefix)
-    open_overdue = Escalation.objects.filter(household=OuterRef("pk"), kind=EscalationKind.OVERDUE,
-                                             closed_on__isnull=True)
-    return (
-        qs.select_related("village", "village__parent")
-        .annotate(
-            head_name=head_name_subquery(),
-            cadre_name=_pairing("cadre__name"),
-            cadre_phone=_pairing("cadre__phone"),
-            township_code=Left("village_id", 9),
-            escalation=Case(
-                When(Exists(open_overdue.filter(level=EscalationLevel.COUNTY)), then=Value(2)),
-                When(Exists(open_overdue.filter(level=EscalationLevel.TOWNSHIP)), then=Value(1)),
-                default=Value(0), output_field=IntegerField(),
-            ),
-        )
-        .order_by("township_code", "next_due_on", "code")
-    )
+    return OverdueHouseholds(qs, today)
 
 
 @dataclass
 class TownshipGroup:
-    township: Area | None
-    households: list[Household]
+    code: str | None
+    name: str | None
+    households: list[OverdueRow]
 
 
-def group_by_township(households: list[Household], today: dt.date) -> list[TownshipGroup]:
-    """The page's rows, grouped by township (the township areas fetched in one query)."""
-    for h in households:
-        h.days_overdue = (today - h.next_due_on).days
-        h.escalation_label = LEVEL_LABELS[h.escalation]
-    townships = Area.objects.in_bulk({h.village.parent_id for h in households})
+def group_by_township(households: list[OverdueRow]) -> list[TownshipGroup]:
+    """The page's rows, grouped by township (each row carries its township)."""
     return [
-        TownshipGroup(townships.get(code), list(rows))
-        for code, rows in groupby(households, key=lambda h: h.village.parent_id)
+        TownshipGroup(rows[0].township_code, rows[0].township_name, rows)
+        for _code, group in groupby(households, key=lambda h: h.township_code)
+        for rows in [list(group)]
     ]
 
 

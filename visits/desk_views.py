@@ -5,15 +5,12 @@ once (grouped by township), open findings with the overdue ones marked, and the 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Value
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel
 from accounts.scoping import get_object_for_user, scope_queryset
-from beneficiaries.models import Household, HouseholdStatus
 
 from . import queries
 from .desk_queries import download_areas, group_by_township, overdue_households
@@ -43,7 +40,7 @@ def open_escalations(user, area: Area | None = None) -> list[Escalation]:
     # Overdue-visit escalations show as a column of the overdue households, each household once.
     rows = list(qs.filter(kind=EscalationKind.SPECIAL).select_related("household", "household__village", "finding")
                 .order_by("-opened_on", "-id")[:200])
-    unread = unread_escalation_ids(user)
+    unread = unread_escalation_ids(user) if rows else set()
     for e in rows:
         e.unread = e.pk in unread
     return rows
@@ -60,19 +57,20 @@ def open_findings(user, today, area: Area | None = None) -> list[Finding]:
     return rows
 
 
-def desk(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    user = request.user
-    area = None
-    if request.GET.get("area"):
-        area = get_object_for_user(user, Area, code=request.GET["area"])
+def desk_data(user, today, area: Area | None = None, page_number=None) -> dict:
+    """Everything the desk shows (the template's context but the ledger form): the page of
+    overdue households grouped by township, special reports, conflicts, findings, the counts by
+    village and cadre, and the areas to download. bench/scale.py measures this function."""
+    summary = queries.overdue_summary(user, today)
     households = overdue_households(user, today, area)
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    groups = group_by_township(list(page.object_list), today)
+    if area is None:  # the same households the summary counted: no second count
+        households.set_count(summary.overdue_total)
+    page = Paginator(households, PAGE_SIZE).get_page(page_number)
+    groups = group_by_township(list(page.object_list))
     escalations = open_escalations(user, area)
     areas = list(download_areas(user))
-    return render(request, "visits/desk.html", {
-        "desk": overdue_summary(user, today),
+    return {
+        "desk": summary,
         "today": today,
         "area": area,
         "page": page,
@@ -84,19 +82,16 @@ def desk(request: HttpRequest) -> HttpResponse:
         "special_count": sum(1 for e in escalations if e.kind == EscalationKind.SPECIAL),
         "findings": open_findings(user, today, area),
         "areas": areas,
-        "ledger_form": AreaMonthForm(areas=download_areas(user), initial={"month": today.strftime("%Y-%m"),
-                                                           "area": area.code if area else None}),
-    })
+    }
 
 
-def overdue_summary(user, today) -> queries.Desk:
-    """Overdue households counted by village and by cadre (two grouped queries)."""
-    overdue = scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE, next_due_on__lt=today))
-    by_village = list(
-        overdue.values("village_id", "village__name").annotate(n=Count("id")).order_by("-n", "village_id")
-    )
-    by_cadre = list(
-        overdue.annotate(cadre=Coalesce(queries.cadre_name_subquery(), Value("（未结对）")))
-        .values("cadre").annotate(n=Count("id")).order_by("-n", "cadre")
-    )
-    return queries.Desk(by_village, by_cadre, [], [], sum(r["n"] for r in by_village))
+def desk(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    user = request.user
+    area = None
+    if request.GET.get("area"):
+        area = get_object_for_user(user, Area, code=request.GET["area"])
+    context = desk_data(user, today, area, request.GET.get("page"))
+    context["ledger_form"] = AreaMonthForm(areas=download_areas(user), initial={
+        "month": today.strftime("%Y-%m"), "area": area.code if area else None})
+    return render(request, "visits/desk.html", context)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import areacodes
@@ -21,7 +20,6 @@ from beneficiaries.models import Cadre, Classification, Household, HouseholdStat
 
 from . import rules
 from .models import (
-    Escalation,
     Finding,
     FindingStatus,
     Pause,
@@ -478,45 +476,47 @@ def get_finding_for_user(user: User, pk: int) -> Finding:
 
 @dataclass
 class Desk:
+    """The desk's counts: overdue households by village and by cadre."""
+
     overdue_by_village: list[dict]
     overdue_by_cadre: list[dict]
-    escalations: list[Escalation]
-    findings: list[Finding]
     overdue_total: int
-    conflicts: list[Visit] = field(default_factory=list)
 
 
 # Offline-capture conflicts stay on the desk this many days after the visit arrived.
 CONFLICT_DESK_DAYS = 30
 
 
-def township_desk(user: User, today: dt.date) -> Desk:
-    """Overdue households by village and by cadre (stored due dates, grouped in SQL), open
-    escalations and open findings past due first."""
-    overdue = scope_queryset(
-        user, Household.objects.filter(status=HouseholdStatus.ACTIVE, next_due_on__lt=today)
-    )
-    by_village = list(
-        overdue.values("village_id", "village__name").annotate(n=Count("id")).order_by("-n", "village_id")
-    )
-    by_cadre = list(
-        overdue.annotate(cadre=Coalesce(cadre_name_subquery(), Value("（未结对）")))
-        .values("cadre")
-        .annotate(n=Count("id"))
-        .order_by("-n", "cadre")
-    )
-    escalations = list(
-        scope_queryset(user, Escalation.objects.filter(closed_on__isnull=True))
-        .select_related("household", "household__village", "finding", "alert")
-        .order_by("opened_on", "id")[:200]
-    )
-    findings = list(
-        scope_queryset(user, Finding.objects.exclude(status=FindingStatus.CLOSED))
-        .select_related("household", "household__village", "owner")
-        .order_by("due_on", "id")[:200]
-    )
-    return Desk(by_village, by_cadre, escalations, findings, sum(r["n"] for r in by_village),
-                visit_conflicts(user, today))
+UNPAIRED = "（未结对）"
+
+
+def overdue_summary(user: User, today: dt.date) -> Desk:
+    """Overdue households (stored due dates) counted by village and by cadre: one statement, both
+    groupings over one scan of the user's overdue households (GROUPING SETS). Each household's
+    cadre is that of its active pairing (the latest, as Pairing orders)."""
+    overdue = scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE, next_due_on__lt=today))
+    base, params = overdue.order_by().values("id", "village_id").query.sql_with_params()
+    pa, cadre, area = (m._meta.db_table for m in (Pairing, Cadre, Area))
+    sql = f"""
+        SELECT GROUPING(o.village_id, a.name) AS by_cadre, o.village_id, a.name, pc.cadre, count(*) AS n
+        FROM ({base}) o JOIN {area} a ON a.code = o.village_id
+        CROSS JOIN LATERAL (
+            SELECT COALESCE((SELECT c.name FROM {pa} p JOIN {cadre} c ON c.id = p.cadre_id
+                             WHERE p.household_id = o.id AND p.ended_on IS NULL
+                             ORDER BY p.started_on DESC, p.id DESC LIMIT 1), %s) AS cadre) pc
+        GROUP BY GROUPING SETS ((o.village_id, a.name), (pc.cadre))
+        ORDER BY 1, n DESC, o.village_id, pc.cadre"""
+    by_village, by_cadre = [], []
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql, (*params, UNPAIRED))
+        for grouped_by_cadre, village_id, village_name, cadre_name, n in cur.fetchall():
+            if grouped_by_cadre:
+                by_cadre.append({"cadre": cadre_name, "n": n})
+            else:
+                by_village.append({"village_id": village_id, "village__name": village_name, "n": n})
+    return Desk(by_village, by_cadre, sum(r["n"] for r in by_village))
 
 
 def visit_conflicts(user: User, today: dt.date) -> list[Visit]:

@@ -222,38 +222,92 @@ def job(today, first):
 
 
 def pages(today, first):
+    from django.utils import timezone
+
     from visits import queries
 
     figures = []
     township = _user("bench_township")
-    desk_floor_village = """
-        SELECT h.village_id, a.name, count(*) FROM beneficiaries_household h JOIN accounts_area a ON a.code = h.village_id
-        WHERE h.status = 'active' AND h.next_due_on < %s AND h.village_id LIKE '522634101%%'
-        GROUP BY h.village_id, a.name"""
-    desk_floor_cadre = """
-        SELECT COALESCE((SELECT c.name FROM beneficiaries_pairing p JOIN beneficiaries_cadre c ON c.id = p.cadre_id
-                         WHERE p.household_id = h.id AND p.ended_on IS NULL LIMIT 1), '（未结对）'), count(*)
-        FROM beneficiaries_household h
-        WHERE h.status = 'active' AND h.next_due_on < %s AND h.village_id LIKE '522634101%%' GROUP BY 1"""
-    others = ["SELECT id FROM visits_escalation WHERE closed_on IS NULL AND area_id LIKE '522634101%%' LIMIT 200",
-              "SELECT f.id FROM visits_finding f JOIN beneficiaries_household h ON h.id = f.household_id "
-              "WHERE f.status <> 'closed' AND h.village_id LIKE '522634101%%' LIMIT 200"]
+    # The desk page's data (visits.desk_views.desk_data: everything the template shows but the
+    # ledger form), against plain SQL returning the same rows, with the same joins, columns, order
+    # and limits: the two groupings in one statement (GROUPING SETS, as ours), the first page of
+    # overdue households with their villages and townships (the count is the groupings' sum, as
+    # ours), the special reports and, if any, their unread notifications, the areas to download,
+    # conflicts and findings.
+    town = "522634101%%"
+    summary_floor = f"""
+        SELECT GROUPING(h.village_id, a.name), h.village_id, a.name, pc.cadre, count(*) AS n
+        FROM beneficiaries_household h JOIN accounts_area a ON a.code = h.village_id
+        CROSS JOIN LATERAL (
+            SELECT COALESCE((SELECT c.name FROM beneficiaries_pairing p JOIN beneficiaries_cadre c ON c.id = p.cadre_id
+                             WHERE p.household_id = h.id AND p.ended_on IS NULL
+                             ORDER BY p.started_on DESC, p.id DESC LIMIT 1), '（未结对）') AS cadre) pc
+        WHERE h.status = 'active' AND h.next_due_on < %(today)s AND h.village_id LIKE '{town}'
+        GROUP BY GROUPING SETS ((h.village_id, a.name), (pc.cadre))
+        ORDER BY 1, n DESC, h.village_id, pc.cadre"""
+    escalated = """EXISTS (SELECT 1 FROM visits_escalation e WHERE e.household_id = h.id AND e.closed_on IS NULL
+                           AND e.kind = 'overdue' AND e.level = '{0}')"""
+    page_floor = f"""
+        SELECT h.id, h.code, h.next_due_on, h.village_id, a.name, t.code, t.name,
+               (SELECT pe.name FROM beneficiaries_person pe WHERE pe.household_id = h.id AND pe.relation = 'head'
+                ORDER BY pe.id LIMIT 1), pc.name, pc.phone,
+               CASE WHEN {escalated.format("county")} THEN 2 WHEN {escalated.format("township")} THEN 1 ELSE 0 END
+        FROM beneficiaries_household h JOIN accounts_area a ON a.code = h.village_id
+        LEFT JOIN accounts_area t ON t.code = a.parent_id
+        LEFT JOIN LATERAL (SELECT c.name, c.phone FROM beneficiaries_pairing p JOIN beneficiaries_cadre c ON c.id = p.cadre_id
+                           WHERE p.household_id = h.id AND p.ended_on IS NULL
+                           ORDER BY p.started_on DESC, p.id DESC LIMIT 1) pc ON true
+        WHERE h.status = 'active' AND h.next_due_on < %(today)s AND h.village_id LIKE '{town}'
+        ORDER BY left(h.village_id, 9), h.next_due_on, h.code LIMIT 100"""
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=queries.CONFLICT_DESK_DAYS), dt.time.min))
+    lists = [
+        f"""SELECT e.id, e.*, h.*, a.*, f.* FROM visits_escalation e
+            JOIN beneficiaries_household h ON h.id = e.household_id JOIN accounts_area a ON a.code = h.village_id
+            LEFT JOIN visits_finding f ON f.id = e.finding_id
+            WHERE e.closed_on IS NULL AND e.area_id LIKE '{town}' AND e.kind = 'special'
+            ORDER BY e.opened_on DESC, e.id DESC LIMIT 200""",
+        """SELECT key FROM accounts_notification WHERE recipient_id = %(user)s AND read_at IS NULL
+            AND key LIKE 'escalation:%%' ORDER BY created_at DESC, id DESC""",
+        f"""SELECT code, * FROM accounts_area WHERE code LIKE '{town}' AND level IN ('county', 'township') ORDER BY code""",
+        f"""SELECT v.id, v.*, h.*, a.* FROM visits_visit v
+            JOIN beneficiaries_household h ON h.id = v.household_id JOIN accounts_area a ON a.code = h.village_id
+            WHERE v.conflict <> '' AND v.recorded_at >= %(since)s AND h.village_id LIKE '{town}'
+            ORDER BY v.recorded_at DESC, v.id DESC LIMIT 200""",
+        f"""SELECT f.id, f.*, h.*, a.*, u.* FROM visits_finding f
+            JOIN beneficiaries_household h ON h.id = f.household_id JOIN accounts_area a ON a.code = h.village_id
+            JOIN accounts_user u ON u.id = f.owner_id
+            WHERE f.status <> 'closed' AND h.village_id LIKE '{town}' ORDER BY f.due_on, f.id LIMIT 300""",
+    ]
+    from visits.desk_views import desk_data
 
     def desk():
-        d = queries.township_desk(township, today)
-        return (sorted((r["village_id"], r["village__name"], r["n"]) for r in d.overdue_by_village),
-                sorted((r["cadre"], r["n"]) for r in d.overdue_by_cadre))
+        d = desk_data(township, today)
+        return ([(r["village_id"], r["village__name"], r["n"]) for r in d["desk"].overdue_by_village],
+                [(r["cadre"], r["n"]) for r in d["desk"].overdue_by_cadre], d["page"].paginator.count,
+                [(h.pk, h.cadre_name, h.escalation) for g in d["groups"] for h in g.households],
+                [g.code for g in d["groups"]],
+                [[e.id for e in d["escalations"]], sorted(f"escalation:{e.id}" for e in d["escalations"] if e.unread),
+                 [a.code for a in d["areas"]], [v.id for v in d["conflicts"]], [f.id for f in d["findings"]]])
 
     def desk_floor():
-        rows = (sorted(fetch(desk_floor_village, [today])), sorted(fetch(desk_floor_cadre, [today])))
-        for sql in others:
-            fetch(sql)
-        return rows
+        params = {"today": today, "user": township.id, "since": since}
+        summary = fetch(summary_floor, params)
+        rows = fetch(page_floor, params)
+        escalations = fetch(lists[0], params)
+        keys = fetch(lists[1], params) if escalations else []
+        areas, conflicts, findings = (fetch(sql, params) for sql in lists[2:])
+        escalation_keys = {f"escalation:{r[0]}" for r in escalations}
+        return ([(v, name, n) for by_cadre, v, name, _c, n in summary if not by_cadre],
+                [(c, n) for by_cadre, _v, _name, c, n in summary if by_cadre],
+                sum(n for by_cadre, *_x, n in summary if not by_cadre),
+                [(r[0], r[8], r[10]) for r in rows], sorted({r[5] for r in rows}),
+                [[r[0] for r in escalations], sorted(k for (k,) in keys if k in escalation_keys),
+                 [r[0] for r in areas], [r[0] for r in conflicts], [r[0] for r in findings]])
 
     same("desk", desk(), desk_floor())
     t_ours, t_floor = median_pairs(desk, desk_floor)
-    figures.append(("township desk (西江镇, ~3,000 households)", t_ours, t_floor,
-                    f"{sum(n for *_x, n in desk()[0]):,} overdue"))
+    figures.append(("township desk page (西江镇, ~3,000 households)", t_ours, t_floor,
+                    f"{desk()[2]:,} overdue, first page of 100"))
 
     cadre = _user("bench_cadre")
     cadre_floor = f"""

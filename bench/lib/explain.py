@@ -1,9 +1,11 @@
 """EXPLAIN (ANALYZE, BUFFERS) of the slowest statement(s) behind each main operation, on the bench
 database. Run after bench/scale.py has seeded it:
-`DATABASE_URL=… .venv/bin/python bench/lib/explain.py > /tmp/plans.txt`."""
+`DATABASE_URL=… .venv/bin/python bench/lib/explain.py [--db care_bench_scale] > /tmp/plans.txt`.
+Long literals in the plans (arrays of ids) are cut to 300 characters."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 
 from common import use_bench_database
@@ -11,8 +13,14 @@ from common import use_bench_database
 TODAY = dt.date(2026, 6, 20)
 
 
+def cut(line: str, limit: int = 300) -> str:
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
 def main() -> None:
-    use_bench_database("care_bench_scale")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="care_bench_scale")
+    use_bench_database(parser.parse_args().db)
     import django
 
     django.setup()
@@ -41,7 +49,7 @@ def main() -> None:
         for item in slowest:
             with connection.cursor() as cur:
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + item["sql"])
-                plan = "\n".join(r[0] for r in cur.fetchall())
+                plan = "\n".join(cut(r[0]) for r in cur.fetchall())
             print("```\n" + item["sql"][:600] + ("…" if len(item["sql"]) > 600 else "") + "\n\n" + plan + "\n```")
 
 

@@ -118,7 +118,9 @@ def test_a_flood_roll_call_on_phones_one_offline_and_the_board_shows_who_is_unkn
     online = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
     login(online, "ganbu_zhang")
     open_menu(online, "应急事件")
+    online.wait_for_url("**/emergencies/")  # the list has loaded before its link is looked for
     online.get_by_role("link", name="点名核查").first.click()
+    online.wait_for_url("**/roll-call/")
     cards = online.get_by_test_id("rollcall-household")
     expect(cards).to_have_count(2)
     cards.nth(0).get_by_role("button", name="安全").click()
@@ -137,7 +139,9 @@ def test_a_flood_roll_call_on_phones_one_offline_and_the_board_shows_who_is_unkn
     phone = offline.new_page()
     login(phone, "ganbu_wang")
     open_menu(phone, "应急事件")
+    phone.wait_for_url("**/emergencies/")  # the list has loaded before its link is looked for
     phone.get_by_role("link", name="点名核查").first.click()
+    phone.wait_for_url("**/roll-call/")
     cards = phone.get_by_test_id("rollcall-household")
     expect(cards).to_have_count(3)
     offline.set_offline(True)

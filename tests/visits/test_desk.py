@@ -68,3 +68,20 @@ def test_area_filter_narrows_the_households(client, paired, other_village_code):
         both = client.get(reverse("visits:desk")).context["page"].paginator.count
         one = client.get(reverse("visits:desk"), {"area": TOWNSHIP}).context["page"].paginator.count
     assert both == 2 and one == 1
+
+
+def test_overdue_households_pages_in_order_one_statement_a_page(township_user, django_assert_num_queries):
+    from visits.desk_queries import overdue_households
+
+    due = [D(2026, 6, 1) + dt.timedelta(days=i) for i in range(5)]
+    for day in reversed(due):
+        h = HouseholdFactory(tier="A")
+        Household.objects.filter(pk=h.pk).update(next_due_on=day)
+    HouseholdFactory(tier="A")  # no due date: not overdue
+    rows = overdue_households(township_user, D(2026, 6, 20))
+    assert rows.count() == len(rows) == 5
+    with django_assert_num_queries(1):
+        second_page = rows[2:4]
+    assert [r.next_due_on for r in second_page] == due[2:4]
+    assert [r.days_overdue for r in second_page] == [17, 16]
+    assert rows[5:] == [] and [r.next_due_on for r in rows[3:]] == due[3:]
