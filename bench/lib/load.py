@@ -84,12 +84,33 @@ def prepare_users(counts: dict[str, int]) -> dict[str, list[tuple[str, list[str]
         User.objects.filter(pk=user.pk).update(password=hashed)
         RoleAssignment.objects.get_or_create(user=user, role=Role.PREFECTURE, area_id="522600000000")
         out["prefecture"].append((user.username, ["/", "/visits/desk/"]))
+    # Officials pass the second factor at login, as in production: each gets a confirmed TOTP
+    # device whose codes this script computes, like the authenticator app would.
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for role in ("township", "county", "prefecture"):
+        for username, _pages in out[role]:
+            user = User.objects.get(username=username)
+            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                TOTPDevice.objects.create(user=user, name="load", confirmed=True)
     return out
+
+
+def totp_code(username: str) -> str:
+    """The code the user's authenticator app would show now."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).order_by("id").first()
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
 
 
 def label(path: str) -> str:
     path = re.sub(r"/\d+/", "/<id>/", path.split("?")[0] + ("?…" if "?" in path else ""))
     return re.sub(r"area=\d+", "area=…", path)
+
+
+CODE_LOCK = threading.Lock()
 
 
 class Client:
@@ -128,6 +149,16 @@ class Client:
         body = urlencode({"csrfmiddlewaretoken": token.group(1).decode() if token else "",
                           "username": username, "password": PASSWORD})
         status, _ = self.request("POST", "/accounts/login/", body)
+        if status != 302:
+            return False
+        status, page = self.request("GET", "/accounts/2fa/verify/?next=/")
+        if status != 200:  # a cadre: no second factor at login
+            return True
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        with CODE_LOCK:  # the ORM (reading the device) from one thread at a time
+            code = totp_code(username)
+        body = urlencode({"csrfmiddlewaretoken": token.group(1).decode() if token else "", "code": code, "next": "/"})
+        status, _ = self.request("POST", "/accounts/2fa/verify/?next=/", body)
         return status == 302
 
 
@@ -169,22 +200,34 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
     share = {"cadre": 70, "township": 20, "county": 8, "prefecture": 2}
     counts = {k: max(1, round(v * args.users / 100)) for k, v in share.items()}
     users = prepare_users(counts)
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production", "DATABASE_URL": url,
            "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-           "SECURE_HSTS_SECONDS": "0", "CONN_MAX_AGE": "60"}
+           "SECURE_HSTS_SECONDS": "0", "CONN_MAX_AGE": "60",
+           # the keys the bench seeded the ID numbers with (production has no default keys)
+           "FIELD_KEYS": settings.FIELD_KEYS, "FIELD_KEY_ID": settings.FIELD_KEY_ID,
+           "BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(gunicorn_command(args.workers, args.threads), cwd=ROOT, env=env)
     try:
         for _ in range(60):
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn exited with code {server.returncode}: see its log above")
             try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=2).request("GET", "/accounts/login/")
-                break
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+                conn.request("GET", "/accounts/login/")
+                if conn.getresponse().status == 200:
+                    break
             except OSError:
-                time.sleep(0.5)
+                pass
+            time.sleep(0.5)
+        else:
+            raise SystemExit("gunicorn did not answer /accounts/login/ with 200 within 30 s")
         results: dict[str, list[float]] = defaultdict(list)
         errors: dict[str, int] = defaultdict(int)
         lock = threading.Lock()
