@@ -30,6 +30,7 @@ def main() -> None:
     from accounts.models import User
     from beneficiaries.models import Household
     from visits import queries
+    from visits.desk_views import desk_data
 
     county = Household.objects.filter(village__code__startswith="522634")
     cases = [
@@ -37,7 +38,7 @@ def main() -> None:
         ("overdue report 10 days ago, one county",
          lambda: queries.overdue_report_rows(county, TODAY - dt.timedelta(days=10), today=TODAY), 2),
         ("cadre list", lambda: queries.my_households(User.objects.get(username="bench_cadre"), TODAY), 2),
-        ("township desk", lambda: queries.township_desk(User.objects.get(username="bench_township"), TODAY), 2),
+        ("township desk page", lambda: desk_data(User.objects.get(username="bench_township"), TODAY), 3),
         ("1st-of-month shortfall (June)", lambda: queries.month_shortfalls(dt.date(2026, 6, 1), dt.date(2026, 6, 30)), 2),
         ("daily job change detection", lambda: list(queries.schedule_changes(TODAY).values_list("id", flat=True)), 1),
     ]
