@@ -87,12 +87,13 @@ class OverdueHouseholds:
                                      AND e.kind = %s AND e.level = %s) THEN 2
                         WHEN EXISTS (SELECT 1 FROM {esc} e WHERE e.household_id = o.id AND e.closed_on IS NULL
                                      AND e.kind = %s AND e.level = %s) THEN 1 ELSE 0 END
-            FROM ({base}) o JOIN {area} a ON a.code = o.village_id LEFT JOIN {area} t ON t.code = a.parent_id
+            FROM (SELECT * FROM ({base}) b ORDER BY left(b.village_id, 9), b.next_due_on, b.code
+                  LIMIT {limit} OFFSET {int(start)}) o  -- the page first: the lookups below run for its rows only
+            JOIN {area} a ON a.code = o.village_id LEFT JOIN {area} t ON t.code = a.parent_id
             LEFT JOIN LATERAL (SELECT c.name, c.phone FROM {pa} p JOIN {cadre} c ON c.id = p.cadre_id
                                WHERE p.household_id = o.id AND p.ended_on IS NULL
                                ORDER BY p.started_on DESC, p.id DESC LIMIT 1) pc ON true
-            ORDER BY left(o.village_id, 9), o.next_due_on, o.code
-            LIMIT {limit} OFFSET {int(start)}"""
+            ORDER BY left(o.village_id, 9), o.next_due_on, o.code"""
         overdue = EscalationKind.OVERDUE
         with connection.cursor() as cur:
             cur.execute(sql, (Relation.HEAD, overdue, EscalationLevel.COUNTY, overdue, EscalationLevel.TOWNSHIP, *params))

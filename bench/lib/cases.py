@@ -252,13 +252,14 @@ def pages(today, first):
                (SELECT pe.name FROM beneficiaries_person pe WHERE pe.household_id = h.id AND pe.relation = 'head'
                 ORDER BY pe.id LIMIT 1), pc.name, pc.phone,
                CASE WHEN {escalated.format("county")} THEN 2 WHEN {escalated.format("township")} THEN 1 ELSE 0 END
-        FROM beneficiaries_household h JOIN accounts_area a ON a.code = h.village_id
-        LEFT JOIN accounts_area t ON t.code = a.parent_id
+        FROM (SELECT id, code, next_due_on, village_id FROM beneficiaries_household
+              WHERE status = 'active' AND next_due_on < %(today)s AND village_id LIKE '{town}'
+              ORDER BY left(village_id, 9), next_due_on, code LIMIT 100) h
+        JOIN accounts_area a ON a.code = h.village_id LEFT JOIN accounts_area t ON t.code = a.parent_id
         LEFT JOIN LATERAL (SELECT c.name, c.phone FROM beneficiaries_pairing p JOIN beneficiaries_cadre c ON c.id = p.cadre_id
                            WHERE p.household_id = h.id AND p.ended_on IS NULL
                            ORDER BY p.started_on DESC, p.id DESC LIMIT 1) pc ON true
-        WHERE h.status = 'active' AND h.next_due_on < %(today)s AND h.village_id LIKE '{town}'
-        ORDER BY left(h.village_id, 9), h.next_due_on, h.code LIMIT 100"""
+        ORDER BY left(h.village_id, 9), h.next_due_on, h.code"""
     since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=queries.CONFLICT_DESK_DAYS), dt.time.min))
     lists = [
         f"""SELECT e.id, e.*, h.*, a.*, f.* FROM visits_escalation e
