@@ -98,3 +98,21 @@ def test_referral_inbox_narrows_to_an_area_in_scope_and_404_outside(client):
     client.force_login(user_with_role(Role.TOWNSHIP, TOWNSHIP))
     assert client.get(reverse("services:inbox"), {"area": TOWNSHIP}).status_code == 200
     assert client.get(reverse("services:inbox"), {"area": "522634100000"}).status_code == 404
+
+
+def test_village_and_township_boards_name_each_households_village(client, paired):
+    """Both short lists show the village by its short name (西江社区, not the committee's full name)."""
+    from beneficiaries.models import Household
+
+    household, _cadre = paired
+    village = household.village
+    Household.objects.filter(pk=household.pk).update(next_due_on=dt.date(2026, 6, 18))
+    short = village.short_name
+    assert short and short != village.name
+    for role, code, testid in ((Role.VILLAGE_COMMITTEE, village.code, "home-due-soon"),
+                               (Role.TOWNSHIP, TOWNSHIP, "home-overdue")):
+        client.force_login(user_with_role(role, code, username=f"board_{role}"))
+        with time_machine.travel(NOW, tick=False):
+            html = client.get(reverse("home")).content.decode()
+        items = html[html.index(f'data-testid="{testid}"'):html.index("</ul>", html.index(f'data-testid="{testid}"'))]
+        assert "王阿婆" in items and f'<span class="text-muted">{short} · ' in items, items
