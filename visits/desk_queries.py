@@ -13,9 +13,10 @@ from django.db.models import QuerySet
 
 from accounts.models import Area, AreaLevel, User, short_area_name
 from accounts.scoping import scope_queryset
-from beneficiaries.models import Cadre, Household, HouseholdStatus, Pairing, Person, Relation
+from beneficiaries.models import Household, HouseholdStatus, Relation
 
 from .models import Escalation, EscalationKind, EscalationLevel
+from .queries import active_cadre_sql, head_name_sql
 
 LEVEL_LABELS = {0: "", 1: str(EscalationLevel.TOWNSHIP.label), 2: str(EscalationLevel.COUNTY.label)}
 
@@ -77,11 +78,9 @@ class OverdueHouseholds:
         start = item.start or 0
         limit = "ALL" if item.stop is None else str(max(0, item.stop - start))
         base, params = self._base
-        person, pa, cadre, area, esc = (m._meta.db_table for m in (Person, Pairing, Cadre, Area, Escalation))
+        area, esc = Area._meta.db_table, Escalation._meta.db_table
         sql = f"""
-            SELECT o.id, o.code, o.next_due_on, o.village_id, a.name, t.code, t.name,
-                   (SELECT pe.name FROM {person} pe WHERE pe.household_id = o.id AND pe.relation = %s
-                    ORDER BY pe.id LIMIT 1),
+            SELECT o.id, o.code, o.next_due_on, o.village_id, a.name, t.code, t.name, {head_name_sql("o", "%s")},
                    pc.name, pc.phone,
                    CASE WHEN EXISTS (SELECT 1 FROM {esc} e WHERE e.household_id = o.id AND e.closed_on IS NULL
                                      AND e.kind = %s AND e.level = %s) THEN 2
@@ -90,9 +89,7 @@ class OverdueHouseholds:
             FROM (SELECT * FROM ({base}) b ORDER BY left(b.village_id, 9), b.next_due_on, b.code
                   LIMIT {limit} OFFSET {int(start)}) o  -- the page first: the lookups below run for its rows only
             JOIN {area} a ON a.code = o.village_id LEFT JOIN {area} t ON t.code = a.parent_id
-            LEFT JOIN LATERAL (SELECT c.name, c.phone FROM {pa} p JOIN {cadre} c ON c.id = p.cadre_id
-                               WHERE p.household_id = o.id AND p.ended_on IS NULL
-                               ORDER BY p.started_on DESC, p.id DESC LIMIT 1) pc ON true
+            LEFT JOIN LATERAL ({active_cadre_sql("o", "c.name, c.phone")}) pc ON true
             ORDER BY left(o.village_id, 9), o.next_due_on, o.code"""
         overdue = EscalationKind.OVERDUE
         with connection.cursor() as cur:

@@ -8,9 +8,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import areacodes
 from accounts.areacodes import PREFIX_LENGTH
@@ -241,8 +243,6 @@ def month_schedules_sql(ids: Iterable[int], today: dt.date) -> dict[int, dict]:
 
 
 def _dict_rows(sql: str, params: dict) -> list[dict]:
-    from django.db import connection
-
     with connection.cursor() as cur:
         cur.execute(sql, params)
         names = [col.name for col in cur.description]
@@ -340,8 +340,6 @@ def month_shortfalls(month: dt.date, today: dt.date) -> list[tuple[int, int, int
                    GROUP BY v.household_id) n ON n.household_id = base.id
         WHERE COALESCE(n.counted, 0) < base.minimum
     """
-    from django.db import connection
-
     with connection.cursor() as cur:
         cur.execute(sql, params)
         short = [tuple(r) for r in cur.fetchall()]
@@ -375,6 +373,22 @@ def cadre_name_subquery():
     return Subquery(
         Pairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True).values("cadre__name")[:1]
     )
+
+
+# The same two lookups as SQL fragments over a household alias, for the pages written in SQL.
+
+def head_name_sql(alias: str, param: str) -> str:
+    """The head's name of household `alias`; `param` is the placeholder that carries Relation.HEAD
+    (`%s` or `%(head)s`, as the statement's other parameters)."""
+    return (f"(SELECT pe.name FROM {Person._meta.db_table} pe WHERE pe.household_id = {alias}.id "
+            f"AND pe.relation = {param} ORDER BY pe.id LIMIT 1)")
+
+
+def active_cadre_sql(alias: str, columns: str) -> str:
+    """SELECT `columns` (of cadre `c`) for household `alias`'s active pairing, the latest first as
+    Pairing orders: a scalar subquery's or a LATERAL join's body."""
+    return (f"SELECT {columns} FROM {Pairing._meta.db_table} p JOIN {Cadre._meta.db_table} c ON c.id = p.cadre_id "
+            f"WHERE p.household_id = {alias}.id AND p.ended_on IS NULL ORDER BY p.started_on DESC, p.id DESC LIMIT 1")
 
 
 def get_household_for_user(user: User, pk: int) -> Household:
@@ -426,13 +440,12 @@ def my_households(user: User, today: dt.date) -> list[MyHousehold]:
     (an index lookup), and the month's progress is the rules in SQL (month_schedules_sql's joins);
     the due date is the stored one. A user who is not a cadre (nor a superuser) is further limited
     to their scope (one more query)."""
-    h, pa, cadre, person, area = (m._meta.db_table for m in (Household, Pairing, Cadre, Person, Area))
+    h, pa, cadre, area = (m._meta.db_table for m in (Household, Pairing, Cadre, Area))
     with_item, columns, joins, params = _month_sql_parts(today)
     sql = f"""
         WITH {with_item}
         SELECT h.id, h.code, h.tier, h.next_due_on, a.name AS village_name,
-               (SELECT pe.name FROM {person} pe WHERE pe.household_id = h.id AND pe.relation = %(head)s
-                ORDER BY pe.id LIMIT 1) AS head_name, {columns}
+               {head_name_sql("h", "%(head)s")} AS head_name, {columns}
         FROM {h} h JOIN {area} a ON a.code = h.village_id
         {joins}
         WHERE h.status = %(active)s AND h.id IN (
@@ -487,30 +500,21 @@ class Desk:
 CONFLICT_DESK_DAYS = 30
 
 
-UNPAIRED = "（未结对）"
-
-
 def overdue_summary(user: User, today: dt.date) -> Desk:
     """Overdue households (stored due dates) counted by village and by cadre: one statement, both
     groupings over one scan of the user's overdue households (GROUPING SETS). Each household's
     cadre is that of its active pairing (the latest, as Pairing orders)."""
     overdue = scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE, next_due_on__lt=today))
     base, params = overdue.order_by().values("id", "village_id").query.sql_with_params()
-    pa, cadre, area = (m._meta.db_table for m in (Pairing, Cadre, Area))
     sql = f"""
         SELECT GROUPING(o.village_id, a.name) AS by_cadre, o.village_id, a.name, pc.cadre, count(*) AS n
-        FROM ({base}) o JOIN {area} a ON a.code = o.village_id
-        CROSS JOIN LATERAL (
-            SELECT COALESCE((SELECT c.name FROM {pa} p JOIN {cadre} c ON c.id = p.cadre_id
-                             WHERE p.household_id = o.id AND p.ended_on IS NULL
-                             ORDER BY p.started_on DESC, p.id DESC LIMIT 1), %s) AS cadre) pc
+        FROM ({base}) o JOIN {Area._meta.db_table} a ON a.code = o.village_id
+        CROSS JOIN LATERAL (SELECT COALESCE(({active_cadre_sql("o", "c.name")}), %s) AS cadre) pc
         GROUP BY GROUPING SETS ((o.village_id, a.name), (pc.cadre))
         ORDER BY 1, n DESC, o.village_id, pc.cadre"""
     by_village, by_cadre = [], []
-    from django.db import connection
-
     with connection.cursor() as cur:
-        cur.execute(sql, (*params, UNPAIRED))
+        cur.execute(sql, (*params, gettext("（未结对）")))
         for grouped_by_cadre, village_id, village_name, cadre_name, n in cur.fetchall():
             if grouped_by_cadre:
                 by_cadre.append({"cadre": cadre_name, "n": n})
@@ -599,13 +603,12 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 def _stored_report_rows(ids: list[int], on: dt.date) -> Iterator[list]:
-    h, pa, cadre, person = (m._meta.db_table for m in (Household, Pairing, Cadre, Person))
+    h, pa, cadre = (m._meta.db_table for m in (Household, Pairing, Cadre))
     with_item, columns, joins, params = _month_sql_parts(on)
     sql = f"""
         WITH {with_item}
         SELECT h.code, h.village_id,
-               COALESCE((SELECT pe.name FROM {person} pe WHERE pe.household_id = h.id AND pe.relation = %(head)s
-                         ORDER BY pe.id LIMIT 1), '') AS head_name,
+               COALESCE({head_name_sql("h", "%(head)s")}, '') AS head_name,
                h.tier AS stored_tier,
                COALESCE((SELECT c.name FROM {pa} p JOIN {cadre} c ON c.id = p.cadre_id
                          WHERE p.household_id = h.id AND p.started_on <= %(m_today)s

@@ -85,3 +85,31 @@ def test_overdue_households_pages_in_order_one_statement_a_page(township_user, d
     assert [r.next_due_on for r in second_page] == due[2:4]
     assert [r.days_overdue for r in second_page] == [17, 16]
     assert rows[5:] == [] and [r.next_due_on for r in rows[3:]] == due[3:]
+
+
+def test_overdue_summary_counts_by_village_and_cadre_in_one_statement(township_user, village_code,
+                                                                      django_assert_num_queries):
+    from accounts.scoping import user_roles
+    from tests.factories import CadreFactory
+    from visits.queries import overdue_summary
+
+    zhang, li = CadreFactory(name="张敏"), CadreFactory(name="李强")
+    from accounts.models import Area
+
+    second = Area.objects.filter(parent_id=TOWNSHIP).exclude(code=village_code).order_by("code").first()
+    late = D(2026, 6, 1)
+    for village, cadre in ((village_code, zhang), (village_code, zhang), (village_code, None),
+                           (second.code, li), (second.code, zhang)):
+        h = HouseholdFactory(tier="A", village_id=village)
+        if cadre:
+            PairingFactory(household=h, cadre=cadre, started_on=D(2026, 1, 1))
+        Household.objects.filter(pk=h.pk).update(next_due_on=late)
+    HouseholdFactory(tier="A", village_id=village_code)  # not overdue
+    user_roles(township_user)  # the request has read the user's roles already
+    with django_assert_num_queries(1):
+        desk = overdue_summary(township_user, D(2026, 6, 20))
+    assert desk.overdue_total == 5
+    assert [(r["village_id"], r["n"]) for r in desk.overdue_by_village] == [(village_code, 3), (second.code, 2)]
+    assert desk.overdue_by_village[0]["village__name"] == Area.objects.get(code=village_code).name
+    assert [(r["cadre"], r["n"]) for r in desk.overdue_by_cadre][0] == ("张敏", 3)
+    assert sorted((r["cadre"], r["n"]) for r in desk.overdue_by_cadre) == [("张敏", 3), ("李强", 1), ("（未结对）", 1)]
