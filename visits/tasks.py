@@ -19,8 +19,8 @@ def overdue_alerts_daily(date: str | None = None) -> dict:
     """Idempotent: a retry or a second worker on the same day changes nothing. Catches up too:
     messages an earlier run could not hand over (Redis down) are handed over now, once."""
     today = dt.date.fromisoformat(date) if date else timezone.localdate()
-    run = asdict(overdue_alerts(today=today))
-    return {**run, "redelivered": len(redeliver_unsent())}
+    redelivered = len(redeliver_unsent())  # before the run: its own new messages are handed over by it
+    return {**asdict(overdue_alerts(today=today)), "redelivered": redelivered}
 
 
 @shared_task(name="visits.tasks.daily_digest")

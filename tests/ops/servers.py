@@ -195,7 +195,8 @@ class Process:
         self.process.wait(10)
 
     def stop(self) -> None:
-        terminate(self.process, timeout=10)
+        """SIGTERM, and SIGKILL to the group after 3 s: a test's server has nothing to finish."""
+        terminate(self.process, timeout=3)
         self.handle.close()
 
 
