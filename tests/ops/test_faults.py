@@ -27,7 +27,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import COUNTY, TOWNSHIP
+from tests.conftest import COUNTY, TOWNSHIP, load_reference_data
 
 from . import servers
 
@@ -49,6 +49,10 @@ def cluster(django_db_setup, django_db_blocker):
             source = dict(connections["default"].settings_dict)
             connections["default"].close()
         pg.copy_database(source, "care_template")
+        # A transactional test before this one may have flushed the source: put the areas and
+        # the other reference rows back (as tests/conftest.py does for the test database).
+        with django_db_blocker.unblock(), servers.django_pointed_at("care_template", pg.port):
+            load_reference_data()
         yield pg
     finally:
         pg.destroy()
