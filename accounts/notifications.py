@@ -8,12 +8,16 @@
   (Celery task `accounts.tasks.deliver_notifications`); each (message, channel) is claimed by a
   conditional UPDATE before sending, so two workers or a retried task send it at most once.
   A channel that is not configured (no URL in the environment) is skipped.
+- If the hand-over to Celery fails (Redis down when the job commits), nothing is lost: the
+  daily job's next run hands over again every recent message not yet sent on a configured
+  channel (`redeliver_unsent`); the claim keeps a message from being sent twice.
 - Log lines name the notification id and channel only: never a phone number, an ID number or
   the text (which may name a person).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import urllib.error
@@ -181,6 +185,34 @@ def _release(notification_id: int, channel: str) -> None:
     with connection.cursor() as cur:
         cur.execute("UPDATE accounts_notification SET delivered = array_remove(delivered, %s::varchar) WHERE id = %s",
                     [channel, notification_id])
+
+
+REDELIVER_WITHIN_DAYS = 2  # an older reminder is news nobody needs by SMS any more; it stays in the inbox
+
+
+def redeliver_unsent(now=None) -> list[int]:
+    """Hand to the delivery task the messages of the last REDELIVER_WITHIN_DAYS days that are
+    still unsent on a configured channel (their first hand-over failed, e.g. Redis was down, or
+    the gateway refused them). Returns their ids."""
+    now = now or timezone.now()
+    live = [channel for channel in BACKENDS if configured(channel)]
+    if not live:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            """SELECT id FROM accounts_notification
+               WHERE created_at >= %(since)s
+                 AND EXISTS (SELECT 1 FROM unnest(channels) AS c
+                             WHERE c = ANY(%(live)s::varchar[]) AND NOT c = ANY(delivered))
+               ORDER BY id""",
+            {"since": now - dt.timedelta(days=REDELIVER_WITHIN_DAYS), "live": live},
+        )
+        ids = [row[0] for row in cur.fetchall()]
+    if ids:
+        from .tasks import deliver_notifications
+
+        transaction.on_commit(lambda: deliver_notifications.delay(ids))
+    return ids
 
 
 def deliver(ids: Sequence[int]) -> dict[str, int]:

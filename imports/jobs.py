@@ -11,10 +11,17 @@ Progress lives in the cache (Redis), not in the job row: the commit's transactio
 row updates from the polling request until it ends.
 
 Unconfirmed uploads hold personal data (full ID numbers): `purge_stale` deletes them after
-24 hours (run hourly by beat)."""
+24 hours (run hourly by beat).
+
+A commit whose process dies (a killed worker, a lost machine) writes nothing: PostgreSQL rolls
+its transaction back when the connection goes. The process also holds a session advisory lock
+for the job while it commits, which PostgreSQL frees at the same moment; a committing job that
+has started and whose lock nobody holds is marked failed (`notice_interrupted`, when its page
+is looked at and hourly) and can be run again from its page (docs/testing.md, Faults on purpose)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from dataclasses import dataclass
@@ -23,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +38,9 @@ from accounts import sheets
 from accounts.models import User
 
 from .models import ImportJob, ImportKind, ImportStatus
+
+# pg_advisory_lock(JOB_LOCK_CLASS, hashtext(job id)) is held by the process committing a job.
+JOB_LOCK_CLASS = 0x494D504F  # "IMPO"
 
 ASYNC_BYTES = 32 * 1024  # about 300 roster rows: above this the work goes to a Celery task
 UPLOAD_DIR = Path(settings.MEDIA_ROOT) / "tmp" / "imports"
@@ -196,11 +206,18 @@ def run_check(job_id) -> ImportJob:
     return job
 
 
+def can_retry(job: ImportJob) -> bool:
+    """A failed commit (an error, or its process died) whose file is still here can be run again."""
+    return job.status == ImportStatus.FAILED and not job.error_count and upload_path(job).exists()
+
+
 def confirm(job: ImportJob) -> bool:
-    """Move a checked job to committing (once: a second click or a second tab changes nothing)
-    and commit it — in the request for a small file, in a task for a large one."""
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
-        status=ImportStatus.COMMITTING, updated_at=timezone.now())
+    """Move a checked job (or a failed one that can be run again) to committing — once: a second
+    click or a second tab changes nothing — and commit it: in the request for a small file, in a
+    task for a large one."""
+    claimable = [ImportStatus.CHECKED, *([ImportStatus.FAILED] if can_retry(job) else [])]
+    claimed = ImportJob.objects.filter(pk=job.pk, status__in=claimable).update(
+        status=ImportStatus.COMMITTING, started_at=None, finished_at=None, updated_at=timezone.now())
     if not claimed:
         return False
     if job.size > ASYNC_BYTES:
@@ -212,10 +229,41 @@ def confirm(job: ImportJob) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _commit_lock(job_id):
+    """Hold the job's advisory lock on this process's connection for the block; yields False
+    when another process holds it (that process is committing the job)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [JOB_LOCK_CLASS, str(job_id)])
+        mine = cur.fetchone()[0]
+    try:
+        yield mine
+    finally:
+        if mine and connection.is_usable():
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [JOB_LOCK_CLASS, str(job_id)])
+
+
 def run_commit(job_id) -> ImportJob:
+    """1. Take the job's advisory lock, then claim the job (status committing, not yet started):
+       a task delivered twice (a redelivery after a worker died) commits it once.
+    2. Commit in one transaction; mark the job done, or failed with nothing written."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status != ImportStatus.COMMITTING:
         return job
+    with _commit_lock(job.pk) as mine:
+        if not mine:
+            return job
+        started = timezone.now()
+        if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.COMMITTING, started_at__isnull=True).update(
+                started_at=started, updated_at=started):
+            job.refresh_from_db()
+            return job
+        job.started_at = started
+        return _commit(job)
+
+
+def _commit(job: ImportJob) -> ImportJob:
     content = _content(job)
     if content is None:
         _finish(job, ImportStatus.EXPIRED, None, _("文件已过期，请重新上传。"))
@@ -230,11 +278,42 @@ def run_commit(job_id) -> ImportJob:
     return job
 
 
+_INTERRUPTED = f"""
+UPDATE {ImportJob._meta.db_table} AS j
+SET status = %(failed)s, finished_at = %(now)s, updated_at = %(now)s,
+    summary = j.summary || jsonb_build_object('message', %(message)s::text)
+WHERE j.status = %(committing)s AND j.started_at IS NOT NULL AND (%(id)s::uuid IS NULL OR j.id = %(id)s::uuid)
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_locks AS l
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+        AND l.classid = %(lock_class)s::int::oid AND l.objid = hashtext(j.id::text)::oid)
+"""
+
+
+def notice_interrupted(job: ImportJob | None = None) -> int:
+    """Mark failed the committing jobs (this one, or all) whose process died mid-commit: started,
+    and nobody holds their advisory lock. PostgreSQL rolled their transaction back, so nothing
+    was written; the file is kept and the job can be run again. Returns the number marked."""
+    if job is not None and (job.status != ImportStatus.COMMITTING or job.started_at is None):
+        return 0
+    with connection.cursor() as cur:
+        cur.execute(_INTERRUPTED, {
+            "failed": ImportStatus.FAILED, "committing": ImportStatus.COMMITTING, "now": timezone.now(),
+            "id": str(job.pk) if job is not None else None, "lock_class": JOB_LOCK_CLASS,
+            "message": _("导入中断（处理程序意外停止），未写入任何数据。可以点击“重新导入”再试一次。"),
+        })
+        marked = cur.rowcount
+    if marked and job is not None:
+        job.refresh_from_db()
+    return marked
+
+
 def purge_stale(now: dt.datetime | None = None) -> int:
     """Delete uploads (and error lists) older than 24 hours that nobody confirmed; jobs left
     unconfirmed are marked expired. Returns the number of files deleted."""
     now = now or timezone.now()
     cutoff = now - MAX_AGE
+    notice_interrupted()
     ImportJob.objects.filter(status__in=[ImportStatus.CHECKED, ImportStatus.INVALID, ImportStatus.CHECKING],
                              created_at__lt=cutoff).update(status=ImportStatus.EXPIRED, updated_at=now)
     deleted = 0

@@ -42,6 +42,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # When a process took the commit (imports.jobs.run_commit); a redelivered task finds it set
+    # and leaves the job alone. Cleared when a failed job is run again.
+    started_at = models.DateTimeField(_("开始导入时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("导入任务")

@@ -18,12 +18,15 @@ DONE_NEXT = {ImportKind.ROSTER: "beneficiaries:roster_list", ImportKind.VISITS: 
 
 
 def _job(request: HttpRequest, pk) -> ImportJob:
-    return get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+    job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+    jobs.notice_interrupted(job)  # a commit whose process died shows as failed, to be run again
+    return job
 
 
 def _context(job: ImportJob) -> dict:
     return {"job": job, "progress": jobs.progress_of(job), "back": reverse(BACK[job.kind]),
-            "next": reverse(DONE_NEXT[job.kind]) + job.summary.get("next_query", ""), "errors_shown": len(job.summary.get("errors", []))}
+            "next": reverse(DONE_NEXT[job.kind]) + job.summary.get("next_query", ""), "errors_shown": len(job.summary.get("errors", [])),
+            "can_retry": jobs.can_retry(job)}
 
 
 @login_required

@@ -3,7 +3,9 @@ validates, saves and audits; views, imports, the command and the Celery task cal
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,7 +51,10 @@ from .models import (
     VisitPhoto,
     VisitPolicy,
     VisitSource,
+    _photo_path,
 )
+
+logger = logging.getLogger(__name__)
 
 # --- schedule -------------------------------------------------------------------------------
 
@@ -348,6 +353,29 @@ def _validate_checklist(data: VisitInput, errors: dict) -> None:
 class Recorded:
     visit: Visit
     created: bool  # False: this token was already stored (a replay), nothing new was stored
+    photos_lost: bool = False  # the media disk refused the photos: the visit is stored without them
+
+
+def _photos_save(visit: Visit, photos: Sequence[UploadedFile]) -> bool:
+    """Store the visit's photos, all or none. False when the media storage refuses a file (disk
+    full, quota, read-only): their rows are rolled back, the files already written are deleted,
+    and the visit itself is kept — a visit is the fact the schedule counts; a photo supports it."""
+    try:
+        with transaction.atomic():
+            for photo in photos:
+                item = VisitPhoto(visit=visit, image=photo)
+                item.full_clean()
+                item.save()
+    except OSError as exc:
+        logger.warning("visit %s: photos not stored: %s", visit.pk, exc.strerror or type(exc).__name__)
+        storage = VisitPhoto._meta.get_field("image").storage
+        folder, _slash, prefix = _photo_path(VisitPhoto(visit=visit), "").rpartition("/")
+        with contextlib.suppress(OSError):  # a partly written file too: its name starts with the visit id
+            for name in storage.listdir(folder)[1]:
+                if name.startswith(prefix):
+                    storage.delete(f"{folder}/{name}")
+        return False
+    return True
 
 
 @transaction.atomic
@@ -423,10 +451,7 @@ def visit_capture(
     )
     visit.full_clean(exclude=["client_token"])
     visit.save()
-    for photo in photos:
-        item = VisitPhoto(visit=visit, image=photo)
-        item.full_clean()
-        item.save()
+    photos_lost = not _photos_save(visit, photos)
     opened = [_finding_open(actor=actor, household=household, visit=visit, data=f, today=today, request=request)
               for f in _with_hazard_findings(findings, ticked, fixed)]
     audit_record(
@@ -434,7 +459,8 @@ def visit_capture(
         details={"household": household.code, "visited_on": data.visited_on.isoformat(), "mode": data.mode,
                  "counted": counted, "findings": [f.pk for f in opened], "source": source,
                  "captured_at": data.captured_at.isoformat() if data.captured_at else None,
-                 "received_at": received_at.isoformat(), "conflict": conflict},
+                 "received_at": received_at.isoformat(), "conflict": conflict,
+                 **({"photos_lost": len(photos)} if photos_lost else {})},
     )
     if conflict:
         _notify(_officials(Role.TOWNSHIP, queries.township_of(household.village_id)), key=f"visit-conflict:{visit.pk}",
@@ -451,7 +477,7 @@ def visit_capture(
         stale_ids = list(stale.values_list("id", flat=True))
         OverdueAlert.objects.filter(id__in=stale_ids).update(closed_on=today, closed_by_visit=visit)
         Escalation.objects.filter(alert_id__in=stale_ids, closed_on__isnull=True).update(closed_on=today)
-    return Recorded(visit, True)
+    return Recorded(visit, True, photos_lost)
 
 
 def visit_record(**kwargs) -> Visit:

@@ -8,15 +8,19 @@ from dataclasses import asdict
 from celery import shared_task
 from django.utils import timezone
 
+from accounts.notifications import redeliver_unsent
+
 from .actions import daily_digest as digest_action
 from .actions import overdue_alerts
 
 
 @shared_task(name="visits.tasks.overdue_alerts_daily")
 def overdue_alerts_daily(date: str | None = None) -> dict:
-    """Idempotent: a retry or a second worker on the same day changes nothing."""
+    """Idempotent: a retry or a second worker on the same day changes nothing. Catches up too:
+    messages an earlier run could not hand over (Redis down) are handed over now, once."""
     today = dt.date.fromisoformat(date) if date else timezone.localdate()
-    return asdict(overdue_alerts(today=today))
+    redelivered = len(redeliver_unsent())  # before the run: its own new messages are handed over by it
+    return {**asdict(overdue_alerts(today=today)), "redelivered": redelivered}
 
 
 @shared_task(name="visits.tasks.daily_digest")

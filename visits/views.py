@@ -120,6 +120,8 @@ def _saved_message(household, recorded: actions.Recorded) -> str:
         parts.append(_("已登记 %(n)s 个待办问题，将跟踪至办结。") % {"n": opened})
     if visit.conflict:
         parts.append(_("注意：%(what)s，已报乡镇核实。") % {"what": visit.get_conflict_display()})
+    if recorded.photos_lost:
+        parts.append(_("照片未能保存：服务器存储空间不足。走访记录已保存（不含照片），请保留手机里的照片并告知管理员。"))
     return "".join(parts)
 
 
@@ -173,8 +175,10 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
                     "ok": True, "created": recorded.created, "visit_id": recorded.visit.pk,
                     "household_id": household.pk, "household_name": household.head_name or household.code,
                     "client_token": token, "counted": recorded.visit.counted, "message": message,
+                    **({"photos_lost": True} if recorded.photos_lost else {}),
                 }, status=201 if recorded.created else 200)
-            (messages.success if recorded.visit.counted or not recorded.created else messages.warning)(request, message)
+            ok = (recorded.visit.counted or not recorded.created) and not recorded.photos_lost
+            (messages.success if ok else messages.warning)(request, message)
             target = reverse("visits:mine") if has_role(request.user, Role.CADRE) else reverse(
                 "visits:household", args=[household.pk])
             return redirect(f"{target}?{urlencode({'saved': token})}" if token else target)

@@ -92,6 +92,9 @@ EMBEDDED_DATABASE_URL = f"postgres://postgres@/{BASE_DIR / 'var' / 'pgdata'}/car
 DATABASES = {"default": env.db("DATABASE_URL", default=EMBEDDED_DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A kept connection is checked before a request reuses it: after a PostgreSQL restart the first
+# request of each thread would otherwise fail with a 500 (docs/testing.md, Faults on purpose).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # JIT off for the application's connections (issue 13): the report and list statements cost just
 # over jit_above_cost on 2,000-household chunks, and compiling them took longer than running them.
 _options = DATABASES["default"].setdefault("OPTIONS", {})

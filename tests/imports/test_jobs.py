@@ -171,3 +171,24 @@ def test_unconfirmed_uploads_are_deleted_after_24_hours(village_code):
     assert not jobs.upload_path(old).exists() and jobs.upload_path(young).exists()
     old.refresh_from_db()
     assert old.status == ImportStatus.EXPIRED
+
+
+def test_a_commit_whose_process_died_shows_failed_and_runs_again_once(client, village_code, monkeypatch):
+    """The process that took the commit is gone (its advisory lock with it): the job page shows
+    it failed with nothing written, and 重新导入 commits it once. tests/ops/test_faults.py kills a
+    real worker; here the death is a started job whose lock nobody holds."""
+    officer = county_officer()
+    client.force_login(officer)
+    job = upload(client, big_roster(village_code, 40))
+    assert job.status == ImportStatus.CHECKED
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING, started_at=dt.datetime(2026, 6, 15, 1, tzinfo=dt.UTC))
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and "导入中断" in page and 'data-testid="job-retry"' in page
+    assert Household.objects.count() == 0
+    client.post(reverse("imports:confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.summary
+    assert Household.objects.count() == 40
+    # A task delivered again later (the dead worker's message) finds the job done.
+    assert jobs.run_commit(job.pk).status == ImportStatus.DONE and Household.objects.count() == 40
