@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "accounts.middleware.RefuseIdNumberInQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "accounts.error_headers.ErrorPageHeadersMiddleware",  # 4xx/5xx: the same headers as every page
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
