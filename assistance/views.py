@@ -199,7 +199,7 @@ def application_attachment(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=app, request=request,
                  details={"file": "attachment"})
-    return upload_response(app.attachment)
+    return upload_response(app.attachment, f"assistance-{app.pk}-attachment")
 
 
 @login_required
