@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "accounts.middleware.NoStoreForAuthenticatedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.denials.DeniedRequestLogMiddleware",  # 403s and 404s on record routes, audited
     # Axes last, as its docs ask, so it sees the final authentication result.
     "axes.middleware.AxesMiddleware",
 ]
