@@ -34,6 +34,8 @@ def _scoped_models() -> list[tuple[str, type[models.Model], str, str | None]]:
     for model in apps.get_models():
         rule = getattr(model, "scope_rule", None)
         area = getattr(rule, "area", None)
+        if isinstance(area, tuple):
+            area = area[0]  # a row reached through several areas is audited under the first
         if not area or not isinstance(model._meta.pk, (models.AutoField, models.BigAutoField)):
             continue
         household = None

@@ -8,7 +8,7 @@ import datetime as dt
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -22,6 +22,10 @@ from .scoping import scope_queryset
 
 PAGE_SIZE = 50
 MAX_HOUSEHOLDS = 200
+# A user refused this many times in DENIAL_DAYS is shown on top of the page (accounts/denials.py):
+# a few 404s are typos and stale links; dozens look like ids being tried one after another.
+DENIAL_SIGNAL = 10
+DENIAL_DAYS = 7
 
 
 class AuditFilterForm(forms.Form):
@@ -44,6 +48,19 @@ class AuditFilterForm(forms.Form):
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", _("截止日期不能早于起始日期。"))
         return data
+
+
+def repeated_denials(user, today: dt.date) -> list[dict]:
+    """Users with at least DENIAL_SIGNAL denied requests in the last DENIAL_DAYS days, among the
+    events the reader may read; most first. One grouped query."""
+    since = today - dt.timedelta(days=DENIAL_DAYS - 1)
+    return list(
+        audit.events_for(user, action=AuditAction.DENIED, since=since, until=today)
+        .filter(actor__isnull=False).order_by()
+        .values("actor_id", "actor__username", "actor__real_name")
+        .annotate(denials=Count("id"), routes=Count("object_repr", distinct=True), last=Max("at"))
+        .filter(denials__gte=DENIAL_SIGNAL).order_by("-denials", "actor__username")[:20]
+    )
 
 
 def _households(user, text: str) -> list[int]:
@@ -89,5 +106,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(request, "accounts/audit_log.html", {
         "form": form, "page": page, "events": events_shown, "person_matches": person_matches, "query": query.urlencode(),
-        "oldest": audit.oldest_event(),
+        "oldest": audit.oldest_event(), "denials": repeated_denials(request.user, timezone.localdate()),
+        "denial_days": DENIAL_DAYS, "denial_since": timezone.localdate() - dt.timedelta(days=DENIAL_DAYS - 1),
     })

@@ -210,6 +210,7 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("登录")
     LOGOUT = "logout", _("退出")
     IMPORT = "import", _("导入")
+    DENIED = "denied", _("拒绝访问")
 
 
 class AuditEvent(models.Model):

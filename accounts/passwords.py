@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 class NotRecentlyUsedValidator:
     """Refuse the current password and the last `history` passwords (their hashes are kept in
-    accounts.PasswordHistory, written on every change by `password_changed`)."""
+    accounts.PasswordHistory, written by a database trigger on every write of a password: set_password,
+bulk_create, commands, raw SQL — migration accounts 0007)."""
 
     def __init__(self, history: int = 5):
         self.history = history
@@ -32,11 +33,12 @@ class NotRecentlyUsedValidator:
             )
 
     def password_changed(self, password: str, user=None) -> None:
+        """The new hash was recorded by the database (trigger accounts_user_password_history, on
+        every write of `password`, however it is made); here the history is trimmed."""
         from .models import PasswordHistory
 
         if user is None or not getattr(user, "pk", None) or not user.password:
             return
-        PasswordHistory.objects.create(user=user, password=user.password)
         keep = PasswordHistory.objects.filter(user=user).order_by("-created_at", "-id").values_list("id", flat=True)[: self.history]
         PasswordHistory.objects.filter(user=user).exclude(id__in=list(keep)).delete()
 

@@ -3,8 +3,12 @@
 Shown in full only to the roles that must call: the paired cadre, the village committee and the
 township. Everyone else (county, prefecture, department liaisons, financial supervisors) sees
 138****1111; county, prefecture and financial supervisors may reveal one number, audited like an
-ID number. Every export writes numbers masked. Templates use {% phone obj %} (an object with a
-`phone`) or {{ value|phone_for:user }} (an annotated string), both from accounts/templatetags/privacy.py."""
+ID number. Every export writes numbers masked. `phone_for` is the one function that applies this
+policy: every page and every export shows a number through it (a page passes the viewer; an export
+passes `export=True`). Templates use {% phone obj %} (an object with a `phone`, with the reveal
+button), {{ value|phone_for:user }} (an annotated string) or {{ value|phone_in_file }} (a printed
+or exported document), all from accounts/templatetags/privacy.py. Only the audited reveals (the
+reveal button, the full-ID export after the second factor) read a number past it."""
 
 from __future__ import annotations
 
@@ -45,8 +49,14 @@ def can_reveal_phone(user: User) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (user.is_superuser or has_role(user, *REVEAL_ROLES))
 
 
-def phone_for(user: User, phone: str | None) -> str:
-    return (phone or "") if sees_full_phones(user) else mask_phone(phone)
+def phone_for(user: User | None, phone: str | None, *, export: bool = False, must_call: bool = False) -> str:
+    """The number as `user` may read it: in full for the roles that must call, 139****5678 for
+    everyone else; in an export (a file leaves the system) always masked, whoever asks.
+    `must_call`: the caller established that this user is the one meant to call this number (the
+    liaison of the department a referral was sent to, calling the contact the referral gives)."""
+    if export or user is None or not (must_call or sees_full_phones(user)):
+        return mask_phone(phone)
+    return phone or ""
 
 
 def phone_model(kind: str):

@@ -7,7 +7,8 @@ the row exists).
 A model opts in by declaring `scope_rule = ScopeRule(...)`:
 - `area`: the lookup path to an Area code, ending in `__code` (e.g. "household__village__code";
   Django trims the join to the foreign-key column, and an FK column itself takes no
-  `startswith`) — area roles
+  `startswith`), or a tuple of such paths when a row is reached through more than one area (a
+  reserve-fund entry: the fund's county, or the paid household's village) — area roles
   (village committee, township, county, prefecture) see rows whose code starts with the
   significant prefix of their area;
 - `assignment`: a function (user) → Q for rows reached by assignment rather than area —
@@ -34,7 +35,7 @@ M = TypeVar("M", bound=models.Model)
 
 @dataclass(frozen=True)
 class ScopeRule:
-    area: str | None = None
+    area: str | tuple[str, ...] | None = None
     assignment: Callable[[User], models.Q | None] | None = None
 
 
@@ -74,9 +75,11 @@ def scope_q(user: User, model: type[models.Model]) -> models.Q | None:
         return None
     parts: list[models.Q] = []
     if rule.area is not None:
-        q = prefix_q(rule.area, area_prefixes(user))
-        if q is not None:
-            parts.append(q)
+        prefixes = area_prefixes(user)
+        for path in (rule.area,) if isinstance(rule.area, str) else rule.area:
+            q = prefix_q(path, prefixes)
+            if q is not None:
+                parts.append(q)
     if rule.assignment is not None:
         q = rule.assignment(user)
         if q is not None:

@@ -23,6 +23,7 @@ import io
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,9 @@ MAX_BYTES = 30 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_COLUMNS = 60
 MAX_CELL_CHARS = 2_000
-MAX_UNPACKED_BYTES = 400 * 1024 * 1024  # an .xlsx is a zip: refuse a bomb before parsing it
+# An .xlsx is a zip: its unpacked size and its first sheet's rows are read before it is parsed
+# (`preflight_xlsx`). 256 MB holds 200,000 rows of 30 columns as openpyxl or Excel write them.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 MAX_ERRORS_SHOWN = 200
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -70,8 +73,7 @@ def read_table(content: bytes, filename: str, *, max_rows: int = MAX_ROWS, max_c
     """Rows of stripped strings (header row first) from an .xlsx or .csv upload, within the limits.
     Raises SheetError with a Chinese message for anything it cannot or will not read."""
     if len(content) > MAX_BYTES:
-        raise SheetError(_("文件过大（%(s).1f MB），单个文件不能超过 %(m)d MB，请分批导入。")
-                         % {"s": len(content) / 1024 / 1024, "m": MAX_BYTES // 1024 // 1024})
+        raise _too_big(len(content))
     name = (filename or "").lower()
     try:
         if name.endswith(".xlsx"):
@@ -123,16 +125,99 @@ def _read_csv(content: bytes, *, max_rows: int) -> list[list[str]]:
     return rows
 
 
-def _read_xlsx(content: bytes, *, max_rows: int, max_columns: int) -> list[list[str]]:
-    import openpyxl
+def _too_big(size: int) -> SheetError:
+    return SheetError(_("文件过大（%(s).1f MB），单个文件不能超过 %(m)d MB，请分批导入。")
+                      % {"s": size / 1024 / 1024, "m": MAX_BYTES // 1024 // 1024})
 
+
+def check_upload(upload) -> None:
+    """The first check of every upload form (roster, visit ledger, holiday table, cross-check): one
+    limit for all of them, refused in the request before a job or a worker sees the file — the
+    size, and for an .xlsx its unpacked size and its row count (`preflight_xlsx`)."""
+    if upload.size > MAX_BYTES:
+        raise _too_big(upload.size)
+    if (upload.name or "").lower().endswith(".xlsx"):
+        upload.seek(0)
+        try:
+            preflight_xlsx(upload.read())
+        except SheetError as exc:
+            if exc.code != "unreadable":  # a damaged file is the job's to report, row errors and all
+                raise
+        finally:
+            upload.seek(0)
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_SCAN_CHUNK = 1024 * 1024
+
+
+def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
+    """The zip member of the workbook's first worksheet (the one read_table reads), from
+    workbook.xml and its relationships; the usual name when those cannot be followed."""
+    names = set(archive.namelist())
+    try:
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+        first = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", book) or re.search(
+            rb"<(?:\w+:)?sheet\b[^>]*?:id=\"([^\"]+)\"", book)
+        if first:
+            for rel in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+                tag = rel.group(0)
+                if re.search(rb'\bId="' + re.escape(first.group(1)) + rb'"', tag):
+                    target = re.search(rb'\bTarget="([^"]+)"', tag).group(1).decode()
+                    path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                    if path in names:
+                        return path
+    except (KeyError, AttributeError, UnicodeDecodeError):
+        pass
+    return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else None
+
+
+def preflight_xlsx(content: bytes, *, max_rows: int = MAX_ROWS) -> None:
+    """Refuse an .xlsx bomb before openpyxl parses a row: 1. the zip's declared unpacked size;
+    2. the first worksheet's rows, counted by streaming its XML in 1 MB pieces and stopping as
+    soon as there are too many (a 235 KB file that unpacks to 300,000 rows is refused in well
+    under a second, where parsing it held a worker for a minute)."""
+    if len(content) > MAX_BYTES:
+        raise _too_big(len(content))
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         unpacked = sum(i.file_size for i in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise SheetError(_("无法读取该Excel文件，请确认是.xlsx格式且未损坏。")) from exc
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise SheetError(_("无法读取该Excel文件，请确认是.xlsx格式且未损坏。"), code="unreadable") from exc
     if unpacked > MAX_UNPACKED_BYTES:
-        raise SheetError(_("Excel文件解压后过大，请分批导入。"))
+        raise SheetError(_("Excel文件解压后过大（%(s)d MB，不能超过 %(m)d MB），请分批导入。")
+                         % {"s": unpacked // 1024 // 1024, "m": MAX_UNPACKED_BYTES // 1024 // 1024})
+    part = _first_sheet_part(archive)
+    if part is None:
+        return  # openpyxl will say what is wrong with it
+    limit = max_rows + 1 + 1000  # the header row, and blank rows Excel keeps formatted
+    rows, tail, read = 0, b"", 0
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(_SCAN_CHUNK):
+                read += len(chunk)
+                if read > MAX_UNPACKED_BYTES:  # a member whose header lies about its size
+                    raise SheetError(_("Excel文件解压后过大，请分批导入。"))
+                data = tail + chunk
+                # a tag cut at the chunk's end is counted with the next chunk
+                cut = data.rfind(b"<", max(len(data) - 64, 0))
+                cut = len(data) if cut == -1 else cut
+                rows += len(_ROW_TAG.findall(data, 0, cut))
+                tail = data[cut:]
+                if rows > limit:
+                    raise _too_many_rows(max_rows)
+            rows += len(_ROW_TAG.findall(tail))
+    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, zlib.error) as exc:
+        raise SheetError(_("无法读取该Excel文件，请确认是.xlsx格式且未损坏。"), code="unreadable") from exc
+    if rows > limit:
+        raise _too_many_rows(max_rows)
+
+
+def _read_xlsx(content: bytes, *, max_rows: int, max_columns: int) -> list[list[str]]:
+    import openpyxl
+
+    preflight_xlsx(content, max_rows=max_rows)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:

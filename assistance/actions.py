@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
+from accounts.files import document_as_stored
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.permissions import require
 from accounts.scoping import area_prefixes, scope_queryset
@@ -106,7 +107,10 @@ def application_raise(*, household: Household, kind: str, amount_fen: int, reaso
                                     amount_fen=amount_fen, reasons=reasons.strip(), raised_by=actor, raised_on=today,
                                     one_case_decision=one_case_decision, referral=referral)
         if attachment:
-            app.attachment = attachment
+            try:
+                app.attachment = document_as_stored(attachment)  # PDF/Word kept, photos re-encoded
+            except ValidationError as exc:
+                raise ValidationError({"attachment": exc.messages}) from exc
         app.full_clean()
         app.save()
         _event(app, action=ApplicationAction.SUBMIT, from_status="", note=app.reasons, actor=actor,

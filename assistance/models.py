@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Area, User
-from accounts.scoping import ScopeRule
+from accounts.models import AREA_ROLES, PREFIX_LENGTH, Area, User
+from accounts.scoping import ScopeRule, prefix_q, user_roles
 from beneficiaries.models import Household, _cadre_household_q, household_child_scope
 
 ATTACHMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "webp", "doc", "docx"]
@@ -194,7 +194,9 @@ class ReserveEntry(models.Model):
     recorded_by = models.ForeignKey(User, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
-    scope_rule = ScopeRule(area="fund__county__code")
+    # Its own area, not its fund's: the county sees every line; a township that may open its
+    # county's fund sees only the lines paid to households of its own area (issue 21's leak).
+    scope_rule = ScopeRule(area=("fund__county__code", "application__household__village__code"))
 
     class Meta:
         verbose_name = _("备用金台账")
@@ -229,6 +231,35 @@ class EmergencyKind(models.TextChoices):
     COLD = "cold", _("低温雨雪冰冻")
 
 
+def _ancestor_codes(code: str, level: str) -> list[str]:
+    """The full codes of the township and county above an area (the areas an event may name)."""
+    return [code[:n].ljust(12, "0") for n in (6, 9) if n < PREFIX_LENGTH[level]]
+
+
+def _emergency_reach(user: User) -> Q | None:
+    """Events a user meets besides those their own county declared: an event whose affected areas
+    overlap the area of one of their area roles (an area inside theirs, or above theirs), and, for
+    a cadre, an event over the village of a household they are paired with. Nobody else — a
+    financial supervisor or a department liaison meets no event."""
+    roles = user_roles(user)
+    codes: set[str] = set()
+    prefixes = []
+    for role in roles:
+        if role.role in AREA_ROLES and role.area is not None:
+            prefixes.append(role.area.code[: PREFIX_LENGTH[role.area.level]])
+            codes.update(_ancestor_codes(role.area.code, role.area.level))
+    cadre_q = _cadre_household_q(user)
+    if cadre_q is not None:
+        for village in Household.objects.filter(cadre_q).order_by().values_list("village_id", flat=True).distinct():
+            codes.update([village, *_ancestor_codes(village, "village")])
+    touched = prefix_q("area__code", prefixes)
+    if codes:
+        touched = Q(area__code__in=sorted(codes)) if touched is None else touched | Q(area__code__in=sorted(codes))
+    if touched is None:
+        return None
+    return Q(pk__in=Emergency.areas.through.objects.filter(touched).values("emergency_id"))
+
+
 class Emergency(models.Model):
     """An emergency event declared by a county (or the prefecture) for some of its areas."""
 
@@ -244,7 +275,9 @@ class Emergency(models.Model):
     declared_by = models.ForeignKey(User, verbose_name=_("宣布人"), on_delete=models.PROTECT, related_name="+")
     declared_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
-    scope_rule = ScopeRule(area="county__code")
+    # The declaring county's officials, and whoever works in an affected area. What each of them
+    # sees inside the event (roll call, relief, report) is scoped by the household's own rule.
+    scope_rule = ScopeRule(area="county__code", assignment=_emergency_reach)
 
     class Meta:
         verbose_name = _("应急事件")

@@ -8,7 +8,7 @@ from operator import or_
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from accounts.models import PREFIX_LENGTH, Area, Role, User
+from accounts.models import PREFIX_LENGTH, Area, User
 from accounts.scoping import scope_queryset
 from beneficiaries.models import Household, HouseholdStatus, Tier
 
@@ -21,32 +21,9 @@ def applications_for(user: User) -> QuerySet[AssistanceApplication]:
 
 
 def emergencies_for(user: User) -> QuerySet[Emergency]:
-    """Events a user meets: those declared over their area (county, prefecture) and those whose
-    affected areas overlap an area a role of theirs is bound to (township, village, cadre)."""
-    from accounts.scoping import user_roles
-
-    if user.is_superuser:
-        return Emergency.objects.all()
-    overlap = Q(pk__in=scope_queryset(user, Emergency.objects.all()).values("pk"))
-    for role in user_roles(user):
-        if role.role == Role.CADRE:
-            # A cadre meets the events that touch one of their paired households.
-            paired = scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE))
-            villages = paired.values("village_id")
-            inside = Emergency.objects.filter(
-                Q(areas__code__in=villages) | Q(areas__children__code__in=villages)
-            )
-            overlap |= Q(pk__in=inside.values("pk"))
-            continue
-        if role.area is None:
-            continue
-        code = role.area.code
-        ancestors = [code[:n].ljust(12, "0") for n in (6, 9) if n < PREFIX_LENGTH[role.area.level]]
-        inside = Emergency.objects.filter(
-            Q(areas__code__startswith=code[: PREFIX_LENGTH[role.area.level]]) | Q(areas__code__in=ancestors)
-        )
-        overlap |= Q(pk__in=inside.values("pk"))
-    return Emergency.objects.filter(overlap)
+    """Events a user meets: Emergency's own scope rule (the declaring county, and the people
+    working in an affected area)."""
+    return scope_queryset(user, Emergency.objects.all())
 
 
 def _area_q(areas: list[Area], path: str = "village__code") -> Q:
@@ -110,5 +87,6 @@ def funds_for(user: User) -> QuerySet[ReserveFund]:
     return scope_queryset(user, ReserveFund.objects.select_related("county")).order_by("county_id")
 
 
-def entries_for(fund: ReserveFund) -> QuerySet[ReserveEntry]:
-    return fund.entries.select_related("application__household", "recorded_by").order_by("id")
+def entries_for(fund: ReserveFund, user: User) -> QuerySet[ReserveEntry]:
+    """The fund's lines the user may see: scoped by each line's own area, not by the fund's."""
+    return scope_queryset(user, fund.entries.select_related("application__household", "recorded_by")).order_by("id")

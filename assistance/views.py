@@ -199,7 +199,7 @@ def application_attachment(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=app, request=request,
                  details={"file": "attachment"})
-    return upload_response(app.attachment)
+    return upload_response(app.attachment, f"assistance-{app.pk}-attachment")
 
 
 @login_required
@@ -274,7 +274,7 @@ def fund_detail(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(request, _("已拨入备用金。"))
                 return redirect("assistance:fund", code=county.code)
             if request.POST.get("step") == "reverse" and reverse_form.is_valid() and fund is not None:
-                entry = fund.entries.filter(pk=request.POST.get("entry")).first()
+                entry = queries.entries_for(fund, request.user).filter(pk=request.POST.get("entry")).first()
                 if entry is None:
                     raise Http404
                 actions.reserve_reverse(entry=entry, reason=reverse_form.cleaned_data["reason"],
@@ -283,7 +283,7 @@ def fund_detail(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("assistance:fund", code=county.code)
         except ValidationError as exc:
             apply_form_errors(form if request.POST.get("step") == "allocate" else reverse_form, exc)
-    entries = queries.entries_for(fund) if fund else ReserveEntry.objects.none()
+    entries = queries.entries_for(fund, request.user) if fund else ReserveEntry.objects.none()
     page = Paginator(entries.order_by("-id"), 50).get_page(request.GET.get("page"))
     return render(request, "assistance/fund_detail.html", {
         "county": county, "fund": fund, "page": page, "form": form, "reverse_form": reverse_form,
@@ -295,7 +295,7 @@ def fund_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     county, fund = _fund_for(request, code)
     if fund is None:
         raise Http404
-    entries = list(queries.entries_for(fund).select_related("application__household__village"))
+    entries = list(queries.entries_for(fund, request.user).select_related("application__household__village"))
     audit_record(actor=request.user, action=AuditAction.EXPORT, obj=fund, request=request,
                  details={"report": "reserve_ledger", "rows": len(entries)})
     response = HttpResponse(exports.ledger_xlsx(fund, entries),

@@ -142,10 +142,9 @@ class ImportForm(forms.Form):
         f = self.cleaned_data["file"]
         if not f.name.lower().endswith((".xlsx", ".csv")):
             raise ValidationError(_("只支持.xlsx或.csv文件。"))
-        from accounts.sheets import MAX_BYTES
+        from accounts.sheets import check_upload
 
-        if f.size > MAX_BYTES:
-            raise ValidationError(_("文件过大，单个文件不能超过 %(m)d MB，请分批导入。") % {"m": MAX_BYTES // 1024 // 1024})
+        check_upload(f)  # the one limit of every import: size, unpacked size, rows
         return f
 
 

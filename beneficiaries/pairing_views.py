@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.phones import phone_for
 from accounts.scoping import scope_queryset
 
 from . import actions, queries
@@ -56,7 +57,7 @@ def pairing_change(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "beneficiaries/simple_form.html", {
         "form": form, "household": household, "title": _("更换结对干部"), "submit": _("确认更换"),
         "intro": _("当前结对干部：%(c)s（%(p)s），自 %(d)s 起。") % {
-            "c": current.cadre.name, "p": current.cadre.phone, "d": current.started_on.isoformat()},
+            "c": current.cadre.name, "p": phone_for(request.user, current.cadre.phone), "d": current.started_on.isoformat()},
     })
 
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from accounts import sheets
 from accounts.actions import audit_record
 from accounts.models import Area, AreaLevel, AuditAction, AuditEvent, User
-from accounts.phones import mask_phone
+from accounts.phones import mask_phone, phone_for
 from accounts.scoping import scope_queryset
 from accounts.sheets import RowError
 from imports.bulk import copy_insert, copy_rows
@@ -720,7 +720,7 @@ def iter_roster_rows(households: QuerySet[Household], *, full_ids: bool,
         for p in members:
             yield [
                 h.code, h.village_id, p.name, p.id_number if full_ids else p.id_masked,
-                labels["relation"].get(p.relation, ""), p.phone if full_ids else mask_phone(p.phone), labels["benefit_status"].get(p.benefit_status, ""),
+                labels["relation"].get(p.relation, ""), p.phone if full_ids else phone_for(None, p.phone, export=True), labels["benefit_status"].get(p.benefit_status, ""),
                 labels["support_mode"].get(p.support_mode, "") if p.support_mode else "",
                 labels["self_care"].get(p.self_care, ""),
                 labels["disability_type"].get(p.disability_type, "") if p.disability_type else "",
@@ -728,7 +728,7 @@ def iter_roster_rows(households: QuerySet[Household], *, full_ids: bool,
                 _yn(p.is_main_earner), labels["left_behind"].get(p.left_behind, "") if p.left_behind else "",
                 labels["civil_capacity"].get(p.civil_capacity, ""), p.guardian_name, _yn(p.guardian_can_act),
                 h.tier, "、".join(h.criteria), h.last_reason or "",
-                pairing.cadre.name if pairing else "", (pairing.cadre.phone if full_ids else mask_phone(pairing.cadre.phone)) if pairing else "",
+                pairing.cadre.name if pairing else "", (pairing.cadre.phone if full_ids else phone_for(None, pairing.cadre.phone, export=True)) if pairing else "",
                 labels["kind"].get(pairing.cadre.kind, "") if pairing else "",
                 labels["pairing_relation"].get(pairing.relation, "") if pairing else "",
             ]
@@ -753,7 +753,7 @@ def iter_pairing_rows(pairings: QuerySet[Pairing], *, full_ids: bool = False) ->
             n, county.name if county else "", township.name if township else "", village.short_name, h.code,
             head.name if head else "", (head.id_number if full_ids else head.id_masked) if head else "",
             h.tier, "、".join(h.criteria), p.cadre.name, labels["kind"].get(p.cadre.kind, ""), p.cadre.work_unit,
-            p.cadre.phone if full_ids else mask_phone(p.cadre.phone), labels["pairing_relation"].get(p.relation, ""), p.started_on.isoformat(),
+            p.cadre.phone if full_ids else phone_for(None, p.cadre.phone, export=True), labels["pairing_relation"].get(p.relation, ""), p.started_on.isoformat(),
             p.ended_on.isoformat() if p.ended_on else "", p.end_reason,
         ]
 

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
+from accounts.files import document_as_stored, receipt_as_stored
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.permissions import require, require_role
 from accounts.scoping import area_prefixes, prefix_q, scope_queryset
@@ -170,6 +171,10 @@ def meeting_record(*, village: Area, held_on: date, attendance: int, attendees: 
         errors.append(_("请填写会议决议。"))
     if errors:
         raise ValidationError(errors)
+    try:
+        minutes = document_as_stored(minutes)  # PDF/Word kept, photos re-encoded, nothing else
+    except ValidationError as exc:
+        raise ValidationError({"minutes": exc.messages}) from exc
     meeting = VillageMeeting(village=village, held_on=held_on, attendance=attendance, attendees=attendees.strip(),
                              resolution=resolution.strip(), minutes=minutes, recorded_by=actor)
     meeting.full_clean()
@@ -353,6 +358,11 @@ def ledger_withdraw(*, account: CustodyAccount, amount_fen: int, purpose: str, e
     """Record daily expenses drawn by the caregiver holding the role on `entry_date`."""
     _allow(actor, MANAGERS, account=account)
     _positive(amount_fen)
+    if receipt_photo:
+        try:
+            receipt_photo = receipt_as_stored(receipt_photo)  # a PDF kept, a photo re-encoded to JPEG
+        except ValidationError as exc:
+            raise ValidationError({"receipt_photo": exc.messages}) from exc
 
     def build(locked: CustodyAccount) -> LedgerEntry:
         caregiver = (

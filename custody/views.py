@@ -217,7 +217,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_minutes(request: HttpRequest, pk: int) -> FileResponse:
     meeting = get_object_for_user(request.user, VillageMeeting, pk=pk)
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=meeting, request=request, details={"file": "minutes"})
-    return upload_response(meeting.minutes)
+    return upload_response(meeting.minutes, f"meeting-minutes-{meeting.pk}")
 
 
 @login_required
@@ -327,7 +327,7 @@ def receipt_photo(request: HttpRequest, pk: int, entry_pk: int) -> FileResponse:
     if not entry.receipt_photo:
         raise Http404
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=entry, request=request, details={"file": "receipt"})
-    return upload_response(entry.receipt_photo)
+    return upload_response(entry.receipt_photo, f"receipt-{entry.pk}")
 
 
 # --- statements ------------------------------------------------------------------------------

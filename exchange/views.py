@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import sheets
 from accounts.actions import audit_record
 from accounts.models import AuditAction
 from accounts.otp import ask_for_second_factor, second_factor_passed
@@ -27,8 +28,6 @@ from . import actions, crosscheck, queries
 from .forms import CrossCheckForm, DecisionForm, EntryProposalForm, ProposalForm, TokenForm
 from .layouts import LAYOUTS
 from .models import ApiToken, ProposalKind, ProposalStatus
-
-MAX_UPLOAD = 10 * 1024 * 1024
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -96,8 +95,7 @@ def cross_check_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > MAX_UPLOAD:
-                raise ValidationError(_("文件超过10MB，请分批上传。"))
+            sheets.check_upload(upload)  # the one limit of every import: size, unpacked size, rows
             records = crosscheck.read_upload(upload.read(), upload.name)
             result = crosscheck.cross_check_run(
                 actor=request.user, source=form.cleaned_data["source"], area=form.cleaned_data["area"],

@@ -81,4 +81,4 @@ def record_book_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     audit_record(actor=request.user, action=AuditAction.EXPORT, obj=job, request=request,
                  details={"document": "care_record_books", "download": True})
-    return upload_response(job.file)
+    return upload_response(job.file, f"care-record-books-{job.pk}")

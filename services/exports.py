@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import sheets, xlsx_style
+from accounts.phones import phone_for
 from beneficiaries.idnumber import mask
 
 from .models import Referral
@@ -28,7 +29,7 @@ def referral_rows(referrals: QuerySet[Referral], *, now: dt.datetime) -> list[li
     for r in referrals:
         out.append([
             r.pk, _local(r.submitted_at), r.household.code, r.household.village.short_name, r.subject_name or "",
-            mask(r.subject_id_number) if r.subject_id_number else "", r.contact, r.field.name, r.department.name,
+            mask(r.subject_id_number) if r.subject_id_number else "", phone_for(None, r.contact, export=True), r.field.name, r.department.name,
             "是" if r.urgent else "否", r.problem, r.get_status_display(), _local(r.due_at),
             "是" if r.is_overdue else "否", r.outcome, r.decline_reason, _local(r.closed_at),
             f"{_local(r.escalated_at)} {r.escalated_to.name}" if r.escalated_to_id else "",

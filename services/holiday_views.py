@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import sheets
+
 from . import holidays
 from .models import HolidayDayKind, HolidayYear, Referral, ReferralStatus
 
-MAX_UPLOAD_BYTES = 64 * 1024
+MAX_NOTICE_LINES = 500  # a year's notice is some twenty lines
 EXAMPLE = "元旦,2027-01-01,,放假\n春节,2027-02-05,2027-02-13,放假\n春节,2027-02-20,,上班"
 
 
@@ -32,9 +34,10 @@ class HolidayYearForm(forms.Form):
         data = super().clean()
         upload = data.get("upload")
         if upload:
-            if upload.size > MAX_UPLOAD_BYTES:
-                raise ValidationError(_("文件过大（不超过64KB）。"))
+            sheets.check_upload(upload)  # the one limit of every import
             raw = upload.read()
+            if b"\x00" in raw or raw[:2] == b"PK":  # a spreadsheet, an image, a zip: not a text file
+                raise ValidationError(_("请上传文本文件(.txt/.csv)，或把通知的节假日安排粘贴到上面的文本框。"))
             for encoding in ("utf-8-sig", "gb18030"):
                 try:
                     data["text"] = raw.decode(encoding)
@@ -43,6 +46,8 @@ class HolidayYearForm(forms.Form):
                     continue
             else:
                 raise ValidationError(_("无法识别文件编码，请另存为UTF-8文本。"))
+        if (data.get("text") or "").count("\n") > MAX_NOTICE_LINES:
+            raise ValidationError(_("节假日安排不能超过%(n)d行，请只粘贴通知中的放假安排。") % {"n": MAX_NOTICE_LINES})
         if not (data.get("text") or "").strip():
             raise ValidationError(_("请粘贴通知的节假日安排，或上传文本文件。"))
         return data

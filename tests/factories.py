@@ -109,3 +109,14 @@ def cadre_user(username: str = "cadre", **cadre_kwargs) -> tuple[User, Cadre]:
     cadre.user = user
     cadre.save(update_fields=["user"])
     return user, cadre
+
+
+def jpeg_bytes(width: int = 64, height: int = 48, color=(180, 35, 42)) -> bytes:
+    """A real JPEG (uploads are decoded and re-encoded on the server: fake bytes are refused)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, "JPEG")
+    return out.getvalue()

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts import notifications
 from accounts.actions import audit_record
 from accounts.areacodes import CODE_LENGTH, PREFIX_LENGTH, ancestor_sql, like
+from accounts.files import photo_as_jpeg
 from accounts.models import Area, AreaLevel, AuditAction, Role, RoleAssignment, User
 from accounts.notifications import SMS, WECOM, Message, notify, notify_many
 from accounts.permissions import require
@@ -432,6 +433,12 @@ def visit_capture(
             errors["visited_on"] = _("该家庭已退出，不能再记录走访。")
     if source == VisitSource.FORM:
         _validate_checklist(data, errors)
+    stored_photos = []
+    for photo in photos:  # re-encoded to JPEG on the server; what is not an image is refused
+        try:
+            stored_photos.append(photo_as_jpeg(photo))
+        except ValidationError as exc:
+            errors["photos"] = exc.messages[0]
     if errors:
         raise ValidationError(errors)
 
@@ -451,7 +458,7 @@ def visit_capture(
     )
     visit.full_clean(exclude=["client_token"])
     visit.save()
-    photos_lost = not _photos_save(visit, photos)
+    photos_lost = not _photos_save(visit, stored_photos)
     opened = [_finding_open(actor=actor, household=household, visit=visit, data=f, today=today, request=request)
               for f in _with_hazard_findings(findings, ticked, fixed)]
     audit_record(

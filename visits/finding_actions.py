@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
+from accounts.files import photo_as_jpeg
 from accounts.models import AREA_ROLES, AuditAction, Role, RoleAssignment, User
 from accounts.scoping import has_role, scope_queryset
 from beneficiaries.models import Household, Pairing
@@ -108,7 +109,13 @@ def finding_photos_add(*, actor: User, finding: Finding, photos: Sequence[Upload
     if not scope_queryset(actor, Household.objects.filter(pk=finding.household_id)).exists():
         raise PermissionDenied(_("无权处理该问题。"))
     saved = []
-    for photo in photos:
+    stored = []
+    for photo in photos:  # re-encoded to JPEG on the server; what is not an image is refused
+        try:
+            stored.append(photo_as_jpeg(photo))
+        except ValidationError as exc:
+            raise ValidationError({"photos": exc.messages}) from exc
+    for photo in stored:
         item = FindingPhoto(finding=finding, image=photo, uploaded_by=actor)
         item.full_clean()
         item.save()

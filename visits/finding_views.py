@@ -117,4 +117,4 @@ def finding_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = get_object_for_user(request.user, FindingPhoto.objects.select_related("finding"), pk=pk)
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=photo, request=request,
                  details={"file": "finding_photo", "finding": photo.finding_id})
-    return upload_response(photo.image)
+    return upload_response(photo.image, f"finding-{photo.finding_id}-photo-{photo.pk}")

@@ -200,3 +200,12 @@ class AreaMonthForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("纸质台账文件（xlsx 或 csv）"))
+
+    def clean_file(self):
+        from accounts.sheets import check_upload
+
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("只支持.xlsx或.csv文件。"))
+        check_upload(f)  # the one limit of every import: size, unpacked size, rows
+        return f

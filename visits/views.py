@@ -233,7 +233,7 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = get_object_for_user(request.user, VisitPhoto.objects.select_related("visit"), pk=pk)
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=photo, request=request,
                  details={"file": "photo", "visit": photo.visit_id, "household": photo.visit.household_id})
-    return upload_response(photo.image)
+    return upload_response(photo.image, f"visit-{photo.visit_id}-photo-{photo.pk}")
 
 
 # --- findings and inbox ----------------------------------------------------------------------

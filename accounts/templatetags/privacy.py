@@ -13,6 +13,12 @@ def phone_for(value: str, user) -> str:
     return phones.phone_for(user, value)
 
 
+@register.filter
+def phone_in_file(value: str) -> str:
+    """A number in a printed or exported document: masked for everyone (the one policy)."""
+    return phones.phone_for(None, value, export=True)
+
+
 @register.simple_tag(takes_context=True)
 def phone(context, obj) -> str:
     """The object's phone, full or masked for the viewer, with a reveal button where allowed."""
@@ -22,6 +28,6 @@ def phone(context, obj) -> str:
     kind = next((k for k, label in phones.PHONE_MODELS.items() if label.lower() == obj._meta.label_lower), "")
     full = phones.sees_full_phones(user)
     return render_to_string("accounts/partials/phone.html", {
-        "obj": obj, "kind": kind, "number": number if full else phones.mask_phone(number),
+        "obj": obj, "kind": kind, "number": phones.phone_for(user, number),
         "can_reveal": bool(number) and not full and bool(kind) and phones.can_reveal_phone(user),
     })

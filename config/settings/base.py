@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "accounts.middleware.RefuseIdNumberInQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "accounts.error_headers.ErrorPageHeadersMiddleware",  # 4xx/5xx: the same headers as every page
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "accounts.middleware.NoStoreForAuthenticatedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.denials.DeniedRequestLogMiddleware",  # 403s and 404s on record routes, audited
     # Axes last, as its docs ask, so it sees the final authentication result.
     "axes.middleware.AxesMiddleware",
 ]

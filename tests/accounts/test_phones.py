@@ -91,3 +91,30 @@ def test_exports_write_numbers_masked_and_a_masked_number_reimports_as_the_store
     assert result.ok, result.errors
     assert Person.objects.get().phone == PHONE
     assert TOWNSHIP
+
+
+def test_the_referral_export_masks_numbers_for_the_cadre_and_the_county_the_page_only_for_the_county(client):
+    """Issue 21: services/referrals.xlsx wrote beneficiaries' numbers in full (county and cadre)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.services.factories import make_referral, paired_household
+
+    home, cadre = paired_household("referral_cadre")
+    referral = make_referral(actor=cadre, household=home)
+    assert referral.contact == "13912345678"
+    for who in (cadre, county_officer()):
+        client.force_login(who)
+        sheet = client.get(reverse("services:export"))
+        cells = [c for row in load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True) for c in row]
+        assert "13912345678" not in cells and "139****5678" in cells, who
+    page = client.get(reverse("services:referral", args=[referral.pk])).content.decode()
+    assert "13912345678" not in page and "139****5678" in page
+    client.force_login(cadre)
+    assert "13912345678" in client.get(reverse("services:referral", args=[referral.pk])).content.decode()
+
+
+def test_phone_for_masks_every_export_whoever_asks():
+    assert phone_for(township_official(), PHONE, export=True) == "139****5678"
+    assert phone_for(None, PHONE) == "139****5678"

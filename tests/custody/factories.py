@@ -12,7 +12,7 @@ from accounts.models import Area, Role, User
 from beneficiaries.models import CivilCapacity, SelfCare
 from custody import actions, rules
 from custody.models import CustodyAccount, FundType, Purpose, VillageMeeting
-from tests.factories import HouseholdFactory, PersonFactory, id_number_for, user_with_role
+from tests.factories import HouseholdFactory, PersonFactory, id_number_for, jpeg_bytes, user_with_role
 
 OPENED = dt.date(2026, 1, 5)
 TODAY = dt.date(2026, 3, 16)
@@ -84,6 +84,6 @@ def withdraw(account, fen: int, *, on: dt.date = OPENED, actor=None, key=None, r
              photo: bool = True):
     return actions.ledger_withdraw(
         account=account, amount_fen=fen, purpose=Purpose.FOOD, entry_date=on, receipt_number=receipt,
-        receipt_photo=SimpleUploadedFile("r.jpg", b"\xff\xd8jpeg", content_type="image/jpeg") if photo else None,
+        receipt_photo=SimpleUploadedFile("r.jpg", jpeg_bytes(), content_type="image/jpeg") if photo else None,
         idempotency_key=key or uuid.uuid4(), actor=actor, today=TODAY,
     )

@@ -11,7 +11,7 @@ from accounts.models import Role
 from custody.models import CustodyAccount, LedgerEntry
 from tests.custody.factories import eligible_person, villager_id
 from tests.e2e.conftest import open_menu
-from tests.factories import user_with_role
+from tests.factories import jpeg_bytes, user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +23,7 @@ def test_village_committee_runs_a_custody_account_and_prints_the_statement(page,
     minutes = tmp_path / "minutes.pdf"
     minutes.write_bytes(b"%PDF-1.4 village meeting minutes")
     receipt = tmp_path / "receipt.jpg"
-    receipt.write_bytes(b"\xff\xd8\xff\xe0 jpeg receipt")
+    receipt.write_bytes(jpeg_bytes())
 
     login(page, "cunwei_e2e")
     open_menu(page, "资金代管", "资金代管")

@@ -9,7 +9,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import HouseholdFactory, PairingFactory, cadre_user
+from tests.factories import HouseholdFactory, PairingFactory, cadre_user, jpeg_bytes
 from visits.models import Visit
 
 from .factories import form_answers
@@ -142,7 +142,7 @@ def test_a_photo_travels_with_the_outbox_post(client, paired):
 
     household, cadre = paired
     client.force_login(cadre)
-    photo = SimpleUploadedFile("visit.jpg", b"\xff\xd8\xff\xe0resized-jpeg", content_type="image/jpeg")
+    photo = SimpleUploadedFile("visit.jpg", jpeg_bytes(), content_type="image/jpeg")
     with time_machine.travel(NOW, tick=False):
         response = client.post(reverse("visits:record", args=[household.pk]),
                                form_answers(visited_on="2026-06-20", client_token=str(uuid.uuid4()), photos=[photo]),

@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from accounts.models import AuditEvent, Role
 from beneficiaries.models import Household
 from tests.conftest import OTHER_TOWNSHIP, TOWNSHIP
-from tests.factories import HouseholdFactory, PairingFactory, cadre_user, user_with_role
+from tests.factories import HouseholdFactory, PairingFactory, cadre_user, jpeg_bytes, user_with_role
 from visits import actions
 from visits.models import Visit
 from visits.queries import OVERDUE_REPORT_HEADERS
@@ -81,7 +81,7 @@ def test_visit_form_keeps_input_and_explains_a_future_date(client, overdue):
 def test_visit_form_saves_checklist_photo_and_finding(client, overdue):
     household, cadre = overdue
     client.force_login(cadre)
-    photo = SimpleUploadedFile("hazard.jpg", b"\xff\xd8\xff\xe0fake-jpeg", content_type="image/jpeg")
+    photo = SimpleUploadedFile("hazard.jpg", jpeg_bytes(), content_type="image/jpeg")
     with time_machine.travel(NOW, tick=False):
         response = client.post(reverse("visits:record", args=[household.pk]), form_answers(
             visited_on="2026-06-20", health="poor", power_safety="hazard",
