@@ -92,6 +92,6 @@ def desk(request: HttpRequest) -> HttpResponse:
     if request.GET.get("area"):
         area = get_object_for_user(user, Area, code=request.GET["area"])
     context = desk_data(user, today, area, request.GET.get("page"))
-    context["ledger_form"] = AreaMonthForm(areas=download_areas(user), initial={
+    context["ledger_form"] = AreaMonthForm(areas=download_areas(user), area_list=context["areas"], initial={
         "month": today.strftime("%Y-%m"), "area": area.code if area else None})
     return render(request, "visits/desk.html", context)
