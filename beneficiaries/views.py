@@ -420,7 +420,7 @@ def roster_template(request: HttpRequest) -> HttpResponse:
 def roster_export(request: HttpRequest) -> HttpResponse:
     """特殊困难群体关爱台账: the filtered roster, one row per person, masked unless a revealing role
     asks for full numbers (then audited as a reveal as well as an export). Up to
-    imports.exports.INLINE_ROWS people it streams in the request; above, a background job writes
+    imports.exports.INLINE_ROWS people (per format) it streams in the request; above, a background job writes
     it and the user is sent to the job's page (progress, then the download for 24 hours)."""
     from imports import exports as export_jobs
 
@@ -440,7 +440,7 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     details = {"report": roster_io.ROSTER_TITLE, "rows": roster_exports.person_count(households),
                "filters": filters, "full_ids": full}
     job = None
-    if details["rows"] > export_jobs.INLINE_ROWS:
+    if details["rows"] > export_jobs.INLINE_ROWS[fmt]:
         job = export_jobs.start(kind="roster", title=roster_io.ROSTER_TITLE, user=request.user, fmt=fmt,
                                 filename=filename, params={"query": request.GET.urlencode(), "full_ids": full})
         details["job"] = str(job.pk)

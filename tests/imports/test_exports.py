@@ -44,7 +44,7 @@ def test_a_big_roster_goes_to_a_job_whose_file_is_the_streamed_one(client, roste
     url = reverse("beneficiaries:roster_export")
     inline = _streamed(client.get(url, {"format": fmt}))  # 6 people: streamed in the request
 
-    monkeypatch.setattr(exports, "INLINE_ROWS", 5)
+    monkeypatch.setattr(exports, "INLINE_ROWS", {"csv": 5, "xlsx": 5})
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(url, {"format": fmt})
     job = ExportJob.objects.get()
@@ -70,7 +70,7 @@ def test_only_the_requester_downloads_and_only_for_24_hours(client, roster, monk
                                                              django_capture_on_commit_callbacks):
     owner = county_officer()
     client.force_login(owner)
-    monkeypatch.setattr(exports, "INLINE_ROWS", 5)
+    monkeypatch.setattr(exports, "INLINE_ROWS", {"csv": 5, "xlsx": 5})
     with django_capture_on_commit_callbacks(execute=True):
         client.get(reverse("beneficiaries:roster_export"), {"format": "csv"})
     job = ExportJob.objects.get()
