@@ -56,7 +56,9 @@ def _require_official(request: HttpRequest, *roles: str) -> None:
 def my_households(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = queries.my_households(request.user, today)
-    return render(request, "visits/my_households.html", {"rows": rows, "today": today})
+    # The rows link to /visits/households/<pk>/record/: the stem is reversed once, not per row.
+    household_base = reverse("visits:record", args=[0]).removesuffix("0/record/")
+    return render(request, "visits/my_households.html", {"rows": rows, "today": today, "household_base": household_base})
 
 
 @login_required
