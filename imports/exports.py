@@ -34,7 +34,7 @@ MAX_AGE = dt.timedelta(hours=24)
 # 10,000 households on a loaded 2-core machine: a county's xlsx of ~4,000 people sent its first
 # byte after 7.7 s, its CSV after 66 ms). A village's roster stays in the request.
 INLINE_ROWS = {"csv": 20_000, "xlsx": 1_000}
-WRITERS = {"roster": "beneficiaries.exports.roster_chunks"}
+WRITERS = {"roster": "beneficiaries.exports.roster_chunks", "visit_ledger": "visits.exports.ledger_chunks"}
 
 Writer = Callable[[ExportJob, Callable[[int, int, str], None]], tuple[int, Iterable[bytes]]]
 

@@ -101,3 +101,26 @@ def test_the_job_page_polls_while_the_file_is_written(client, roster):
     response = client.get(reverse("imports:export_progress", args=[job.pk]))
     assert response["HX-Refresh"] == "true"
     assert client.get(reverse("imports:export_download", args=[job.pk])).status_code == 200
+
+
+def test_a_big_visit_ledger_goes_to_a_job(client, monkeypatch, django_capture_on_commit_callbacks):
+    from tests.conftest import COUNTY
+    from tests.visits.factories import VisitFactory
+
+    for person in [PersonFactory() for _ in range(3)]:
+        VisitFactory(household=person.household, visited_on=dt.date(2026, 6, 3))
+    client.force_login(county_officer())
+    url = reverse("visits:ledger")
+    inline = client.get(url, {"area": COUNTY, "month": "2026-06"})
+    assert inline.status_code == 200 and inline.streaming  # 3 visits: in the request
+
+    monkeypatch.setattr(exports, "INLINE_ROWS", {"csv": 2, "xlsx": 2})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url, {"area": COUNTY, "month": "2026-06"})
+    job = ExportJob.objects.get()
+    assert response["Location"] == reverse("imports:export", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE and job.rows == 3
+    rows = [[list(r) for r in load_workbook(io.BytesIO(b)).worksheets[0].iter_rows(values_only=True)]
+            for b in (_streamed(inline), _streamed(client.get(reverse("imports:export_download", args=[job.pk]))))]
+    assert rows[0] == rows[1] and len(rows[0]) == 2 + 3  # title row, headers, three visits
