@@ -15,12 +15,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 LAST_SEEN_KEY = "care_last_seen"
+# The idle timeout needs last-seen to the minute, not to the request: refreshing it at most once
+# a minute keeps a read-only page from writing its session back (an UPDATE and a COMMIT on every
+# request otherwise; issue 25). A session is thus logged out after 30 to 31 minutes of idleness.
+LAST_SEEN_REFRESH_SECONDS = 60
 
 
 class IdleTimeoutMiddleware:
     """Log out a session that has been idle longer than SESSION_IDLE_TIMEOUT_SECONDS.
 
-    A shared phone or an office PC left open must not expose the roster."""
+    A shared phone or an office PC left open must not expose the roster. Last-seen is written
+    back only when it is older than LAST_SEEN_REFRESH_SECONDS, so most requests save nothing."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -35,7 +40,8 @@ class IdleTimeoutMiddleware:
                     return JsonResponse({"ok": False, "login_required": True}, status=401)
                 messages.info(request, _("您已长时间未操作，为保护个人信息已自动退出，请重新登录。"))
                 return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
-            request.session[LAST_SEEN_KEY] = now
+            if last_seen is None or now - last_seen >= LAST_SEEN_REFRESH_SECONDS:
+                request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -79,7 +81,15 @@ def items_for(user) -> list[dict]:
     Each entry is {"label", "url"} or {"label", "children": [{"label", "url"}, ...]}."""
     from .scoping import user_roles
 
-    roles = set(ALL) if user.is_superuser else {r.role for r in user_roles(user)}
+    roles = frozenset(ALL) if user.is_superuser else frozenset(r.role for r in user_roles(user))
+    return _menu(roles, get_language(), get_script_prefix())
+
+
+@lru_cache(maxsize=256)
+def _menu(roles: frozenset[str], language: str | None, script_prefix: str) -> list[dict]:
+    """The menu of a set of roles, built once per process, language and script prefix: it
+    depends on nothing else, and building it (~40 reverse() calls) cost milliseconds a request
+    (issue 25). Callers only read it."""
     entries: list[dict] = []
     groups: dict[str, dict] = {}
     for item in NAV_ITEMS:

@@ -74,6 +74,33 @@ def seed(households: int, *, history_days: int, visits_via: str) -> None:
           f"total {seeded + refreshed:.0f}s")
 
 
+def cadre_logins() -> int:
+    """Every seeded cadre gets a login (issue 25): a user `bench_cadre_<id>` with the cadre role
+    at the cadre's home village, linked to the cadre, so the daily job notifies as many people as
+    production would. Set-based, one statement; the password is one hash for all (`PASSWORD` of
+    bench/lib/load.py). Idempotent: cadres that have a login keep it. Returns the logins made."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from django.db import connection
+
+    from accounts.models import Role
+
+    with connection.cursor() as cur:
+        cur.execute("""
+            WITH c AS (SELECT id, name, home_village_id FROM beneficiaries_cadre WHERE user_id IS NULL),
+            u AS (
+                INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff,
+                                           is_active, date_joined, real_name, phone)
+                SELECT %(password)s, false, 'bench_cadre_' || c.id, '', '', '', false, true, now(), left(c.name, 50), ''
+                FROM c RETURNING id, username),
+            r AS (
+                INSERT INTO accounts_roleassignment (role, created_at, area_id, user_id)
+                SELECT %(role)s, now(), c.home_village_id, u.id FROM u JOIN c ON u.username = 'bench_cadre_' || c.id)
+            UPDATE beneficiaries_cadre SET user_id = u.id FROM u WHERE u.username = 'bench_cadre_' || beneficiaries_cadre.id
+        """, {"password": PBKDF2PasswordHasher().encode("Bench-Load-2026!", PBKDF2PasswordHasher().salt()),  # as production checks
+          "role": Role.CADRE})
+        return cur.rowcount
+
+
 def check_due(chunk: int = 100_000) -> None:
     """Run visits.actions.schedule_refresh itself over every active household (by id ranges, in a
     transaction rolled back) and report how many stored due dates it would change: 0 means the
@@ -101,7 +128,7 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--db", default=DB_NAME, help="bench database name (created on the same server)")
-    parser.add_argument("--only", default="", help="comma-separated parts: job,pages,reports,imports,exports")
+    parser.add_argument("--only", default="", help="comma-separated parts: job,pages,requests,reports,imports,exports")
     parser.add_argument("--history-days", type=int, default=0,
                         help="days of visit history (default: 730 up to 100,000 households, 465 above: ~30 visits each)")
     parser.add_argument("--check-due", action="store_true",
@@ -120,6 +147,7 @@ def main() -> None:
 
     seed(args.households, history_days=args.history_days or bench_seed.history_days_for(args.households),
          visits_via=args.visits)
+    print(f"cadre logins made: {cadre_logins():,}")
     if args.check_due:
         check_due()
     from accounts.models import Role, RoleAssignment, User
@@ -130,7 +158,7 @@ def main() -> None:
         return
     import cases
 
-    parts = [p for p in args.only.split(",") if p] or ["job", "pages", "reports", "imports", "exports"]
+    parts = [p for p in args.only.split(",") if p] or ["job", "pages", "requests", "reports", "imports", "exports"]
     figures = []
     for part in parts:
         print(f"before {part}: {vacuum_dead_rows()}", flush=True)

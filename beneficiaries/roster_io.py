@@ -193,11 +193,12 @@ def _grade(raw: str) -> int | None:
 
 
 def roster_parse(*, actor: User, content: bytes, filename: str, today: date,
-                 progress: Progress | None = None) -> ImportResult:
+                 progress: Progress | None = None, table: list[list[str]] | None = None) -> ImportResult:
     """Read and check every row; write nothing. The dry-run preview and the first half of
-    the import."""
+    the import. `table`: the file as read_table read it already (imports.jobs keeps it from the
+    check to the commit, so the file is parsed once)."""
     try:
-        table = read_table(content, filename)
+        table = read_table(content, filename) if table is None else table
     except ValidationError as exc:
         return ImportResult([], [RowError(0, "", exc.messages[0])], 0)
     # Skip blank lines and a title line above the headers, if any; repeated headers are refused.
@@ -479,14 +480,14 @@ def _no_progress(done: int, total: int, phase: str) -> None:
 
 
 def roster_import(*, actor: User, content: bytes, filename: str, today: date, request=None,
-                  progress: Progress = _no_progress) -> ImportResult:
+                  progress: Progress = _no_progress, table: list[list[str]] | None = None) -> ImportResult:
     """Check the file again and, if every row is good, write it all in one transaction.
     Any error — found now or raised by the database — leaves the database as it was.
 
     The write is set-based: a handful of bulk statements per file (new cadres, households, people
     changed and added, classifications, pairings ended and created), one bulk insert of the audit
     rows and one schedule refresh over the imported households. Inserts go by COPY (imports.bulk)."""
-    result = roster_parse(actor=actor, content=content, filename=filename, today=today, progress=progress)
+    result = roster_parse(actor=actor, content=content, filename=filename, today=today, progress=progress, table=table)
     if not result.ok:
         return result
     if not actions.can_edit_roster(actor):

@@ -24,6 +24,7 @@ from accounts.permissions import apply_form_errors, require
 from accounts.scoping import get_object_for_user, scope_queryset
 
 from . import actions, idnumber, queries, review_io, roster_io, rules
+from . import exports as roster_exports
 from .forms import (
     CadreForm,
     CarePlanForm,
@@ -418,32 +419,39 @@ def roster_template(request: HttpRequest) -> HttpResponse:
 @login_required
 def roster_export(request: HttpRequest) -> HttpResponse:
     """特殊困难群体关爱台账: the filtered roster, one row per person, masked unless a revealing role
-    asks for full numbers (then audited as a reveal as well as an export)."""
-    form = RosterFilterForm(request.GET or None, user=request.user)
+    asks for full numbers (then audited as a reveal as well as an export). Up to
+    imports.exports.INLINE_ROWS people (per format) it streams in the request; above, a background job writes
+    it and the user is sent to the job's page (progress, then the download for 24 hours)."""
+    from imports import exports as export_jobs
+
+    form, households = roster_exports.roster_households(request.user, request.GET)
     if request.GET.get("area") and not form.is_valid() and "area" in form.errors:
         raise Http404  # an area outside the user's scope: not found, never the whole scope instead
-    households = queries.roster_households(request.user, form.filters())
     full = request.GET.get("full_ids") == "1"
     if full and not _can_export_full(request.user):
         raise PermissionDenied
     if full and not second_factor_passed(request.user):
         return ask_for_second_factor(request, request.get_full_path())  # step-up before full numbers leave
-    rows = roster_io.iter_roster_rows(households, full_ids=full)  # streamed: memory stays flat
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    content = sheets.csv_stream(roster_io.HEADERS, rows) if fmt == "csv" else \
-        sheets.xlsx_file([roster_io.roster_sheet(roster_io.ROSTER_TITLE, roster_io.HEADERS, rows),
-                          roster_io.area_sheet(households.order_by().values_list("village_id", flat=True).distinct())])
+    filename = f"{roster_io.ROSTER_TITLE}_{timezone.localdate():%Y%m%d}.{fmt}"
     filters = request.GET.dict()
     if len(idnumber.normalize(filters.get("q", ""))) == 18:
         filters["q"] = idnumber.mask(idnumber.normalize(filters["q"]))  # the audit log never holds a full number
-    details = {"report": roster_io.ROSTER_TITLE, "rows": Person.objects.filter(household__in=households.values("pk")).count(),
+    details = {"report": roster_io.ROSTER_TITLE, "rows": roster_exports.person_count(households),
                "filters": filters, "full_ids": full}
+    job = None
+    if details["rows"] > export_jobs.INLINE_ROWS[fmt]:
+        job = export_jobs.start(kind="roster", title=roster_io.ROSTER_TITLE, user=request.user, fmt=fmt,
+                                filename=filename, params={"query": request.GET.urlencode(), "full_ids": full})
+        details["job"] = str(job.pk)
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="beneficiaries.household",
                  object_repr=roster_io.ROSTER_TITLE, request=request, details=details)
     if full:
         audit_record(actor=request.user, action=AuditAction.REVEAL, object_type="beneficiaries.person",
                      object_repr=roster_io.ROSTER_TITLE, request=request, details=details)
-    return sheets.file_response(content, f"{roster_io.ROSTER_TITLE}_{timezone.localdate():%Y%m%d}.{fmt}", fmt)
+    if job is not None:
+        return redirect("imports:export", job.pk)
+    return sheets.file_response(roster_exports.roster_content(households, full=full, fmt=fmt), filename, fmt)
 
 
 @login_required

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,29 @@ def upload_path(job: ImportJob) -> Path:
 
 def errors_path(job: ImportJob) -> Path:
     return UPLOAD_DIR / f"{job.pk}-errors.csv"
+
+
+def table_path(job: ImportJob) -> Path:
+    return UPLOAD_DIR / f"{job.pk}-table.json"
+
+
+def _table(job: ImportJob, content: bytes) -> list[list[str]] | None:
+    """The upload as sheets.read_table reads it, parsed once: the check stores it beside the
+    upload (JSON, deleted with it) and the commit reads it back instead of parsing the file again
+    — an xlsx's parse is most of a large import's time (issue 25). None when the file cannot be
+    read: the importer then reads it itself and reports why."""
+    path = table_path(job)
+    if path.exists():
+        try:
+            return json.loads(path.read_bytes())
+        except ValueError:
+            path.unlink(missing_ok=True)
+    try:
+        table = sheets.read_table(content, job.filename)
+    except sheets.SheetError:
+        return None
+    path.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    return table
 
 
 # --- progress ----------------------------------------------------------------------------------
@@ -98,16 +122,16 @@ class Outcome:
     summary: dict[str, Any]
 
 
-def _roster(job: ImportJob, content: bytes, *, commit: bool, progress) -> Outcome:
+def _roster(job: ImportJob, content: bytes, *, commit: bool, progress, table=None) -> Outcome:
     from beneficiaries import roster_io
 
     today = timezone.localdate()
     if commit:
         result = roster_io.roster_import(actor=job.created_by, content=content, filename=job.filename, today=today,
-                                         progress=progress)
+                                         progress=progress, table=table)
     else:
         result = roster_io.roster_parse(actor=job.created_by, content=content, filename=job.filename, today=today,
-                                        progress=progress)
+                                        progress=progress, table=table)
     preview = [[h.first_row, h.code, f"{h.village.code} {h.village.short_name}" if h.village else "", h.head_name,
                 len(h.people), f"{h.tier} {'、'.join(h.criteria)}".strip() or "—",
                 f"{h.suggestion.tier} {'、'.join(h.suggestion.criteria)}".strip() if h.suggestion and h.suggestion.tier
@@ -129,11 +153,11 @@ def _roster(job: ImportJob, content: bytes, *, commit: bool, progress) -> Outcom
     })
 
 
-def _visits(job: ImportJob, content: bytes, *, commit: bool, progress) -> Outcome:
+def _visits(job: ImportJob, content: bytes, *, commit: bool, progress, table=None) -> Outcome:
     from visits import imports
 
     result = imports.visits_import(actor=job.created_by, name=job.filename, content=content, dry_run=not commit,
-                                   today=timezone.localdate(), progress=progress)
+                                   today=timezone.localdate(), progress=progress, table=table)
     skipped = _("已存在，跳过 %(n)d 条。") % {"n": result.skipped} if result.skipped else ""
     if commit:
         message = _("已导入 %(n)d 条走访记录。") % {"n": result.created} + skipped
@@ -196,13 +220,14 @@ def run_check(job_id) -> ImportJob:
         _finish(job, ImportStatus.EXPIRED, None, _("文件已过期，请重新上传。"))
         return job
     try:
-        outcome = KINDS[job.kind](job, content, commit=False, progress=Reporter(job.pk))
+        outcome = KINDS[job.kind](job, content, commit=False, progress=Reporter(job.pk), table=_table(job, content))
     except Exception:
         _finish(job, ImportStatus.FAILED, None, _("检查文件时出错，未写入任何数据。请重新上传，或联系管理员。"))
         raise
     _finish(job, ImportStatus.INVALID if outcome.errors else ImportStatus.CHECKED, outcome)
     if outcome.errors:
         upload_path(job).unlink(missing_ok=True)
+        table_path(job).unlink(missing_ok=True)
     return job
 
 
@@ -269,12 +294,13 @@ def _commit(job: ImportJob) -> ImportJob:
         _finish(job, ImportStatus.EXPIRED, None, _("文件已过期，请重新上传。"))
         return job
     try:
-        outcome = KINDS[job.kind](job, content, commit=True, progress=Reporter(job.pk))
+        outcome = KINDS[job.kind](job, content, commit=True, progress=Reporter(job.pk), table=_table(job, content))
     except Exception:
         _finish(job, ImportStatus.FAILED, None, _("导入时出错，未写入任何数据。请稍后重试，或联系管理员。"))
         raise
     _finish(job, ImportStatus.FAILED if outcome.errors else ImportStatus.DONE, outcome)
     upload_path(job).unlink(missing_ok=True)
+    table_path(job).unlink(missing_ok=True)
     return job
 
 

@@ -17,6 +17,16 @@ def commit_job(job_id: str) -> str:
     return jobs.run_commit(job_id).status
 
 
+@shared_task(name="imports.tasks.export_job")
+def export_job(job_id: str) -> str:
+    from . import exports
+
+    return exports.run(job_id).status
+
+
 @shared_task(name="imports.tasks.purge_stale_uploads")
 def purge_stale_uploads() -> int:
-    return jobs.purge_stale()
+    """Uploads nobody confirmed and export files, each after 24 hours."""
+    from . import exports
+
+    return jobs.purge_stale() + exports.purge_expired()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel
@@ -92,6 +93,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     if request.GET.get("area"):
         area = get_object_for_user(user, Area, code=request.GET["area"])
     context = desk_data(user, today, area, request.GET.get("page"))
-    context["ledger_form"] = AreaMonthForm(areas=download_areas(user), initial={
+    context["ledger_form"] = AreaMonthForm(areas=download_areas(user), area_list=context["areas"], initial={
         "month": today.strftime("%Y-%m"), "area": area.code if area else None})
+    context["household_base"] = reverse("visits:household", args=[0]).removesuffix("0/")  # once, not per row
     return render(request, "visits/desk.html", context)

@@ -169,9 +169,15 @@ class SpecialPeriodForm(forms.Form):
     ends_on = forms.DateField(label=_("结束日期"), widget=DATE)
     reason = forms.CharField(label=_("说明"), max_length=200)
 
-    def __init__(self, *args, areas, **kwargs):
+    def __init__(self, *args, areas, area_list=None, **kwargs):
+        """`areas` validates a submitted choice; `area_list`, the same areas already read (the
+        desk has them), lists the options without reading them again."""
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = areas
+        field = self.fields["area"]
+        field.queryset = areas
+        if area_list is not None:
+            field.choices = [("", field.empty_label),
+                             *((field.prepare_value(a), field.label_from_instance(a)) for a in area_list)]
 
 
 class PolicyForm(forms.Form):
@@ -187,9 +193,15 @@ class AreaMonthForm(forms.Form):
     area = forms.ModelChoiceField(label=_("区划"), queryset=Area.objects.none())
     month = forms.CharField(label=_("月份"), widget=forms.DateInput(attrs={"type": "month"}))
 
-    def __init__(self, *args, areas, **kwargs):
+    def __init__(self, *args, areas, area_list=None, **kwargs):
+        """`areas` validates a submitted choice; `area_list`, the same areas already read (the
+        desk has them), lists the options without reading them again."""
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = areas
+        field = self.fields["area"]
+        field.queryset = areas
+        if area_list is not None:
+            field.choices = [("", field.empty_label),
+                             *((field.prepare_value(a), field.label_from_instance(a)) for a in area_list)]
 
     def clean_month(self) -> dt.date:
         try:

@@ -87,9 +87,10 @@ def template_xlsx() -> bytes:
 
 
 def visits_import(*, actor: User, name: str, content: bytes, dry_run: bool, today: dt.date, request=None,
-                  progress: Progress = _no_progress) -> ImportResult:
-    """Check every row; unless `dry_run` or any row is bad, write the new visits in bulk."""
-    result = check(actor=actor, name=name, content=content, today=today, progress=progress)
+                  progress: Progress = _no_progress, table: list[list[str]] | None = None) -> ImportResult:
+    """Check every row; unless `dry_run` or any row is bad, write the new visits in bulk.
+    `table`: the file as sheets.read_table read it already (the job's check kept it)."""
+    result = check(actor=actor, name=name, content=content, today=today, progress=progress, table=table)
     if result.errors:
         result.created = 0
     if result.errors or dry_run:  # a dry run reports what the commit would create
@@ -101,10 +102,11 @@ def visits_import(*, actor: User, name: str, content: bytes, dry_run: bool, toda
     return result
 
 
-def check(*, actor: User, name: str, content: bytes, today: dt.date, progress: Progress = _no_progress) -> ImportResult:
+def check(*, actor: User, name: str, content: bytes, today: dt.date, progress: Progress = _no_progress,
+          table: list[list[str]] | None = None) -> ImportResult:
     result = ImportResult()
     try:
-        table = sheets.read_table(content, name)
+        table = sheets.read_table(content, name) if table is None else table
         if not table:
             raise sheets.SheetError(_("文件没有数据行。"))
         header_at, index = sheets.header_index(table, HEADERS, search_rows=1)

@@ -56,7 +56,9 @@ def _require_official(request: HttpRequest, *roles: str) -> None:
 def my_households(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = queries.my_households(request.user, today)
-    return render(request, "visits/my_households.html", {"rows": rows, "today": today})
+    # The rows link to /visits/households/<pk>/record/: the stem is reversed once, not per row.
+    household_base = reverse("visits:record", args=[0]).removesuffix("0/record/")
+    return render(request, "visits/my_households.html", {"rows": rows, "today": today, "household_base": household_base})
 
 
 @login_required
@@ -304,12 +306,21 @@ def visit_ledger(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("请选择区划和月份。"))
         return redirect("visits:desk")
+    from imports import exports as export_jobs
+
     area, month = form.cleaned_data["area"], form.cleaned_data["month"]
     visits = queries.ledger_visits(request.user, area, month)
-    content = exports.visit_ledger_file(visits, f"{area.name} 探视走访工作台账 {month:%Y年%m月}")
+    details = {"area": area.code, "month": month.strftime("%Y-%m")}
+    job = None
+    if visits.count() > export_jobs.INLINE_ROWS["xlsx"]:  # a county's or the prefecture's month: a job (issue 25)
+        job = export_jobs.start(kind="visit_ledger", title="探视走访工作台账", user=request.user, fmt="xlsx",
+                                filename=f"visit-ledger-{area.code}-{month:%Y%m}.xlsx", params=details)
+        details = {**details, "job": str(job.pk)}
     audit_record(actor=request.user, action=AuditAction.EXPORT, object_type="visits.visit_ledger",
-                 object_repr=f"探视走访工作台账 {area.name} {month:%Y-%m}", request=request,
-                 details={"area": area.code, "month": month.strftime("%Y-%m")})
+                 object_repr=f"探视走访工作台账 {area.name} {month:%Y-%m}", request=request, details=details)
+    if job is not None:
+        return redirect("imports:export", job.pk)
+    content = exports.visit_ledger_file(visits, exports.ledger_title(area, month))
     response = FileResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="visit-ledger-{area.code}-{month:%Y%m}.xlsx"'
     return response

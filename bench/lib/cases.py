@@ -221,20 +221,13 @@ def job(today, first):
 # --- pages ----------------------------------------------------------------------------------------
 
 
-def pages(today, first):
+def desk_pair(user, today, town: str):
+    """(ours, floor) of the desk of `user`, whose scope is the villages whose codes start with
+    `town` (a LIKE pattern): desk_data, and plain SQL returning the same rows."""
     from django.utils import timezone
 
     from visits import queries
 
-    figures = []
-    township = _user("bench_township")
-    # The desk page's data (visits.desk_views.desk_data: everything the template shows but the
-    # ledger form), against plain SQL returning the same rows, with the same joins, columns, order
-    # and limits: the two groupings in one statement (GROUPING SETS, as ours), the first page of
-    # overdue households with their villages and townships (the count is the groupings' sum, as
-    # ours), the special reports and, if any, their unread notifications, the areas to download,
-    # conflicts and findings.
-    town = "522634101%%"
     summary_floor = f"""
         SELECT GROUPING(h.village_id, a.name), h.village_id, a.name, pc.cadre, count(*) AS n
         FROM beneficiaries_household h JOIN accounts_area a ON a.code = h.village_id
@@ -282,7 +275,7 @@ def pages(today, first):
     from visits.desk_views import desk_data
 
     def desk():
-        d = desk_data(township, today)
+        d = desk_data(user, today)
         return ([(r["village_id"], r["village__name"], r["n"]) for r in d["desk"].overdue_by_village],
                 [(r["cadre"], r["n"]) for r in d["desk"].overdue_by_cadre], d["page"].paginator.count,
                 [(h.pk, h.cadre_name, h.escalation) for g in d["groups"] for h in g.households],
@@ -291,7 +284,7 @@ def pages(today, first):
                  [a.code for a in d["areas"]], [v.id for v in d["conflicts"]], [f.id for f in d["findings"]]])
 
     def desk_floor():
-        params = {"today": today, "user": township.id, "since": since}
+        params = {"today": today, "user": user.id, "since": since}
         summary = fetch(summary_floor, params)
         rows = fetch(page_floor, params)
         escalations = fetch(lists[0], params)
@@ -305,12 +298,13 @@ def pages(today, first):
                 [[r[0] for r in escalations], sorted(k for (k,) in keys if k in escalation_keys),
                  [r[0] for r in areas], [r[0] for r in conflicts], [r[0] for r in findings]])
 
-    same("desk", desk(), desk_floor())
-    t_ours, t_floor = median_pairs(desk, desk_floor)
-    figures.append(("township desk page (西江镇, ~3,000 households)", t_ours, t_floor,
-                    f"{desk()[2]:,} overdue, first page of 100"))
+    return desk, desk_floor
 
-    cadre = _user("bench_cadre")
+
+def mine_pair(cadre, today):
+    """(ours, floor) of the cadre list 我的结对户 of `cadre`."""
+    from visits import queries
+
     cadre_floor = f"""
         SELECT h.id, h.next_due_on,
                (SELECT max(v.visited_on) FROM visits_visit v WHERE v.household_id = h.id AND v.counted
@@ -340,9 +334,127 @@ def pages(today, first):
     def mine_floor():
         return [tuple(r) for r in fetch(cadre_floor, {**_month_floor_params(today), "user": cadre.id})]
 
+    return mine, mine_floor
+
+
+def pages(today, first):
+    figures = []
+    township = _user("bench_township")
+    # The desk page's data (visits.desk_views.desk_data: everything the template shows but the
+    # ledger form), against plain SQL returning the same rows, with the same joins, columns, order
+    # and limits: the two groupings in one statement (GROUPING SETS, as ours), the first page of
+    # overdue households with their villages and townships (the count is the groupings' sum, as
+    # ours), the special reports and, if any, their unread notifications, the areas to download,
+    # conflicts and findings.
+    desk, desk_floor = desk_pair(township, today, "522634101%%")
+    same("desk", desk(), desk_floor())
+    t_ours, t_floor = median_pairs(desk, desk_floor)
+    figures.append(("township desk page (西江镇, ~3,000 households)", t_ours, t_floor,
+                    f"{desk()[2]:,} overdue, first page of 100"))
+
+    mine, mine_floor = mine_pair(_user("bench_cadre"), today)
     same("cadre list", mine(), mine_floor())
     t_ours, t_floor = median_pairs(mine, mine_floor)
     figures.append(("cadre list (30 households, with month progress)", t_ours, t_floor, f"{len(mine())} rows"))
+    return figures
+
+
+# --- as requests (issue 25) -------------------------------------------------------------------------
+
+
+def requests(today, first):
+    """Each page and download as a request through the whole stack (bench/lib/as_request.py), as
+    the user who opens it, beside the same floor as its function (rows checked against the page:
+    every household of the floor's page is linked from it; the CSV has the floor's rows). The
+    function's own time is given in the note. Downloads: time to the first byte, or to the answer
+    that sends a big one to a background job (the job itself is timed apart)."""
+    import as_request
+
+    from imports import exports as export_jobs
+    from imports import tasks as import_tasks
+
+    figures = []
+    users = {level: _user(f"bench_{level}") for level in ("cadre", "township", "county", "prefecture")}
+    clients = {level: as_request.client_for(user) for level, user in users.items()}
+    with as_request.on_day(today):
+        for level, town in (("township", "522634101%%"), ("county", "522634%%"), ("prefecture", "5226%%")):
+            desk, desk_floor = desk_pair(users[level], today, town)
+            rows = desk_floor()
+            same(f"desk {level}", desk(), rows)
+            client = clients[level]
+
+            def page(client=client):
+                return as_request.body(client, "/visits/desk/")
+
+            html = page().decode()
+            missing = [pk for pk, *_rest in rows[3] if f"/households/{pk}/" not in html]
+            if missing:
+                raise SystemExit(f"!! desk {level}: {len(missing)} households of the floor's page not on the page")
+            t_fn, _f = median_pairs(desk, desk_floor)
+            t_req, t_floor = median_pairs(page, desk_floor, pairs=9)
+            figures.append((f"desk, {level}, as a request", t_req, t_floor,
+                            f"function {t_fn * 1000:.1f} ms; {rows[2]:,} overdue"))
+
+        mine, mine_floor = mine_pair(users["cadre"], today)
+        rows = mine_floor()
+        same("cadre list", mine(), rows)
+
+        def mine_page():
+            return as_request.body(clients["cadre"], "/visits/mine/")
+
+        html = mine_page().decode()
+        if any(f"/households/{r[0]}/" not in html for r in rows):
+            raise SystemExit("!! cadre list: a household of the floor is not on the page")
+        t_fn, _f = median_pairs(mine, mine_floor)
+        t_req, t_floor = median_pairs(mine_page, mine_floor, pairs=9)
+        figures.append(("cadre list 我的结对户, as a request", t_req, t_floor, f"function {t_fn * 1000:.1f} ms; {len(rows)} rows"))
+
+        household = rows[0][0]
+        for label, url in (("household visits page", f"/visits/households/{household}/"),
+                           ("visit form GET", f"/visits/households/{household}/record/")):
+            t_req, _x = median_pairs(lambda url=url: as_request.body(clients["cadre"], url), lambda: None, pairs=9)
+            figures.append((f"{label}, cadre, as a request", t_req, None, "no floor yet"))
+
+        for label, prefix, level, area in (("county", "522634", "county", "522634000000"),
+                                           ("prefecture", "5226", "prefecture", "")):
+            params = {**_month_floor_params(today), "prefix": prefix + "%"}
+
+            def floor(params=params):
+                return fetch(REPORT_FLOOR, params)
+
+            def csv(level=level, area=area):
+                return as_request.body(clients[level], "/visits/report/overdue.csv", **({"area": area} if area else {}))
+
+            lines = csv().decode("utf-8-sig").strip().splitlines()
+            n = len(floor())
+            if len(lines) - 1 != n:
+                raise SystemExit(f"!! overdue report {label}: {len(lines) - 1} CSV rows, floor {n}")
+            t_req, t_floor = median_pairs(csv, floor)
+            figures.append((f"overdue report CSV, {label}, as a request", t_req, t_floor, f"{n:,} rows"))
+
+        for level in ("township", "county", "prefecture"):
+            code = users[level].roles.first().area_id
+            t_req, _x = median_pairs(lambda level=level, code=code: as_request.body(
+                clients[level], f"/oversight/dashboard/{code}/"), lambda: None, pairs=3)
+            figures.append((f"dashboard, {level}, as a request", t_req, None, "no floor yet"))
+
+        queued = []
+        real_delay = import_tasks.export_job.delay
+        import_tasks.export_job.delay = queued.append  # the bench times the job apart, below
+        try:
+            for level in ("county", "prefecture"):
+                for fmt in ("csv", "xlsx"):
+                    t, status = as_request.first_byte(clients[level], "/roster/export/", format=fmt)
+                    note = "first byte" if status == 200 else f"HTTP {status}: job link"
+                    if queued:
+                        job_id = queued.pop()
+                        t_job = time.perf_counter()
+                        job = export_jobs.run(job_id)
+                        note += f"; job wrote {job.rows:,} rows in {time.perf_counter() - t_job:.1f}s"
+                        export_jobs.file_path(job).unlink(missing_ok=True)
+                    figures.append((f"roster {fmt}, {level}, first byte", t, None, note))
+        finally:
+            import_tasks.export_job.delay = real_delay
     return figures
 
 

@@ -146,7 +146,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Sessions end after 30 idle minutes (enforced by accounts.middleware.IdleTimeoutMiddleware).
 SESSION_IDLE_TIMEOUT_SECONDS = 30 * 60
 SESSION_COOKIE_AGE = 12 * 60 * 60
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are read from Redis and written through to the database (which stays the fallback if
+# Redis is lost): no session SELECT on a request (issue 25, docs/performance.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

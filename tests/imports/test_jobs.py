@@ -192,3 +192,37 @@ def test_a_commit_whose_process_died_shows_failed_and_runs_again_once(client, vi
     assert Household.objects.count() == 40
     # A task delivered again later (the dead worker's message) finds the job done.
     assert jobs.run_commit(job.pk).status == ImportStatus.DONE and Household.objects.count() == 40
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_file_is_parsed_once_from_check_to_commit(client, village_code, monkeypatch, fmt,
+                                                       django_capture_on_commit_callbacks):
+    from accounts import sheets
+
+    reads = []
+    real = sheets.read_table
+    monkeypatch.setattr(sheets, "read_table", lambda *a, **kw: reads.append(a[1]) or real(*a, **kw))
+    monkeypatch.setattr("beneficiaries.roster_io.read_table", sheets.read_table)
+    rows = []
+    for start in range(0, 60, 20):
+        rows += twenty_households(village_code, start=start)
+    client.force_login(county_officer())
+    with django_capture_on_commit_callbacks(execute=True):
+        job = upload(client, roster_sheet(rows, fmt), name=f"roster.{fmt}")
+        job.refresh_from_db()
+        assert job.status == ImportStatus.CHECKED
+        assert jobs.table_path(job).exists()
+        client.post(reverse("imports:confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.summary
+    assert Household.objects.count() == 60 and Person.objects.count() == 120
+    assert reads == [f"roster.{fmt}"]  # read by the check only; the commit used what it kept
+    assert not jobs.table_path(job).exists() and not jobs.upload_path(job).exists()
+
+
+def test_a_file_that_cannot_be_read_is_reported_as_before(client):
+    client.force_login(county_officer())
+    job = upload(client, b"PK\x03\x04 not really a workbook", name="roster.xlsx")
+    assert job.status == ImportStatus.INVALID
+    assert "无法读取该" in job.summary["errors"][0][2]
+    assert not jobs.table_path(job).exists()
