@@ -54,6 +54,12 @@ from .models import (
 # --- schedule -------------------------------------------------------------------------------
 
 
+def on_roster_changed(*, households: QuerySet[Household], today: dt.date, **_payload) -> None:
+    """The roster's ROSTER_CHANGED subscriber (see beneficiaries.events): a tier, pairing or status
+    change moves the stored due date at once, not only at the next 07:00 run."""
+    schedule_refresh(households=households, today=today)
+
+
 def schedule_refresh(*, households: QuerySet[Household], today: dt.date) -> int:
     """Recompute the stored next due date of `households` with the rules, and write every
     change in ONE set-based UPDATE. Returns the number of rows changed.

@@ -19,6 +19,7 @@ from accounts.areacodes import PREFIX_LENGTH
 from accounts.models import Area, Notification, Role, User, short_area_name
 from accounts.scoping import get_object_for_user, has_role, scope_queryset
 from beneficiaries.models import Cadre, Classification, Household, HouseholdStatus, Pairing, Person, Relation
+from beneficiaries.queries import head_name_subquery  # noqa: F401 (re-exported for visits' callers)
 
 from . import rules
 from .models import (
@@ -361,12 +362,6 @@ def special_period_covers(village_code: str, day: dt.date) -> bool:
 
 
 # --- households and pages -------------------------------------------------------------------
-
-
-def head_name_subquery():
-    return Subquery(
-        Person.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).values("name")[:1]
-    )
 
 
 def cadre_name_subquery():
