@@ -25,6 +25,7 @@ from accounts.models import Area, AreaLevel, AuditAction, Role, RoleAssignment, 
 from accounts.notifications import SMS, WECOM, Message, notify, notify_many
 from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
+from beneficiaries import events
 from beneficiaries.models import Cadre, Household, HouseholdStatus, Pairing
 
 from . import checklist, queries, rules
@@ -52,6 +53,10 @@ from .models import (
 )
 
 # --- schedule -------------------------------------------------------------------------------
+
+
+# Published (through the roster's publish/subscribe point) after a visit is stored.
+VISIT_RECORDED = "visit_recorded"
 
 
 def on_roster_changed(*, households: QuerySet[Household], today: dt.date, **_payload) -> None:
@@ -457,6 +462,8 @@ def visit_capture(
         stale_ids = list(stale.values_list("id", flat=True))
         OverdueAlert.objects.filter(id__in=stale_ids).update(closed_on=today, closed_by_visit=visit)
         Escalation.objects.filter(alert_id__in=stale_ids, closed_on__isnull=True).update(closed_on=today)
+    # Apps built on visits (early warning) read the new answers at once, not only at night.
+    events.publish(VISIT_RECORDED, households=Household.objects.filter(pk=household.pk), today=today)
     return Recorded(visit, True)
 
 

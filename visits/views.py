@@ -25,7 +25,7 @@ from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
 from accounts.permissions import apply_form_errors
 from accounts.scoping import get_object_for_user, has_role, scope_queryset, visible_areas
 
-from . import actions, checklist, exports, imports, queries
+from . import actions, checklist, exports, imports, panels, queries
 from .forms import (
     AreaMonthForm,
     ImportForm,
@@ -56,7 +56,8 @@ def _require_official(request: HttpRequest, *roles: str) -> None:
 def my_households(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = queries.my_households(request.user, today)
-    return render(request, "visits/my_households.html", {"rows": rows, "today": today})
+    return render(request, "visits/my_households.html", {
+        "rows": rows, "today": today, "panels": panels.panels_for(panels.CADRE_LIST, request, today)})
 
 
 @login_required
