@@ -708,3 +708,28 @@ def ledger_visits(user: User, area: Area, month: dt.date) -> QuerySet[Visit]:
         .order_by("household__village_id", "household__code", "visited_on", "id")
     )
 
+
+
+# --- "为什么": the due date ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueWhy:
+    explanation: rules.DueExplanation
+    tier_now: str | None
+    # tier → the VisitPolicy row in force (its date and reason), or None for the default (SPEC §7)
+    policy_rows: dict[str, VisitPolicy | None]
+    stored_due: dt.date | None
+
+
+def due_why(household: Household, today: dt.date) -> DueWhy:
+    """The inputs and the rule behind the household's due date on `today` (a few queries)."""
+    row = load_histories(Household.objects.filter(pk=household.pk), today, month_days=False)[household.pk]
+    county = county_of(household.village_id)
+    policy = policy_for(county, today)
+    explanation = rules.explain_next_due(row.history, policy, today)
+    tiers = {s.tier for s in explanation.steps}
+    overrides = {p.tier: p for p in VisitPolicy.objects.filter(county_id=county, tier__in=tiers, effective_on__lte=today)
+                 .order_by("tier", "-effective_on").distinct("tier")}
+    return DueWhy(explanation, row.history.tier_on(today), {t: overrides.get(t) for t in tiers},
+                  household.next_due_on)

@@ -79,6 +79,16 @@ def household_visits(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+@login_required
+def why_due(request: HttpRequest, pk: int) -> HttpResponse:
+    """为什么: the household's due date — the last counted visit or clock start, the tier and the
+    policy interval it held, tier changes, pauses — and the rule that combines them."""
+    today = timezone.localdate()
+    household = queries.get_household_for_user(request.user, pk)
+    return render(request, "visits/why_due.html", {"household": household, "why": queries.due_why(household, today),
+                                                   "today": today})
+
+
 def wants_json(request: HttpRequest) -> bool:
     """The browser outbox (fetch) asks for JSON; a plain form post gets HTML."""
     return "application/json" in request.headers.get("Accept", "")
