@@ -25,6 +25,7 @@ LEVEL_RANK = {WarningLevel.URGENT: 3, WarningLevel.WARNING: 2, WarningLevel.ATTE
 
 class SignalKind(models.TextChoices):
     HEALTH_WORSE = "health_worse", _("健康变差")
+    HEALTH_CRITICAL = "health_critical", _("健康转为病重")
     LIVING_WORSE = "living_worse", _("衣食住医变差")
     SAFETY_WORSE = "safety_worse", _("水电气暖房屋安全变差")
     HAZARD_OPEN = "hazard_open", _("隐患逾期未排除")

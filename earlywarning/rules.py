@@ -21,7 +21,8 @@ ATTENTION, WARNING, URGENT = "attention", "warning", "urgent"
 # Default weight of each signal kind (a county's WarningPolicy may override any of them).
 DEFAULT_WEIGHTS: dict[str, int] = {
     "help_request": 100,  # the household asked itself: 紧急 on its own
-    "health_worse": 40,  # 健康 one step worse than the previous visit (一般→较差)
+    "health_critical": 60,  # 健康 worse than the previous visit and now 病重: 预警 on its own
+    "health_worse": 40,  # 健康 worse than the previous visit (一般→较差)
     "poor_evaluation": 40,  # a custodian or caregiver rated 不合格
     "living_worse": 25,  # 食/衣/住/医 from 正常 to 有困难
     "safety_worse": 25,  # 房屋/水/电/气/暖 from 安全 to 有隐患

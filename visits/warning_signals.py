@@ -56,7 +56,7 @@ def _answer_worse(kind: str):
             # The previous answer of this item: the latest earlier visit that answered it.
             parts.append(f"""
                 SELECT v.household_id, v.id AS visit_id, v.visited_on, %(item{i})s AS item, %(words{i})s AS item_words,
-                       %(label{i})s::jsonb ->> prev.answer AS before, %(label{i})s::jsonb ->> v.{item} AS after
+                       %(label{i})s::jsonb ->> prev.answer AS before, %(label{i})s::jsonb ->> v.{item} AS after, v.{item} AS after_value
                 FROM {visit} v
                 CROSS JOIN LATERAL (
                     SELECT p.{item} AS answer FROM {visit} p
@@ -65,10 +65,14 @@ def _answer_worse(kind: str):
                     ORDER BY p.visited_on DESC, p.id DESC LIMIT 1) prev
                 WHERE v.visited_on BETWEEN %(since)s AND %(today)s AND v.{item} <> '' AND v.{item} <> %(not_asked)s
                   AND (%(rank{i})s::jsonb ->> v.{item})::int > (%(rank{i})s::jsonb ->> prev.answer)::int""")
+        # Health that became 病重 is its own, heavier kind (a 预警 by itself at the defaults).
+        kind_sql = ("CASE WHEN w.after_value = %(critical)s THEN 'health_critical' ELSE %(kind)s END"
+                    if kind == "health_worse" else "%(kind)s")
+        params["critical"] = Health.CRITICAL
         sql = f"""
-            SELECT w.household_id, %(kind)s AS kind, w.visited_on AS observed_on,
+            SELECT w.household_id, {kind_sql} AS kind, w.visited_on AS observed_on,
                    w.item_words || '：' || w.before || '→' || w.after || '（' || {_day("w.visited_on")} || '走访）' AS words,
-                   '走访记录' AS source, %(kind)s || ':' || w.visit_id || ':' || w.item AS key
+                   '走访记录' AS source, 'answer_worse:' || w.visit_id || ':' || w.item AS key
             FROM ({" UNION ALL ".join(parts)}) w"""
         return sql, params
 

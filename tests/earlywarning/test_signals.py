@@ -184,3 +184,30 @@ def test_signals_a_verified_warning_answered_do_not_raise_it_again(paired, towns
     actions.warning_verify(actor=township_user, warning=CareWarning.objects.get(), outcome="no_help",
                            reason="邻居误按，老人安好")
     assert actions.warnings_refresh(today=D(2026, 11, 21)).raised == 0
+
+
+def test_health_turned_critical_is_its_own_heavier_kind(paired):
+    household, _ = paired
+    VisitFactory(household=household, visited_on=D(2026, 11, 1), health="good")
+    VisitFactory(household=household, visited_on=D(2026, 11, 20), health="critical")
+    signals = run(D(2026, 11, 21))
+    assert list(signals) == ["health_critical"] and signals["health_critical"].words == "健康：良好→病重（11月20日走访）"
+    assert actions.levels_on(D(2026, 11, 21)) == {household.pk: (60, "warning")}
+
+
+def test_recording_a_worse_visit_raises_the_warning_at_once(paired):
+    from tests.visits.factories import visit_input
+    from visits.actions import visit_record
+
+    household, cadre = paired
+    with time_machine.travel(dt.datetime(2026, 11, 10, 9, tzinfo=rules.SHANGHAI), tick=False):
+        visit_record(actor=cadre, household=household, data=visit_input(visited_on=D(2026, 11, 10)),
+                     today=D(2026, 11, 10))
+    with time_machine.travel(dt.datetime(2026, 11, 20, 9, tzinfo=rules.SHANGHAI), tick=False):
+        visit_record(actor=cadre, household=household,
+                     data=visit_input(visited_on=D(2026, 11, 20), checklist={"health": "poor", "food": "difficult"}),
+                     today=D(2026, 11, 20))
+    warning = CareWarning.objects.get()
+    assert warning.level == "warning" and warning.raised_on == D(2026, 11, 20)
+    assert sorted(warning.signals.values_list("words", flat=True)) == [
+        "健康：良好→较差（11月20日走访）", "食：正常→有困难（11月20日走访）"]
