@@ -22,7 +22,8 @@ DEMO_STEPS: list[str] = [
     "assistance.demo.seed_assistance",
     "accounts.demo_otp.seed_demo_devices",
     "exchange.demo.seed_exchange",
-    # Later apps: one line each, e.g. "earlywarning.demo.demo_load".
+    "earlywarning.demo.demo_load",
+    # Later apps: one line each.
 ]
 
 

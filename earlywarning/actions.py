@@ -408,3 +408,31 @@ def help_request_close(*, actor: User, help_request: HelpRequest, outcome: str, 
 
 
 
+
+
+# --- a county's weights and thresholds --------------------------------------------------------------
+
+
+@transaction.atomic
+def warning_policy_set(*, actor: User, weights: dict[str, int], attention_at: int, warning_at: int, urgent_at: int,
+                       window_days: int, effective_on: dt.date, reason: str, request=None) -> WarningPolicy:
+    """A county's civil affairs office sets its own weights and thresholds from a date (its own
+    county only). Kinds whose weight equals the default are not stored: the default applies."""
+    county = next((r.area for r in actor.roles.select_related("area") if r.role == Role.COUNTY and r.area), None)
+    if county is None:
+        raise PermissionDenied(_("只有县(市)民政部门可以设置本县的预警规则。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写调整理由。")})
+    overrides = {k: int(v) for k, v in weights.items() if k in SignalKind.values and int(v) != rules.DEFAULT_WEIGHTS.get(k)}
+    previous = policy_for(county.code, effective_on)
+    policy = WarningPolicy(county=county, weights=overrides, attention_at=attention_at, warning_at=warning_at,
+                           urgent_at=urgent_at, window_days=window_days, effective_on=effective_on,
+                           reason=reason.strip(), set_by=actor)
+    if not (0 < attention_at < warning_at < urgent_at):
+        raise ValidationError(_("阈值须从关注、预警到紧急依次增大。"))
+    policy.full_clean()
+    policy.save()
+    audit_record(actor=actor, action=AuditAction.CREATE, obj=policy, request=request,
+                 details={"old": policy_json(previous), "new": policy_json(policy_for(county.code, effective_on)),
+                          "reason": reason.strip()})
+    return policy

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import HelpKind, VerificationOutcome
+from . import rules
+from .models import HelpKind, SignalKind, VerificationOutcome
 
 
 class HelpRequestForm(forms.Form):
@@ -27,3 +28,29 @@ class VerifyForm(forms.Form):
 
 class CloseHelpForm(forms.Form):
     outcome = forms.CharField(label=_("做了什么"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WarningPolicyForm(forms.Form):
+    """A county's weights (one field per signal kind, the default shown) and thresholds."""
+
+    attention_at = forms.IntegerField(label=_("关注阈值"), min_value=1, max_value=1000)
+    warning_at = forms.IntegerField(label=_("预警阈值"), min_value=1, max_value=1000)
+    urgent_at = forms.IntegerField(label=_("紧急阈值"), min_value=1, max_value=1000)
+    window_days = forms.IntegerField(label=_("信号有效天数"), min_value=1, max_value=365)
+    effective_on = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("调整理由"), max_length=200)
+
+    def __init__(self, *args, policy: rules.Policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in SignalKind:
+            self.fields[f"w_{kind.value}"] = forms.IntegerField(
+                label=kind.label, min_value=0, max_value=1000, initial=policy.weight(kind.value),
+                help_text=_("默认 %(n)d") % {"n": rules.DEFAULT_WEIGHTS.get(kind.value, 0)})
+        for name in ("attention_at", "warning_at", "urgent_at", "window_days"):
+            self.fields[name].initial = getattr(policy, name)
+
+    def weight_fields(self):
+        return [self[f"w_{k.value}"] for k in SignalKind]
+
+    def weights(self) -> dict[str, int]:
+        return {k.value: self.cleaned_data[f"w_{k.value}"] for k in SignalKind}

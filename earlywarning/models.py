@@ -93,6 +93,10 @@ class WarningPolicy(models.Model):
     def __str__(self) -> str:
         return f"{self.county_id} {self.effective_on}"
 
+    @property
+    def weight_labels(self) -> list[tuple[str, int]]:
+        return [(str(SignalKind(k).label), v) for k, v in self.weights.items() if k in SignalKind.values]
+
 
 class VerificationOutcome(models.TextChoices):
     HELPED = "helped", _("已核实并帮扶")

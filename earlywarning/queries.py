@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area, User
 from accounts.scoping import get_object_for_user, scope_queryset
@@ -19,6 +20,16 @@ LEVEL_ORDER = Case(When(level=WarningLevel.URGENT, then=Value(3)), When(level=Wa
                    default=Value(1), output_field=IntegerField())
 
 
+def _head_name():
+    """The head of household's name for a warning's or a request's household (one subquery)."""
+    from django.db.models import OuterRef, Subquery
+
+    from beneficiaries.models import Person, Relation
+
+    return Subquery(Person.objects.filter(household=OuterRef("household_id"), relation=Relation.HEAD)
+                    .values("name")[:1])
+
+
 def open_warnings(user: User, *, mine: bool = False, limit: int = 100) -> list[CareWarning]:
     """Open warnings in the user's scope, 紧急 first, then by deadline; `mine`: only households
     the user is the paired cadre of. Signals come in one more query."""
@@ -27,7 +38,7 @@ def open_warnings(user: User, *, mine: bool = False, limit: int = 100) -> list[C
         qs = qs.filter(household__in=Pairing.objects.filter(cadre__user=user, ended_on__isnull=True)
                        .values("household_id"))
     qs = (scope_queryset(user, qs).select_related("household", "household__village")
-          .prefetch_related("signals").annotate(rank=LEVEL_ORDER)
+          .prefetch_related("signals").annotate(rank=LEVEL_ORDER, head_name=_head_name())
           .order_by("-rank", "verify_by", "-raised_at", "id"))
     return list(qs[:limit])
 
@@ -38,7 +49,7 @@ def open_help_requests(user: User, *, mine: bool = False, limit: int = 50) -> li
         qs = qs.filter(household__in=Pairing.objects.filter(cadre__user=user, ended_on__isnull=True)
                        .values("household_id"))
     return list(scope_queryset(user, qs).select_related("household", "household__village")
-                .order_by("created_at", "id")[:limit])
+                .annotate(head_name=_head_name()).order_by("created_at", "id")[:limit])
 
 
 def get_warning_for_user(user: User, pk: int) -> CareWarning:
@@ -79,14 +90,14 @@ class FigureRow:
 
 # The definitions shown under the figures ("为什么"): what each column counts.
 FIGURE_DEFINITIONS = {
-    "raised": "期间内新发出的关爱预警户次（关注、预警、紧急）",
-    "urgent": "其中紧急级（含一键求助）",
-    "verified": "期间内发出、已由乡镇核查的预警",
-    "in_time": "其中在期限内核查（紧急24小时、预警3个工作日；关注在下次走访时，不计期限）",
-    "helped": "核查结果“已核实并帮扶”",
-    "no_help": "核查结果“已核实无需帮扶”",
-    "wrong": "核查结果“信息有误”",
-    "open": "尚未核查",
+    "raised": _("期间内新发出的关爱预警户次（关注、预警、紧急）"),
+    "urgent": _("其中紧急级（含一键求助）"),
+    "verified": _("期间内发出、已由乡镇核查的预警"),
+    "in_time": _("其中在期限内核查的紧急和预警（紧急24小时、预警3个工作日；关注在下次走访时核实，不计入）"),
+    "helped": _("核查结果“已核实并帮扶”"),
+    "no_help": _("核查结果“已核实无需帮扶”"),
+    "wrong": _("核查结果“信息有误”"),
+    "open": _("尚未核查"),
 }
 
 
@@ -114,3 +125,9 @@ def figures(user: User, since: dt.date, until: dt.date) -> list[FigureRow]:
 
 def warnings_of_household(household: Household) -> QuerySet[CareWarning]:
     return CareWarning.objects.filter(household=household).prefetch_related("signals").order_by("-raised_at")[:10]
+
+
+def head_name_of(household: Household) -> str | None:
+    from beneficiaries.models import Person, Relation
+
+    return Person.objects.filter(household=household, relation=Relation.HEAD).values_list("name", flat=True).first()

@@ -20,10 +20,11 @@ from django.views.decorators.cache import never_cache
 
 from accounts.actions import audit_record, client_ip
 from accounts.models import AuditAction, Role
-from accounts.scoping import has_role
+from accounts.scoping import has_role, scope_queryset
 
-from . import actions, queries
-from .forms import CloseHelpForm, HelpRequestForm, VerifyForm
+from . import actions, queries, rules
+from .forms import CloseHelpForm, HelpRequestForm, VerifyForm, WarningPolicyForm
+from .models import WarningPolicy
 
 # Help requests from one card, and from one address, within RATE_WINDOW seconds.
 RATE_PER_CARD = 3
@@ -97,7 +98,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     policy = actions.policy_for(warning.household.village_id[:6] + "000000", warning.raised_on)
     signals = list(warning.signals.order_by("-observed_on", "id"))
     return render(request, "earlywarning/warning.html", {
-        "warning": warning, "signals": [(s, policy.weight(s.kind)) for s in signals], "policy": policy,
+        "warning": warning, "head_name": queries.head_name_of(warning.household), "signals": [(s, policy.weight(s.kind)) for s in signals], "policy": policy,
         "verification": queries.verification_of(warning), "form": form,
         "can_verify": actions.can_verify(request.user) and warning.is_open,
         "now": timezone.now(),
@@ -123,6 +124,36 @@ def help_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                  details={"page": "help_request", "help_request": help_request.pk})
     return render(request, "earlywarning/help_request.html", {
         "help_request": help_request, "form": form, "can_close": actions.can_close_help(request.user)})
+
+
+@login_required
+def policy(request: HttpRequest) -> HttpResponse:
+    """The county's weights and thresholds (county staff set them; township and up read them)."""
+    if not _official(request):
+        raise Http404
+    today = timezone.localdate()
+    county_roles = [r for r in request.user.roles.select_related("area") if r.role == Role.COUNTY and r.area]
+    county = county_roles[0].area if county_roles else None
+    current = actions.policy_for(county.code, today) if county else rules.DEFAULT_POLICY
+    form = WarningPolicyForm(request.POST or None, policy=current, initial={"effective_on": today})
+    if request.method == "POST":
+        if county is None:
+            raise Http404
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                actions.warning_policy_set(
+                    actor=request.user, weights=form.weights(), request=request,
+                    **{k: data[k] for k in ("attention_at", "warning_at", "urgent_at", "window_days", "effective_on",
+                                            "reason")})
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("预警规则已保存，自生效日期起用于本县。"))
+                return redirect("earlywarning:policy")
+    history = scope_queryset(request.user, WarningPolicy.objects.select_related("county", "set_by"))[:50]
+    return render(request, "earlywarning/policy.html", {"form": form, "county": county, "history": history,
+                                                        "current": current})
 
 
 # --- door card -------------------------------------------------------------------------------------

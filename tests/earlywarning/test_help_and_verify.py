@@ -168,3 +168,38 @@ def test_the_desk_figures_count_raised_and_verified_per_township(client, warning
     assert [(f.area_name, f.raised, f.urgent, f.verified, f.in_time, f.no_help, f.open) for f in figures] == [
         ("西江镇", 1, 1, 1, 1, 1, 0)]
     assert "统计范围" in response.content.decode()
+
+
+def test_the_demo_step_gives_cards_a_help_request_and_is_idempotent(paired, township_user):
+    from earlywarning.demo import demo_load
+
+    household, cadre = paired
+    cadre.username = "ganbu"
+    cadre.save(update_fields=["username"])
+    assert demo_load() == 1
+    assert demo_load() == 0
+    assert HelpRequest.objects.get().household == household
+
+
+def test_the_county_sets_its_weights_and_thresholds_and_the_township_only_reads_them(client, county_user,
+                                                                                     township_user, paired):
+    from earlywarning.models import WarningPolicy
+    from earlywarning.rules import DEFAULT_WEIGHTS
+
+    household, _ = paired
+    data = {f"w_{k}": v for k, v in DEFAULT_WEIGHTS.items()} | {"w_living_worse": 35, "attention_at": 30,
+                                                                 "warning_at": 20, "urgent_at": 100, "window_days": 30,
+                                                                 "effective_on": "2026-11-01", "reason": "试点"}
+    url = reverse("earlywarning:policy")
+    response = login(client, county_user).post(url, data)
+    assert "阈值须从关注、预警到紧急依次增大" in response.content.decode() and not WarningPolicy.objects.exists()
+    assert 'value="35"' in response.content.decode()  # what was typed is kept
+    client.post(url, data | {"warning_at": 60})
+    policy = WarningPolicy.objects.get()
+    assert (policy.county_id, policy.weights, policy.attention_at) == ("522634000000", {"living_worse": 35}, 30)
+    assert "衣食住医变差 35" in client.get(url).content.decode()
+    client.logout()
+    login(client, township_user)
+    assert client.get(url).status_code == 200
+    assert client.post(url, data | {"warning_at": 61}).status_code == 404
+    assert WarningPolicy.objects.count() == 1
