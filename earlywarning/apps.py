@@ -12,12 +12,15 @@ class EarlyWarningConfig(AppConfig):
 
     def ready(self) -> None:
         from beneficiaries import events
+        from beneficiaries import views as beneficiaries_views
         from visits import panels
         from visits.actions import VISIT_RECORDED
 
-        from . import actions, views
+        from . import actions, queries, views
 
         panels.register(panels.CADRE_LIST, "earlywarning/_cadre_panel.html", views.cadre_panel_context)
+        if queries.help_paths not in beneficiaries_views.DOOR_CARD_QR_TARGETS:
+            beneficiaries_views.DOOR_CARD_QR_TARGETS.append(queries.help_paths)
         events.subscribe(VISIT_RECORDED, actions.on_new_facts)
         events.subscribe(events.ROSTER_CHANGED, actions.on_new_facts)
         panels.register(panels.DESK, "earlywarning/_desk_panel.html", views.desk_panel_context)

@@ -131,3 +131,12 @@ def head_name_of(household: Household) -> str | None:
     from beneficiaries.models import Person, Relation
 
     return Person.objects.filter(household=household, relation=Relation.HEAD).values_list("name", flat=True).first()
+
+
+def help_paths(households: list[Household]) -> dict[int, str]:
+    """{household id: the public help page} of the households with a valid help token (one query):
+    the roster's door card prints it as its QR (beneficiaries.views.DOOR_CARD_QR_TARGETS)."""
+    from django.urls import reverse
+
+    return {h: reverse("earlywarning:help", args=[t]) for h, t in DoorCard.objects.filter(
+        household__in=households, revoked_at__isnull=True).values_list("household_id", "token")}

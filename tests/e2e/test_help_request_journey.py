@@ -116,5 +116,8 @@ def test_screens_of_the_new_pages_at_both_widths(browser, live_server, login):
         p.goto(f"{live_server.url}/warnings/?why=figures")
         assert p.get_by_test_id("why-figures-text").is_visible()
         shot(p, "warnings-desk-why")
+        p.goto(f"{live_server.url}/warnings/policy/")
+        assert p.get_by_test_id("policy-form").is_visible()
+        shot(p, "policy")
         context.close()
     assert not HelpRequest.objects.exists()

@@ -203,3 +203,13 @@ def test_the_county_sets_its_weights_and_thresholds_and_the_township_only_reads_
     assert client.get(url).status_code == 200
     assert client.post(url, data | {"warning_at": 61}).status_code == 404
     assert WarningPolicy.objects.count() == 1
+
+
+def test_the_roster_s_door_card_prints_the_help_qr_while_the_token_is_valid(client, card, township_user):
+    url = reverse("beneficiaries:door_card", args=[card.household_id])
+    body = login(client, township_user).get(url).content.decode()
+    assert "有困难 扫码求助" in body
+    village = client.get(reverse("beneficiaries:door_cards_village", args=[card.household.village_id])).content
+    assert "有困难 扫码求助" in village.decode()
+    actions.door_card_revoke(actor=township_user, card=card)
+    assert "扫码查看（需登录）" in client.get(url).content.decode()
