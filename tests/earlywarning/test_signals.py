@@ -211,3 +211,21 @@ def test_recording_a_worse_visit_raises_the_warning_at_once(paired):
     assert warning.level == "warning" and warning.raised_on == D(2026, 11, 20)
     assert sorted(warning.signals.values_list("words", flat=True)) == [
         "健康：良好→较差（11月20日走访）", "食：正常→有困难（11月20日走访）"]
+
+
+def test_a_need_repeated_with_no_referral_between_is_a_signal(paired):
+    from services.models import Field
+
+    household, user = paired
+    VisitFactory(household=household, visited_on=D(2026, 11, 1), needs=["rehab", "emotional"])
+    VisitFactory(household=household, visited_on=D(2026, 11, 12), needs=["rehab"])
+    run(D(2026, 11, 13))
+    assert words("need_repeated") == ["服务需求反复：康复护理（11月1日、11月12日走访，未转介）"]
+    # A referral between the visits answers the need: no signal for the next repeat.
+    field = Field.objects.select_related("route_to").get(code="medical-aid")
+    submitted = timezone.make_aware(dt.datetime(2026, 11, 15, 9))
+    Referral.objects.create(household=household, field=field, department=field.route_to, problem="康复",
+                            submitted_at=submitted, due_at=submitted + dt.timedelta(days=7), created_by=user)
+    VisitFactory(household=household, visited_on=D(2026, 11, 22), needs=["rehab"])
+    run(D(2026, 11, 23))
+    assert len(words("need_repeated")) == 1
