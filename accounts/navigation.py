@@ -43,6 +43,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("帮扶干部"), "beneficiaries:cadre_list", OFFICIALS, "roster"),
     NavItem(_("季度动态调整"), "beneficiaries:review_list", frozenset({Role.COUNTY, Role.PREFECTURE}), "roster"),
     NavItem(_("走访工作台"), "visits:desk", OFFICIALS, "visits"),
+    NavItem(_("关爱预警"), "earlywarning:desk", OFFICIALS, "visits"),
     NavItem(_("消息"), "visits:inbox", frozenset({Role.CADRE, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE}), "visits"),
     NavItem(_("导入走访台账"), "visits:import", frozenset({Role.TOWNSHIP, Role.COUNTY}), "visits"),
     NavItem(_("资金代管"), "custody:account_list", OFFICIALS | {Role.FINANCIAL_SUPERVISOR}, "custody"),

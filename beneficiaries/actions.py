@@ -20,7 +20,7 @@ from accounts.otp import second_factor_passed
 from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 
-from . import idnumber, rules
+from . import events, idnumber, rules
 from .models import (
     Cadre,
     CarePlan,
@@ -261,10 +261,9 @@ def id_reveal(*, actor: User, person: Person, request: HttpRequest | None = None
 
 def _refresh_schedule(household: Household, today: date) -> None:
     """A tier, pairing or status change moves the stored next due date at once (not only at the
-    next 07:00 run). The schedule rule itself lives in the visits app."""
-    from visits.actions import schedule_refresh  # visits builds on the roster: import at call time
-
-    schedule_refresh(households=Household.objects.filter(pk=household.pk), today=today)
+    next 07:00 run): the roster says so through its events; visits (which owns the schedule rule)
+    and the other apps built on the roster subscribe."""
+    events.roster_changed(households=Household.objects.filter(pk=household.pk), today=today)
 
 
 # --- cadres and pairings ----------------------------------------------------------------------

@@ -64,12 +64,10 @@ def pairing_change(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer_preview(request: HttpRequest, cadre, form) -> HttpResponse:
     """The confirmation of a bulk transfer: every household that will move, and the receiving
     cadre's load before and after."""
-    from visits.queries import head_name_subquery
-
     moving = list(
         scope_queryset(request.user, Household.objects.filter(
             pairings__cadre=cadre, pairings__ended_on__isnull=True, status=HouseholdStatus.ACTIVE))
-        .select_related("village").annotate(head_name=head_name_subquery()).order_by("village_id", "code")
+        .select_related("village").annotate(head_name=queries.head_name_subquery()).order_by("village_id", "code")
     )
     to_cadre = form.cleaned_data["to_cadre"]
     return render(request, "beneficiaries/transfer_confirm.html", {

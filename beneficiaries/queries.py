@@ -290,3 +290,10 @@ def review_lists(user: User, review: QuarterlyReview, today: date) -> ReviewList
     )
     return ReviewLists(start=start, end=end, mismatched=mismatched, entered=entered, exited=exited,
                        tier_changes=tier_changes, gaps=gaps)
+
+
+def head_name_subquery() -> Subquery:
+    """The head of household's name, as a subquery over a household queryset's `pk`."""
+    return Subquery(
+        Person.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).values("name")[:1]
+    )

@@ -36,7 +36,7 @@ from accounts.scoping import scope_queryset
 from accounts.sheets import RowError
 from imports.bulk import copy_insert, copy_rows
 
-from . import actions, idnumber, rules
+from . import actions, events, idnumber, rules
 from .models import (
     BenefitStatus,
     Cadre,
@@ -653,9 +653,7 @@ def _bulk_write(actor: User, result: ImportResult, today: date, request, progres
     copy_rows(AuditEvent, ["actor_id", "action", "object_type", "object_id", "object_repr", "ip", "details", "at"],
               [(actor.pk, *row, now) for row in ((a, t, i, r, ip, d) for a, t, i, r, d in audits)])
     progress(5, steps, _("重新计算应访日期"))
-    from visits.actions import schedule_refresh  # visits builds on the roster: import at call time
-
-    schedule_refresh(households=Household.objects.filter(
+    events.roster_changed(households=Household.objects.filter(
         RawSQL("id = ANY(%s::bigint[])", ([h.pk for h in household_of.values()],), output_field=BooleanField())),
         today=today)
     progress(steps, steps, _("完成"))

@@ -268,15 +268,28 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- door cards --------------------------------------------------------------------------------
 
 
-def _qr_svg(request: HttpRequest, household: Household) -> str:
-    url = request.build_absolute_uri(reverse("beneficiaries:household_detail", args=[household.pk]))
+# Apps above the roster may give a door card's QR another target: each function takes the
+# households being printed and returns {household id: path} for those it has one for (earlywarning:
+# the public help page of a household's valid help token). Registered in their AppConfig.ready().
+DOOR_CARD_QR_TARGETS: list = []
+
+
+def _qr_targets(households: list[Household]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for targets in DOOR_CARD_QR_TARGETS:
+        out.update(targets(households))
+    return out
+
+
+def _qr_svg(request: HttpRequest, household: Household, target: str | None = None) -> str:
+    url = request.build_absolute_uri(target or reverse("beneficiaries:household_detail", args=[household.pk]))
     return segno.make(url, error="m").svg_inline(scale=3, border=2)
 
 
 @login_required
 def door_card(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_for_user(request.user, queries.door_card_households(request.user), pk=pk)
-    card = _card(request, household)
+    card = _card(request, household, _qr_targets([household]))
     audit_record(actor=request.user, action=AuditAction.EXPORT, obj=household, request=request,
                  details={"report": "door_card"})
     return render(request, "beneficiaries/door_cards.html", {"cards": [card], "title": _("爱心牌")})
@@ -285,18 +298,20 @@ def door_card(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def door_cards_village(request: HttpRequest, code: str) -> HttpResponse:
     village = get_object_for_user(request.user, Area.objects.filter(level=AreaLevel.VILLAGE), code=code)
-    cards = [_card(request, h) for h in queries.village_households(request.user, village)]
+    households = list(queries.village_households(request.user, village))
+    targets = _qr_targets(households)
+    cards = [_card(request, h, targets) for h in households]
     audit_record(actor=request.user, action=AuditAction.EXPORT, obj=village, request=request,
                  details={"report": "door_cards", "count": len(cards)})
     return render(request, "beneficiaries/door_cards.html",
                   {"cards": cards, "title": _("%(v)s 爱心牌") % {"v": village.short_name}, "village": village})
 
 
-def _card(request: HttpRequest, household: Household) -> dict:
+def _card(request: HttpRequest, household: Household, targets: dict[int, str]) -> dict:
     pairing = household.active_pairings[0] if household.active_pairings else None
     head = household.heads[0] if household.heads else None
     return {"household": household, "head": head, "cadre": pairing.cadre if pairing else None,
-            "qr": _qr_svg(request, household)}
+            "qr": _qr_svg(request, household, targets.get(household.pk)), "help": household.pk in targets}
 
 
 # --- cadres ------------------------------------------------------------------------------------

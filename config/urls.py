@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("exchange.api.urls")),
     path("exchange/", include("exchange.urls")),
+    path("", include("earlywarning.urls")),  # /warnings/… and the door card's public /h/<token>/
     path("", include("visits.pwa")),  # /sw.js, /manifest.webmanifest, /offline/ (offline cadre app)
 ]
 

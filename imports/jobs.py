@@ -25,7 +25,6 @@ import contextlib
 import datetime as dt
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,9 @@ from django.utils.translation import gettext as _
 from accounts import sheets
 from accounts.models import User
 
-from .models import ImportJob, ImportKind, ImportStatus
+from . import registry
+from .models import ImportJob, ImportStatus
+from .registry import Outcome
 
 # pg_advisory_lock(JOB_LOCK_CLASS, hashtext(job id)) is held by the process committing a job.
 JOB_LOCK_CLASS = 0x494D504F  # "IMPO"
@@ -112,66 +113,11 @@ def progress_of(job: ImportJob) -> dict[str, Any]:
     return cache.get(_progress_key(job.pk)) or {"percent": 0, "phase": job.get_status_display()}
 
 
-# --- the two kinds ------------------------------------------------------------------------------
+# --- the importers -----------------------------------------------------------------------------
 
 
-@dataclass
-class Outcome:
-    errors: list[sheets.RowError]
-    rows: int
-    summary: dict[str, Any]
-
-
-def _roster(job: ImportJob, content: bytes, *, commit: bool, progress, table=None) -> Outcome:
-    from beneficiaries import roster_io
-
-    today = timezone.localdate()
-    if commit:
-        result = roster_io.roster_import(actor=job.created_by, content=content, filename=job.filename, today=today,
-                                         progress=progress, table=table)
-    else:
-        result = roster_io.roster_parse(actor=job.created_by, content=content, filename=job.filename, today=today,
-                                        progress=progress, table=table)
-    preview = [[h.first_row, h.code, f"{h.village.code} {h.village.short_name}" if h.village else "", h.head_name,
-                len(h.people), f"{h.tier} {'、'.join(h.criteria)}".strip() or "—",
-                f"{h.suggestion.tier} {'、'.join(h.suggestion.criteria)}".strip() if h.suggestion and h.suggestion.tier
-                else _("无"), h.cadre_name, _("更新") if h.existing else _("新增")]
-               for h in result.households[:sheets.MAX_ERRORS_SHOWN]]
-    counts = {"households": len(result.households), "people": result.people, "new": result.new_households}
-    if commit:
-        message = _("导入成功：%(h)d户，%(p)d人。") % {"h": counts["households"], "p": counts["people"]}
-    else:
-        message = _("预览：共 %(h)d 户 %(p)d 人，其中新增 %(n)d 户。确认无误后点击“确认导入”。") % {
-            "h": counts["households"], "p": counts["people"], "n": counts["new"]}
-    return Outcome(result.errors, result.total_rows, {
-        "message": message, "counts": counts,
-        "preview_headers": [_("行号"), _("户编号"), _("村级区划代码"), _("户主"), _("人数"), _("填报类别"), _("系统建议"),
-                            _("结对干部"), _("操作")],
-        "preview": preview,
-        # Unclassified households imported: the roster list opens on them (待认定).
-        "next_query": "?tier=none" if any(not h.tier for h in result.households) else "",
-    })
-
-
-def _visits(job: ImportJob, content: bytes, *, commit: bool, progress, table=None) -> Outcome:
-    from visits import imports
-
-    result = imports.visits_import(actor=job.created_by, name=job.filename, content=content, dry_run=not commit,
-                                   today=timezone.localdate(), progress=progress, table=table)
-    skipped = _("已存在，跳过 %(n)d 条。") % {"n": result.skipped} if result.skipped else ""
-    if commit:
-        message = _("已导入 %(n)d 条走访记录。") % {"n": result.created} + skipped
-    else:
-        message = _("预览：将导入 %(n)d 条走访记录。") % {"n": result.created} + skipped
-    return Outcome(result.errors, result.rows, {
-        "message": message, "counts": {"created": result.created, "skipped": result.skipped},
-        "preview_headers": [_("行号"), _("户编号"), _("走访日期"), _("走访方式"), _("走访人"), _("计入有效走访")],
-        "preview": [[r["row"], r["code"], r["visited_on"].isoformat(), r["mode"], r["visitor"],
-                     _("是") if r["counted"] else _("否")] for r in result.preview],
-    })
-
-
-KINDS = {ImportKind.ROSTER: _roster, ImportKind.VISITS: _visits}
+# The importers themselves live with the data they write (beneficiaries.import_job, visits.imports)
+# and are registered in their apps' ready(): see registry.py.
 
 
 # --- lifecycle ------------------------------------------------------------------------------------
@@ -220,7 +166,8 @@ def run_check(job_id) -> ImportJob:
         _finish(job, ImportStatus.EXPIRED, None, _("文件已过期，请重新上传。"))
         return job
     try:
-        outcome = KINDS[job.kind](job, content, commit=False, progress=Reporter(job.pk), table=_table(job, content))
+        outcome = registry.importer_for(job.kind)(job, content, commit=False, progress=Reporter(job.pk),
+                                                  table=_table(job, content))
     except Exception:
         _finish(job, ImportStatus.FAILED, None, _("检查文件时出错，未写入任何数据。请重新上传，或联系管理员。"))
         raise
@@ -294,7 +241,8 @@ def _commit(job: ImportJob) -> ImportJob:
         _finish(job, ImportStatus.EXPIRED, None, _("文件已过期，请重新上传。"))
         return job
     try:
-        outcome = KINDS[job.kind](job, content, commit=True, progress=Reporter(job.pk), table=_table(job, content))
+        outcome = registry.importer_for(job.kind)(job, content, commit=True, progress=Reporter(job.pk),
+                                                  table=_table(job, content))
     except Exception:
         _finish(job, ImportStatus.FAILED, None, _("导入时出错，未写入任何数据。请稍后重试，或联系管理员。"))
         raise

@@ -5,6 +5,7 @@ import pytest
 from django.apps import apps
 from django.db.models import Min
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from accounts.models import Area, Role
 from tests.factories import user_with_role
@@ -47,17 +48,17 @@ def demo_data() -> list[int]:
     With the sequences aligned these are one id for every kind the demo creates, plus the ids of
     rows that migrations created."""
     from accounts import demo as accounts_demo
-    from accounts.management.commands.seed_demo import Command
+    from config.demo import DEMO_STEPS
 
     models = [model for model in apps.get_models()
               if model._meta.app_label in PROJECT_APPS
               and model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField")]
     align_sequences(models)
     accounts_demo.seed_users()
-    for step in Command().extra_steps():
-        if step.__name__ == "seed_prefecture":
+    for path in DEMO_STEPS:
+        if path.endswith(".seed_prefecture"):
             continue  # the other fifteen counties' demo would put rows in the outsiders' own county
-        step(households=12, seed=7, stdout=None)
+        import_string(path)(households=12, seed=7, stdout=None)
     pks = set()
     for model in models:
         first = model.objects.aggregate(lo=Min("pk"))["lo"]

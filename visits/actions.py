@@ -28,6 +28,7 @@ from accounts.models import Area, AreaLevel, AuditAction, Role, RoleAssignment, 
 from accounts.notifications import SMS, WECOM, Message, notify, notify_many
 from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
+from beneficiaries import events
 from beneficiaries.models import Cadre, Household, HouseholdStatus, Pairing
 
 from . import checklist, queries, rules
@@ -58,6 +59,16 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 # --- schedule -------------------------------------------------------------------------------
+
+
+# Published (through the roster's publish/subscribe point) after a visit is stored.
+VISIT_RECORDED = "visit_recorded"
+
+
+def on_roster_changed(*, households: QuerySet[Household], today: dt.date, **_payload) -> None:
+    """The roster's ROSTER_CHANGED subscriber (see beneficiaries.events): a tier, pairing or status
+    change moves the stored due date at once, not only at the next 07:00 run."""
+    schedule_refresh(households=households, today=today)
 
 
 def schedule_refresh(*, households: QuerySet[Household], today: dt.date) -> int:
@@ -484,6 +495,8 @@ def visit_capture(
         stale_ids = list(stale.values_list("id", flat=True))
         OverdueAlert.objects.filter(id__in=stale_ids).update(closed_on=today, closed_by_visit=visit)
         Escalation.objects.filter(alert_id__in=stale_ids, closed_on__isnull=True).update(closed_on=today)
+    # Apps built on visits (early warning) read the new answers at once, not only at night.
+    events.publish(VISIT_RECORDED, households=Household.objects.filter(pk=household.pk), today=today)
     return Recorded(visit, True, photos_lost)
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Area, AreaLevel
 from accounts.scoping import get_object_for_user, scope_queryset
 
-from . import queries
+from . import panels, queries
 from .desk_queries import download_areas, group_by_township, overdue_households
 from .forms import AreaMonthForm
 from .models import Escalation, EscalationKind, Finding, FindingStatus, Notification
@@ -93,6 +93,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     if request.GET.get("area"):
         area = get_object_for_user(user, Area, code=request.GET["area"])
     context = desk_data(user, today, area, request.GET.get("page"))
+    context["panels"] = panels.panels_for(panels.DESK, request, today)
     context["ledger_form"] = AreaMonthForm(areas=download_areas(user), area_list=context["areas"], initial={
         "month": today.strftime("%Y-%m"), "area": area.code if area else None})
     context["household_base"] = reverse("visits:household", args=[0]).removesuffix("0/")  # once, not per row

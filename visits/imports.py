@@ -29,6 +29,7 @@ from accounts.scoping import scope_queryset
 from accounts.sheets import RowError
 from beneficiaries.models import Household, HouseholdStatus
 from imports.bulk import copy_insert
+from imports.registry import Outcome
 
 from . import rules
 from .models import REMOTE_MODES, Escalation, OverdueAlert, SpecialPeriod, Visit, VisitMode, VisitSource
@@ -262,3 +263,22 @@ def _write(actor: User, result: ImportResult, today: dt.date, request, progress:
     OverdueAlert.objects.bulk_update(stale, ["closed_on", "closed_by_visit"], batch_size=2000)
     Escalation.objects.filter(Q(alert_id__in=[a.pk for a in stale]), closed_on__isnull=True).update(closed_on=today)
     progress(4, 4, _("完成"))
+
+
+def visits_job(job, content: bytes, *, commit: bool, progress, table=None) -> Outcome:
+    """The paper ledger's importer for the import job runner (registered in VisitsConfig.ready)."""
+    from django.utils import timezone
+
+    result = visits_import(actor=job.created_by, name=job.filename, content=content, dry_run=not commit,
+                           today=timezone.localdate(), progress=progress, table=table)
+    skipped = _("已存在，跳过 %(n)d 条。") % {"n": result.skipped} if result.skipped else ""
+    if commit:
+        message = _("已导入 %(n)d 条走访记录。") % {"n": result.created} + skipped
+    else:
+        message = _("预览：将导入 %(n)d 条走访记录。") % {"n": result.created} + skipped
+    return Outcome(result.errors, result.rows, {
+        "message": message, "counts": {"created": result.created, "skipped": result.skipped},
+        "preview_headers": [_("行号"), _("户编号"), _("走访日期"), _("走访方式"), _("走访人"), _("计入有效走访")],
+        "preview": [[r["row"], r["code"], r["visited_on"].isoformat(), r["mode"], r["visitor"],
+                     _("是") if r["counted"] else _("否")] for r in result.preview],
+    })

@@ -19,6 +19,7 @@ from accounts.areacodes import PREFIX_LENGTH
 from accounts.models import Area, Notification, Role, User, short_area_name
 from accounts.scoping import get_object_for_user, has_role, scope_queryset
 from beneficiaries.models import Cadre, Classification, Household, HouseholdStatus, Pairing, Person, Relation
+from beneficiaries.queries import head_name_subquery  # noqa: F401 (re-exported for visits' callers)
 
 from . import rules
 from .models import (
@@ -361,12 +362,6 @@ def special_period_covers(village_code: str, day: dt.date) -> bool:
 
 
 # --- households and pages -------------------------------------------------------------------
-
-
-def head_name_subquery():
-    return Subquery(
-        Person.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).values("name")[:1]
-    )
 
 
 def cadre_name_subquery():
@@ -713,3 +708,28 @@ def ledger_visits(user: User, area: Area, month: dt.date) -> QuerySet[Visit]:
         .order_by("household__village_id", "household__code", "visited_on", "id")
     )
 
+
+
+# --- "为什么": the due date ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueWhy:
+    explanation: rules.DueExplanation
+    tier_now: str | None
+    # tier → the VisitPolicy row in force (its date and reason), or None for the default (SPEC §7)
+    policy_rows: dict[str, VisitPolicy | None]
+    stored_due: dt.date | None
+
+
+def due_why(household: Household, today: dt.date) -> DueWhy:
+    """The inputs and the rule behind the household's due date on `today` (a few queries)."""
+    row = load_histories(Household.objects.filter(pk=household.pk), today, month_days=False)[household.pk]
+    county = county_of(household.village_id)
+    policy = policy_for(county, today)
+    explanation = rules.explain_next_due(row.history, policy, today)
+    tiers = {s.tier for s in explanation.steps}
+    overrides = {p.tier: p for p in VisitPolicy.objects.filter(county_id=county, tier__in=tiers, effective_on__lte=today)
+                 .order_by("tier", "-effective_on").distinct("tier")}
+    return DueWhy(explanation, row.history.tier_on(today), {t: overrides.get(t) for t in tiers},
+                  household.next_due_on)

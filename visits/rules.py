@@ -292,3 +292,52 @@ def schedule_of(*, tier: str | None, due: Day | None, month: MonthStatus | None,
         at_risk=at_risk(month, due, interval, today),
         last_counted=last_counted,
     )
+
+
+# --- "为什么": the due date explained -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueStep:
+    """One candidate due date: from which day, which tier's interval, the paused days it moved by."""
+
+    base: Day
+    base_kind: str  # "visit" (last counted visit), "clock" (clock start) or "tier_change"
+    tier: str
+    interval_days: int
+    paused: int | None  # None: an open-ended pause stops the clock
+    due: Day | None
+
+
+@dataclass(frozen=True)
+class DueExplanation:
+    today: Day
+    last_counted: Day | None
+    clock_start: Day | None
+    steps: tuple[DueStep, ...]
+    pauses: tuple[Period, ...]
+    due: Day | None
+
+
+def explain_next_due(history: History, policy: dict[str, TierPolicy], today: Day) -> DueExplanation:
+    """The inputs and steps of `next_due` (the same rule, step by step, for the "为什么" page):
+    it must give the same date, which tests/visits/test_why.py checks."""
+    visits = [d for d in history.counted_visits if d <= today]
+    last = max(visits) if visits else None
+    base = last or history.clock_start
+    steps: list[DueStep] = []
+    if base is not None:
+        tier = history.tier_on(base)
+        if tier in policy:
+            due = _shifted(base, policy[tier].interval_days, history.pauses)
+            steps.append(DueStep(base, "visit" if last else "clock", tier, policy[tier].interval_days,
+                                 None if due is None else (due - base).days - policy[tier].interval_days, due))
+        for change in sorted(history.tier_changes, key=lambda c: c.on):
+            if change.on > base and change.tier in policy:
+                due = _shifted(change.on, policy[change.tier].interval_days, history.pauses)
+                steps.append(DueStep(change.on, "tier_change", change.tier, policy[change.tier].interval_days,
+                                     None if due is None else (due - change.on).days
+                                     - policy[change.tier].interval_days, due))
+    relevant = tuple(p for p in history.pauses if base is not None and (p.end is None or p.end > base))
+    return DueExplanation(today=today, last_counted=last, clock_start=history.clock_start, steps=tuple(steps),
+                          pauses=relevant, due=next_due(history, policy, today))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("mine/", views.my_households, name="mine"),
     path("households/<int:pk>/", views.household_visits, name="household"),
     path("households/<int:pk>/record/", views.visit_new, name="record"),
+    path("households/<int:pk>/why-due/", views.why_due, name="why_due"),
     path("households/<int:pk>/pauses/", views.pause_add, name="pause_add"),
     path("pauses/<int:pk>/end/", views.pause_close, name="pause_end"),
     path("photos/<int:pk>/", views.visit_photo, name="photo"),

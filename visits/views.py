@@ -25,7 +25,7 @@ from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
 from accounts.permissions import apply_form_errors
 from accounts.scoping import get_object_for_user, has_role, scope_queryset, visible_areas
 
-from . import actions, checklist, exports, imports, queries
+from . import actions, checklist, exports, imports, panels, queries
 from .forms import (
     AreaMonthForm,
     ImportForm,
@@ -58,7 +58,9 @@ def my_households(request: HttpRequest) -> HttpResponse:
     rows = queries.my_households(request.user, today)
     # The rows link to /visits/households/<pk>/record/: the stem is reversed once, not per row.
     household_base = reverse("visits:record", args=[0]).removesuffix("0/record/")
-    return render(request, "visits/my_households.html", {"rows": rows, "today": today, "household_base": household_base})
+    return render(request, "visits/my_households.html", {
+        "rows": rows, "today": today, "household_base": household_base,
+        "panels": panels.panels_for(panels.CADRE_LIST, request, today)})
 
 
 @login_required
@@ -78,6 +80,16 @@ def household_visits(request: HttpRequest, pk: int) -> HttpResponse:
         # Capture time and position are for spot checks by township and up, never for cadres.
         "show_capture": request.user.is_superuser or has_role(request.user, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE),
     })
+
+
+@login_required
+def why_due(request: HttpRequest, pk: int) -> HttpResponse:
+    """为什么: the household's due date — the last counted visit or clock start, the tier and the
+    policy interval it held, tier changes, pauses — and the rule that combines them."""
+    today = timezone.localdate()
+    household = queries.get_household_for_user(request.user, pk)
+    return render(request, "visits/why_due.html", {"household": household, "why": queries.due_why(household, today),
+                                                   "today": today})
 
 
 def wants_json(request: HttpRequest) -> bool:

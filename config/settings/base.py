@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "exchange",
     "assistance",
+    "earlywarning",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     "custody-reconcile-balances-nightly": {
         "task": "custody.tasks.reconcile_balances",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "earlywarning-warnings-daily": {
+        "task": "earlywarning.tasks.warnings_daily",
+        "schedule": crontab(hour=7, minute=5),
+    },
+    "earlywarning-escalate-unverified": {
+        "task": "earlywarning.tasks.escalate_unverified",
+        "schedule": crontab(minute=15),
     },
     "imports-purge-stale-uploads": {
         "task": "imports.tasks.purge_stale_uploads",
