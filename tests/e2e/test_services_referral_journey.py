@@ -3,7 +3,6 @@ the referral appears in the 医保局 inbox → the liaison accepts and resolves
 closes and the cadre sees the outcome on the household page."""
 
 import datetime as dt
-
 from pathlib import Path
 
 import pytest
