@@ -55,6 +55,17 @@ class TransitionForm(forms.Form):
         allowed = TRANSITIONS.get(referral.status, {})
         self.fields["to_status"].choices = [c for c in self.fields["to_status"].choices if c[0] in allowed]
 
+    def moves(self) -> dict[str, bool]:
+        """The explicit buttons the liaison gets (受理, 开始办理, 办结, 不予受理): the allowed moves
+        by name, for the template."""
+        allowed = {value for value, _label in self.fields["to_status"].choices}
+        return {str(status): status in allowed for status in (
+            ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.RESOLVED, ReferralStatus.DECLINED)}
+
+    @property
+    def posted_status(self) -> str:
+        return self.data.get("to_status", "") if self.is_bound else ""
+
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

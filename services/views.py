@@ -52,6 +52,8 @@ def _filters(request: HttpRequest) -> tuple[ReferralFilterForm, queries.Referral
     own = [r.department_id for r in user_roles(request.user) if r.department_id]
     if own and not _is_official(request.user):
         form.fields["department"].queryset = form.fields["department"].queryset.filter(pk__in=own)
+        if len(set(own)) == 1:  # one department: nothing to choose between, no 全部部门
+            form.fields["department"].empty_label = None
     f = queries.ReferralFilters()
     if form.is_valid():
         cd = form.cleaned_data
@@ -129,6 +131,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_open_household = scope_queryset(request.user, Household.objects.filter(pk=referral.household_id)).exists()
     return render(request, "services/referral.html", {
         "r": referral, "events": queries.referral_timeline(referral), "transition_form": transition_form,
+        "moves": transition_form.moves() if transition_form is not None else {},
         "note_form": note_form, "match_form": match_form, "providers": providers,
         "can_open_household": can_open_household, "now": now,
         "subject_id_masked": mask(referral.subject_id_number) if referral.subject_id_number else "",

@@ -13,13 +13,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts import areacodes
 from accounts.actions import audit_record
 from accounts.files import photo_as_jpeg
 from accounts.models import AREA_ROLES, AuditAction, Role, RoleAssignment, User
+from accounts.notifications import notify
 from accounts.scoping import has_role, scope_queryset
-from beneficiaries.models import Household, Pairing
+from beneficiaries.models import Household, Pairing, Person, Relation
 
 from .finding_models import FindingChange, FindingChangeKind, FindingPhoto
 from .models import Finding, FindingStatus
@@ -34,15 +37,49 @@ def can_manage(actor: User, finding: Finding) -> bool:
     ).exists()
 
 
+def _area_codes(finding: Finding) -> list[str]:
+    return areacodes.ancestor_codes(finding.household.village_id)
+
+
 def owner_candidates(finding: Finding) -> QuerySet[User]:
     """Who may be made responsible: the household's paired cadre, and the village committee,
     township, county and prefecture officials whose area covers its village."""
-    village = finding.household.village_id
-    area_codes = [village[:n].ljust(12, "0") for n in (4, 6, 9)] + [village]
-    officials = RoleAssignment.objects.filter(role__in=AREA_ROLES, area_id__in=area_codes).values("user_id")
+    officials = RoleAssignment.objects.filter(role__in=AREA_ROLES, area_id__in=_area_codes(finding)).values("user_id")
     cadres = Pairing.objects.filter(household_id=finding.household_id, ended_on__isnull=True,
                                     cadre__user__isnull=False).values("cadre__user_id")
     return User.objects.filter(Q(id__in=officials) | Q(id__in=cadres), is_active=True).order_by("real_name", "username")
+
+
+def household_label(household: Household) -> str:
+    """The household as a caseworker knows it: the head's name and the code."""
+    head = Person.objects.filter(household=household, relation=Relation.HEAD).values_list("name", flat=True).first()
+    return f"{head} {household.code}" if head else household.code
+
+
+# The order in which the 改派 list groups the people responsible, nearest to the household first.
+DUTY_ORDER = ("cadre", Role.VILLAGE_COMMITTEE, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE)
+
+
+def owner_choices(finding: Finding) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The candidates grouped by what they are responsible for (结对干部, 村委会, 乡镇 …), each
+    named with the area they serve: the 改派 list's option groups. Two queries."""
+    labels = {"cadre": _("结对干部")} | {role: str(Role(role).label) for role in DUTY_ORDER[1:]}
+    groups: dict[str, list[tuple[int, str]]] = {key: [] for key in DUTY_ORDER}
+    seen: set[int] = set()
+    for user_id, real_name, username in Pairing.objects.filter(
+            household_id=finding.household_id, ended_on__isnull=True, cadre__user__is_active=True).values_list(
+            "cadre__user_id", "cadre__user__real_name", "cadre__user__username"):
+        groups["cadre"].append((user_id, real_name or username))
+        seen.add(user_id)
+    rows = (RoleAssignment.objects.filter(role__in=AREA_ROLES, area_id__in=_area_codes(finding), user__is_active=True)
+            .values_list("role", "user_id", "user__real_name", "user__username", "area__name")
+            .order_by("user__real_name", "user__username"))
+    for role, user_id, real_name, username, area_name in rows:
+        if user_id in seen:
+            continue
+        seen.add(user_id)
+        groups[role].append((user_id, f"{real_name or username}（{area_name}）"))
+    return [(labels[key], groups[key]) for key in DUTY_ORDER if groups[key]]
 
 
 def _require_open_and_managed(actor: User, finding: Finding) -> None:
@@ -53,26 +90,53 @@ def _require_open_and_managed(actor: User, finding: Finding) -> None:
 
 
 @transaction.atomic
-def finding_reassign(*, actor: User, finding: Finding, owner: User, reason: str,
-                     request: HttpRequest | None = None) -> FindingChange:
-    """Make `owner` responsible for the finding (a person who can reach the household)."""
+def finding_reassign(*, actor: User, finding: Finding, owner: User, reason: str, due_on: dt.date | None = None,
+                     today: dt.date | None = None, request: HttpRequest | None = None) -> FindingChange:
+    """Make `owner` responsible for the finding (a person responsible in the household's area),
+    optionally with a new deadline (not in the past); the new owner is told.
+
+    1. Check: an official of the area, the finding open, a reason, an owner who is a candidate
+       and not the current one, a deadline not before today.
+    2. One conditional UPDATE of owner (and deadline): a concurrent change is a clear error.
+    3. A FindingChange row per change (owner, deadline) and an audit event with old/new values.
+    4. A notification to the new owner naming the household and the deadline."""
     _require_open_and_managed(actor, finding)
     reason = reason.strip()
+    errors = {}
     if not reason:
-        raise ValidationError({"reason": _("请填写改派理由。")})
+        errors["reason"] = _("请填写改派理由。")
     if not owner_candidates(finding).filter(pk=owner.pk).exists():
-        raise ValidationError({"owner": _("该人员不负责此户所在区域，不能作为责任人。")})
-    if owner.pk == finding.owner_id:
-        raise ValidationError({"owner": _("新责任人与原责任人相同。")})
-    old = finding.owner
-    if Finding.objects.filter(pk=finding.pk, owner_id=old.pk).exclude(status=FindingStatus.CLOSED).update(
-            owner=owner) != 1:
+        errors["owner"] = _("该人员不负责此户所在区域，不能作为责任人。")
+    elif owner.pk == finding.owner_id:
+        errors["owner"] = _("新责任人与原责任人相同。")
+    if due_on is not None and due_on == finding.due_on:
+        due_on = None
+    if due_on is not None and (today is None or due_on < today):
+        errors["due_on"] = _("新的办结期限不能早于今天。")
+    if errors:
+        raise ValidationError(errors)
+    old, old_due = finding.owner, finding.due_on
+    values = {"owner": owner} | ({"due_on": due_on} if due_on else {})
+    if Finding.objects.filter(pk=finding.pk, owner_id=old.pk, due_on=old_due).exclude(
+            status=FindingStatus.CLOSED).update(**values) != 1:
         raise ValidationError(_("该问题已被他人调整，请刷新后重试。"))
     change = FindingChange.objects.create(finding=finding, kind=FindingChangeKind.OWNER, old_value=old.display_name[:100],
                                           new_value=owner.display_name[:100], reason=reason, actor=actor)
+    details = {"change": "owner", "from": old.pk, "to": owner.pk, "reason": reason}
     finding.owner = owner
-    audit_record(actor=actor, action=AuditAction.CHANGE, obj=finding, request=request,
-                 details={"change": "owner", "from": old.pk, "to": owner.pk, "reason": reason})
+    if due_on:
+        FindingChange.objects.create(finding=finding, kind=FindingChangeKind.DEADLINE, old_value=old_due.isoformat(),
+                                     new_value=due_on.isoformat(), reason=reason, actor=actor)
+        details |= {"due_on_from": old_due.isoformat(), "due_on_to": due_on.isoformat()}
+        finding.due_on = due_on
+    audit_record(actor=actor, action=AuditAction.CHANGE, obj=finding, request=request, details=details)
+    household = finding.household
+    notify([owner.pk], key=f"finding-owner:{finding.pk}:{change.pk}", household=household,
+           url=reverse("visits:finding", args=[finding.pk]),
+           title=_("%(actor)s 将问题改派给您：%(household)s（%(village)s）%(kind)s，办结期限 %(due)s。") % {
+               "actor": actor.display_name, "household": household_label(household),
+               "village": household.village.short_name, "kind": finding.get_kind_display(),
+               "due": finding.due_on.isoformat()})
     return change
 
 

@@ -19,8 +19,12 @@ from accounts.models import AuditAction, User
 from accounts.scoping import get_object_for_user, scope_queryset
 
 from . import finding_actions, queries
+from .checklist import FINDING_POLICY
 from .finding_forms import FindingDeadlineForm, FindingReassignForm, FindingUpdateForm
 from .finding_models import FindingPhoto
+
+# Kinds of finding a department takes over through a referral (转介), not as an owner.
+REFERABLE_KINDS = {kind for kind, policy in FINDING_POLICY.items() if policy.referral_field}
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -38,6 +42,7 @@ def _page(request: HttpRequest, finding, *, form=None, reassign_form=None, deadl
     today = timezone.localdate()
     can_manage = finding_actions.can_manage(request.user, finding)
     candidates = finding_actions.owner_candidates(finding) if can_manage else User.objects.none()
+    groups = finding_actions.owner_choices(finding) if can_manage and reassign_form is None else ()
     return render(request, "visits/finding.html", {
         "finding": finding,
         "today": today,
@@ -45,7 +50,8 @@ def _page(request: HttpRequest, finding, *, form=None, reassign_form=None, deadl
         "days_overdue": (today - finding.due_on).days,
         "form": form or FindingUpdateForm(),
         "can_manage": can_manage and finding.is_open,
-        "reassign_form": reassign_form or FindingReassignForm(candidates=candidates),
+        "reassign_form": reassign_form or FindingReassignForm(candidates=candidates, groups=groups),
+        "referable": finding.kind in REFERABLE_KINDS,
         "deadline_form": deadline_form or FindingDeadlineForm(initial={"due_on": finding.due_on}),
         "events": finding.events.select_related("actor"),
         "changes": finding.changes.select_related("actor"),
@@ -79,11 +85,13 @@ def finding_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def finding_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     finding = queries.get_finding_for_user(request.user, pk)
-    form = FindingReassignForm(request.POST, candidates=finding_actions.owner_candidates(finding))
+    form = FindingReassignForm(request.POST, candidates=finding_actions.owner_candidates(finding),
+                               groups=finding_actions.owner_choices(finding))
     if form.is_valid():
         try:
             finding_actions.finding_reassign(actor=request.user, finding=finding, owner=form.cleaned_data["owner"],
-                                             reason=form.cleaned_data["reason"], request=request)
+                                             reason=form.cleaned_data["reason"], due_on=form.cleaned_data["due_on"],
+                                             today=timezone.localdate(), request=request)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

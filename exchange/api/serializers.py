@@ -16,6 +16,32 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text=_("说明"))
 
 
+class ErrorItemSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text=_(
+        "推送名单的行号(表头为第1行，第一条记录为第2行，与 Excel 一致)；参数或字段的错误为 null"))
+    column = serializers.CharField(allow_null=True, help_text=_("列名(名单的中文表头)或参数、字段名；整体错误为 null"))
+    message = serializers.CharField(help_text=_("中文说明"))
+
+
+class ErrorSerializer(serializers.Serializer):
+    """400 的唯一格式：逐项列出行、列(或参数)和中文说明。"""
+
+    detail = serializers.CharField(help_text=_("概要说明"))
+    errors = ErrorItemSerializer(many=True, help_text=_("逐项错误"))
+
+
+class TextField(serializers.CharField):
+    """Text and only text: a number, a boolean, a list or an object is refused, not turned into
+    "0" or "True" (DRF's CharField would accept them)."""
+
+    default_error_messages = {"invalid": _("应为文本(字符串)，不能是数字、布尔值、列表或对象。")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SyncQuerySerializer(serializers.Serializer):
     area = serializers.RegexField(AREA_CODE, required=False, help_text=_("区划代码(12位)，须在令牌的数据范围内"))
     updated_since = serializers.DateTimeField(required=False, help_text=_("只返回此时间之后有变化的记录(ISO 8601)，用于增量同步"))
@@ -106,15 +132,15 @@ class ReferralDetailSerializer(ReferralSerializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text=_("说明(可选)"))
+    note = TextField(required=False, allow_blank=True, max_length=2000, help_text=_("说明(可选)"))
 
 
 class OutcomeSerializer(serializers.Serializer):
-    outcome = serializers.CharField(max_length=2000, help_text=_("办理结果"))
+    outcome = TextField(max_length=2000, help_text=_("办理结果"))
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text=_("不予受理理由"))
+    reason = TextField(max_length=2000, help_text=_("不予受理理由"))
 
 
 class MemberSerializer(serializers.Serializer):
@@ -154,8 +180,9 @@ class HouseholdSerializer(serializers.Serializer):
 class StatusListRequestSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=Source.choices, help_text=_("名单类型，见“数据比对”文档"))
     rows = serializers.ListField(
-        child=serializers.DictField(child=serializers.CharField(allow_blank=True)), min_length=1, max_length=5000,
-        help_text=_("名单各行：以本名单的列名(中文表头)为键；每次最多5000行，更多请分批推送"),
+        child=serializers.DictField(child=TextField(allow_blank=True)), min_length=1, max_length=5000,
+        help_text=_("名单各行：以本名单的列名(中文表头)为键，值一律为文本(空单元格请传空字符串，不要传 null)；"
+                    "每次最多5000行，更多请分批推送。各类名单的列名见接口说明"),
     )
 
 

@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -27,11 +26,12 @@ from .. import crosscheck
 from ..layouts import LAYOUTS
 from ..models import CrossCheck
 from . import scope
-from .errors import Conflict
+from .errors import Conflict, bad_request
 from .serializers import (
     CrossCheckSerializer,
     DeclineSerializer,
     DetailSerializer,
+    ErrorSerializer,
     HouseholdSerializer,
     ListIndexSerializer,
     ListRowSerializer,
@@ -54,7 +54,7 @@ HOUSEHOLD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_(
 LIST_KEY = OpenApiParameter("key", str, OpenApiParameter.PATH, description=_("清单代码(见“本令牌可读的政策清单”)"))
 CHECK_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("比对编号(推送名单时返回的 id)"))
 NOT_FOUND = {404: OpenApiResponse(DetailSerializer, description=_("不存在或不在本令牌的数据范围内"))}
-BAD = {400: OpenApiResponse(OpenApiTypes.OBJECT, description=_("参数有误(逐项中文说明)"))}
+BAD = {400: OpenApiResponse(ErrorSerializer, description=_("参数有误：逐项给出行、列(或参数)和中文说明"))}
 
 
 def _audit_read(request, *, object_type: str, object_id: str = "", object_repr: str = "", **details) -> None:
@@ -298,9 +298,23 @@ def _check_row(check: CrossCheck) -> dict:
             "uploaded_at": check.uploaded_at}
 
 
+def _headers_by_source() -> str:
+    """Each list's headers (* required) and the departments that push it, from exchange.layouts:
+    the schema says what a row of each `source` must carry."""
+    from ..models import Source
+
+    lines = []
+    for source, layout in LAYOUTS.items():
+        headers = "、".join(f"{h}*" if key in layout.required else h for h, key in layout.columns.items())
+        lines.append(f"- `{source}`（{Source(source).label}，{'、'.join(layout.departments)}）：{headers}")
+    return "\n".join(lines)
+
+
 @extend_schema(tags=["数据比对"], summary="推送本部门名单(比对)", request=StatusListRequestSerializer,
                description="推送残疾人证、高额医疗费用、在校学生、低保特困名册或死亡人员名单，与令牌数据范围内的花名册比对，"
-                           "生成待县级决定的提议；花名册不会因此直接改变。有一行错误则整份不写入，逐行说明。",
+                           "生成待县级决定的提议；花名册不会因此直接改变。有一行错误则整份不写入，逐行说明"
+                           "(行号：表头为第1行，第一条记录为第2行)。\n\n每类名单各行的列名(带 * 的必填；值一律为文本)：\n"
+                           + _headers_by_source(),
                responses={201: CrossCheckSerializer, **BAD, **ERR,
                           403: OpenApiResponse(DetailSerializer, description=_("本部门不能推送该类名单"))})
 class StatusListView(ApiView):
@@ -316,9 +330,9 @@ class StatusListView(ApiView):
             filename="api", token=token, today=timezone.localdate(), request=request,
         )
         if not result.ok:
-            return Response({"rows": [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]},
-                            status=status.HTTP_400_BAD_REQUEST)
-        return Response(_check_row(result.check), status=status.HTTP_201_CREATED)
+            return bad_request([{"row": e.row, "column": e.column or None, "message": str(e.message)}
+                                for e in result.errors])
+        return Response(CrossCheckSerializer(_check_row(result.check)).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["数据比对"], summary="一次推送的比对结果", parameters=[CHECK_ID],

@@ -51,7 +51,7 @@
   function renderPanel(entries) {
     var panel = $("#outbox-panel");
     if (!panel) return;
-    $("[data-testid=outbox-count]", panel).textContent = String(entries.length);
+    $("[data-testid=outbox-count]", panel).textContent = String(waiting(entries).length);
     panel.classList.toggle("border-warning", entries.length > 0);
     var ul = $("ul", panel);
     ul.innerHTML = "";
@@ -83,16 +83,31 @@
     $("button", panel).disabled = !sendable || !navigator.onLine;
   }
 
+  /* 待上传 counts what will really be sent (waiting for the network or for a login); a visit the
+     server sent back (需修改) or refused for the household (not paired any more) stays listed in
+     the panel but is not "waiting to upload": the badge says 需修改 for those. */
+  function waiting(entries) {
+    return entries.filter(function (e) { return e.status === "queued" || e.status === "login" || !e.status; });
+  }
+
   function refresh() {
     if (!user) return Promise.resolve(0);
     return O.list(user).then(function (entries) {
+      var n = waiting(entries).length, fix = entries.length - n;
       var badge = $("#outbox-badge");
       if (badge) {
         badge.classList.toggle("d-none", entries.length === 0);
-        $("[data-outbox-count]", badge).textContent = String(entries.length);
+        $("[data-outbox-count]", badge).textContent = String(n);
+        var extra = $("[data-outbox-fix]", badge);
+        if (!extra) {
+          extra = document.createElement("span");
+          extra.dataset.outboxFix = "";
+          badge.appendChild(extra);
+        }
+        extra.textContent = fix ? " · 需处理 " + fix : "";
       }
       renderPanel(entries);
-      return entries.length;
+      return n;
     });
   }
 

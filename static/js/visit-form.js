@@ -32,12 +32,46 @@
   var token = hasErrors && tokenInput && tokenInput.value ? tokenInput.value : O.newToken();
   if (tokenInput) tokenInput.value = token;
 
-  // A form kept on the phone days ago still says that day: today is the phone's today.
+  /* Dates are the server's: Asia/Shanghai, on the server's clock. A cheap phone's clock may be
+     days off or set to another time zone; the server judges the visit date against its own today
+     on save, so the phone only estimates that day (its clock corrected by the offset measured
+     on the last page that came from the server) and warns, never refuses, when its clock is off
+     by more than a day. A form kept days ago still says that day: the estimate moves it on. */
+  var DAY_MS = 86400000;
+  var TZ = "Asia/Shanghai";
+  var SKEW_KEY = "care-clock-skew";
+  function clockSkew() {
+    var serverNow = Number(cfg.serverNow || 0) * 1000;
+    // Offline, this page may be a copy kept days ago: its server time is not "now".
+    if (serverNow && navigator.onLine) {
+      var measured = serverNow - Date.now();
+      try { localStorage.setItem(SKEW_KEY, String(measured)); } catch (e) { /* private window */ }
+      return measured;
+    }
+    return Number(localStorage.getItem(SKEW_KEY)) || 0;
+  }
+  var skew = clockSkew();
+  function shanghaiDay(ms) {
+    try {
+      return new Intl.DateTimeFormat("en-CA", { timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit" })
+        .format(new Date(ms));
+    } catch (e) {
+      return new Date(ms + 8 * 3600000).toISOString().slice(0, 10);
+    }
+  }
+  function serverToday() { return shanghaiDay(Date.now() + skew); }
   var visitedOn = form.querySelector('[name="visited_on"]');
+  var renderedMax = visitedOn ? visitedOn.max : "";
+  // The latest date the phone lets through: the server's today when the page was made, or the
+  // estimate of it now (a kept page), whichever is later. The server has the last word.
+  function latestDay() {
+    var est = serverToday();
+    return renderedMax && renderedMax > est ? renderedMax : est;
+  }
   if (visitedOn) {
-    var deviceToday = isoNow().slice(0, 10);
-    if (visitedOn.max && visitedOn.max < deviceToday) visitedOn.max = deviceToday;
-    if (!hasErrors && visitedOn.defaultValue && visitedOn.defaultValue < deviceToday) visitedOn.value = deviceToday;
+    var estToday = serverToday();
+    visitedOn.max = latestDay();
+    if (!hasErrors && visitedOn.defaultValue && visitedOn.defaultValue < estToday) visitedOn.value = estToday;
   }
 
   function $(sel, el) { return (el || document).querySelector(sel); }
@@ -244,9 +278,9 @@
   function check() {
     var errors = {};
     var on = form.querySelector('[name="visited_on"]');
-    var today = isoNow().slice(0, 10);
+    var today = serverToday();
     if (on && on.value) {
-      if (on.value > today) errors.visited_on = ["走访日期不能晚于今天。"];
+      if (on.value > latestDay()) errors.visited_on = ["走访日期不能晚于今天。"];
       var days = (new Date(today) - new Date(on.value)) / 86400000;
       var reason = form.querySelector('[name="late_reason"]');
       if (days > LATE_GRACE_DAYS && reason && !reason.value.trim()) {
@@ -337,7 +371,7 @@
           if (out.kind === "invalid") {
             // Not stored: back to the form (the same attempt), what was typed kept as the draft.
             return O.remove(token).then(function () { return O.saveDraft(user, household, token, fields()); })
-              .then(function () { idle(); showErrors(out.errors); });
+              .then(function () { window.CareOffline.refresh(); idle(); showErrors(out.errors); });
           }
           if (out.kind === "login") {
             entry.status = "login";
@@ -396,6 +430,22 @@
     setBusy("正在保存…");
     HTMLFormElement.prototype.submit.call(form);
   }
+
+  // --- the phone's clock ------------------------------------------------------------------------
+  function clockWarning() {
+    var phoneDay = isoNow().slice(0, 10);
+    var est = serverToday();
+    var days = Math.round(Math.abs(skew) / DAY_MS);
+    var text = "";
+    if (Math.abs(skew) > DAY_MS) {
+      text = "手机时间与服务器相差约 " + days + " 天（手机：" + phoneDay + "，北京时间：" + est + "）。" +
+        "走访日期以北京时间为准，请在手机设置中校准日期和时间。";
+    } else if (phoneDay !== est) {
+      text = "手机的时区不是北京时间（手机：" + phoneDay + "，北京时间：" + est + "）。走访日期以北京时间为准。";
+    }
+    if (text) notice(text, "warning", "clock-warning");
+  }
+  clockWarning();
 
   restore().then(pending);
 })();

@@ -410,7 +410,8 @@ def test_a_visit_the_server_refuses_waits_as_needing_a_fix(phone_page, live_serv
     context.set_offline(False)
     entry = page.get_by_test_id("outbox-entry")
     expect(entry).to_contain_text("需修改：走访日期不能晚于今天。")
-    _expect_outbox(page, 1)
+    _expect_outbox(page, 0)  # nothing waits to be sent: it waits for a fix
+    expect(page.get_by_test_id("outbox-badge")).to_have_text("待上传 0 · 需处理 1")
     _shot(page, "offline-needs-fix-390.png")
     entry.get_by_role("link", name="修改").click()
     expect(page.get_by_test_id("outbox-fix")).to_contain_text("走访日期不能晚于今天")
@@ -486,3 +487,69 @@ def test_a_form_kept_days_ago_opens_offline_with_the_phones_today(phone_page, li
     assert visited_on.input_value() == later.date().isoformat()
     assert visited_on.get_attribute("max") is not None
     assert visited_on.evaluate("e => e.max") == later.date().isoformat()
+
+
+def test_a_blank_visit_refused_online_leaves_nothing_waiting(phone_page, live_server, login):
+    """A visit the server refuses at once (nothing answered) goes back to the form: nothing is
+    queued, so the top bar does not say 待上传."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page = phone_page
+    _open_app(page, live_server, login, "zhangmin")
+    page.locator(f'[data-code="{h.code}"]').click()
+    page.get_by_label("见到的人").fill("王阿婆本人")
+    page.get_by_role("button", name="保存走访记录").click()
+    expect(page.get_by_test_id("form-errors")).to_contain_text("必答项")
+    expect(page.get_by_role("button", name="保存走访记录")).to_be_enabled()
+    expect(page.get_by_test_id("outbox-badge")).to_be_hidden()
+    assert page.evaluate("CareOutbox.count(CareOffline.user)") == 0
+    assert not Visit.objects.exclude(client_token=None).exists()
+
+
+def _store_visit_with_a_wrong_phone_clock(page, live_server, h) -> Visit:
+    page.goto(f"{live_server.url}/visits/households/{h.pk}/record/")
+    server_today = timezone.localdate().isoformat()
+    visited_on = page.get_by_label("走访日期")
+    assert visited_on.input_value() == server_today  # the server's day, not the phone's
+    _answer(page, "王阿婆本人")
+    page.get_by_role("button", name="保存走访记录").click()
+    page.wait_for_url(re.compile(r"/visits/mine/$"))
+    _expect_outbox(page, 0)
+    return Visit.objects.exclude(client_token=None).get()
+
+
+def test_a_phone_clock_two_days_behind_warns_and_the_visit_keeps_the_servers_today(phone_page, live_server, login):
+    """Cheap phones' clocks drift: the form warns (it does not refuse) and the server judges the
+    visit date against its own today (Asia/Shanghai)."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    page = phone_page
+    _open_app(page, live_server, login, "zhangmin")
+    page.clock.set_system_time(timezone.now() - dt.timedelta(days=2, hours=3))
+    page.goto(f"{live_server.url}/visits/households/{h.pk}/record/")
+    expect(page.get_by_test_id("clock-warning")).to_contain_text("手机时间与服务器相差约 2 天")
+    _shot(page, "visit-form-clock-warning-390.png")
+    visit = _store_visit_with_a_wrong_phone_clock(page, live_server, h)
+    assert visit.visited_on == timezone.localdate()
+    assert visit.late_reason == ""
+
+
+def test_a_phone_in_another_time_zone_saves_a_visit_dated_the_servers_today(browser, live_server, login):
+    """A phone set to a time zone far from Beijing is on another calendar day for part of the
+    day; the form says so and the visit keeps Beijing's today."""
+    user, cadre = cadre_user("zhangmin", name="张敏")
+    h = _household(cadre, "王阿婆")
+    hour = timezone.localtime().hour
+    # A zone whose date differs from Beijing's right now: behind (UTC-11) or ahead (UTC+14).
+    zone = "Pacific/Pago_Pago" if hour < 19 else "Pacific/Kiritimati"
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id=zone)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        _open_app(page, live_server, login, "zhangmin")
+        page.goto(f"{live_server.url}/visits/households/{h.pk}/record/")
+        expect(page.get_by_test_id("clock-warning")).to_contain_text("手机的时区不是北京时间")
+        visit = _store_visit_with_a_wrong_phone_clock(page, live_server, h)
+        assert visit.visited_on == timezone.localdate()
+    finally:
+        context.close()

@@ -3,18 +3,22 @@ the referral appears in the 医保局 inbox → the liaison accepts and resolves
 closes and the cadre sees the outcome on the household page."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.models import Department, Role
 from beneficiaries.models import Classification
 from tests.factories import HouseholdFactory, PairingFactory, PersonFactory, cadre_user, user_with_role
 from visits.models import Finding, FindingStatus
 
+from .conftest import DESKTOP, PHONE
 from .visit_form import answer_checklist
 
 pytestmark = pytest.mark.django_db(transaction=True)
+GUIDE_IMG = Path(__file__).resolve().parents[2] / "docs" / "guides" / "img"
 
 
 def test_medical_aid_referral_from_a_visit_is_resolved_and_closes_the_finding(phone_page, page, live_server, login):
@@ -53,14 +57,26 @@ def test_medical_aid_referral_from_a_visit_is_resolved_and_closes_the_finding(ph
     row.get_by_role("link", name="王阿婆").click()
     assert page.get_by_test_id("subject-id").inner_text() == head.id_masked
     assert head.id_number not in page.content()
-    page.locator("#id_to_status").select_option(label="受理")
-    page.get_by_role("button", name="提交").click()
-    assert page.get_by_test_id("referral-status").first.inner_text() == "已受理"
-    page.locator("#id_to_status").select_option(label="办结")
-    page.get_by_label("办理结果 / 理由 / 说明").fill("已纳入医疗救助对象，住院费用按A类标准救助")
-    page.get_by_role("button", name="提交").click()
-    assert page.get_by_test_id("referral-status").first.inner_text() == "已办结"
-    assert "受理" in page.get_by_test_id("referral-timeline").inner_text()
+    # The department filter offers only the liaison's own department (no 全部部门).
+    page.go_back()
+    options = page.get_by_label("部门").locator("option").all_inner_texts()
+    assert options == ["州医保局"]
+    row.get_by_role("link", name="王阿婆").click()
+
+    # Explicit buttons: 受理, then 办结 with the outcome; 不予受理 needs its reason.
+    transition = page.get_by_test_id("transition-form")
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(GUIDE_IMG / "referral-liaison-390.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=str(GUIDE_IMG / "referral-liaison-1366.png"), full_page=True)
+    transition.get_by_role("button", name="受理", exact=True).click()
+    expect(page.get_by_test_id("referral-status").first).to_have_text("已受理")
+    expect(page.get_by_test_id("referral-timeline")).to_contain_text("已提交 → 已受理")
+    page.get_by_label("办理结果").fill("已纳入医疗救助对象，住院费用按A类标准救助")
+    page.get_by_test_id("referral-resolve").click()
+    expect(page.get_by_test_id("referral-status").first).to_have_text("已办结")
+    timeline = page.get_by_test_id("referral-timeline").inner_text()
+    assert "受理" in timeline and "已受理 → 已办结" in timeline
 
     # The finding is closed, and the cadre sees the outcome on the household page.
     finding = Finding.objects.get(household=household)

@@ -73,7 +73,7 @@ def test_accept_and_resolve_go_through_the_state_machine_with_the_tokens_user(cl
     assert client.post(url, {}, content_type="application/json", **auth(secret)).status_code == 409
     resolve = reverse("api:referral_resolve", args=[world["medical"].pk])
     r = client.post(resolve, {}, content_type="application/json", **auth(secret))
-    assert r.status_code == 400 and "outcome" in r.json()
+    assert r.status_code == 400 and r.json()["errors"] == [{"row": None, "column": "outcome", "message": "该字段是必填项。"}]
     r = client.post(resolve, {"outcome": "已纳入医疗救助"}, content_type="application/json", **auth(secret))
     assert r.status_code == 200
     assert [e["action"] for e in r.json()["events"]] == ["submit", "accept", "resolve"]

@@ -60,3 +60,20 @@ def test_the_api_keeps_to_its_schema(case, api_secret):
     # spellings): a schema-valid list with a bad row is a documented 400, not a fault.
     excluded = [positive_data_acceptance] if case.path.startswith("/api/v1/status-lists/") and case.method == "POST" else []
     case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, excluded_checks=excluded)
+
+
+# `st run --checks all`: every check schemathesis has, negative data included (a number where
+# text is expected must be refused), positive data accepted, every 400 documented.
+ALL_CHECKS = schemathesis.checks.CHECKS.get_all()
+every_mode = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+every_mode.config.generation.update(modes=list(schemathesis.GenerationMode))
+
+
+@every_mode.parametrize()
+@hypothesis_settings(max_examples=15, deadline=None, derandomize=True,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                            HealthCheck.filter_too_much])
+def test_the_api_passes_every_schemathesis_check(case, api_secret):
+    medical, employment = api_secret
+    secret = employment if "lists" in case.path else medical
+    case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, checks=ALL_CHECKS)

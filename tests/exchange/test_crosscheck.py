@@ -211,4 +211,4 @@ def test_a_department_pushes_its_list_over_the_api(client, roster):
     bad = [{"姓名": "王老汉", "身份证号": "123", "死亡日期": "2026-02-10"}]
     r = client.post(reverse("api:status_lists"), {"source": "death", "rows": bad}, content_type="application/json",
                     **auth(secret))
-    assert r.status_code == 400 and r.json()["rows"][0]["row"] == 2
+    assert r.status_code == 400 and r.json()["errors"][0]["row"] == 2

@@ -73,6 +73,33 @@ def test_the_liaison_accepts_and_resolves_through_the_page(client, case):
     assert (referral.status, referral.outcome) == (ReferralStatus.RESOLVED, "已纳入医疗救助")
 
 
+def test_the_liaison_gets_explicit_buttons_and_every_change_is_in_the_history(client, case):
+    _household, _cadre, referral = case
+    client.force_login(liaison())
+    url = reverse("services:referral", args=[referral.pk])
+    page = client.get(url).content.decode()
+    assert 'value="accepted" data-testid="referral-accept"' in page and 'data-testid="referral-decline"' in page
+    assert 'id="id_to_status"' not in page  # no generic 办理 dropdown
+    assert 'data-testid="referral-resolve"' not in page  # not before 受理
+    client.post(url, {"form": "transition", "to_status": ReferralStatus.ACCEPTED, "note": ""})
+    refused = client.post(url, {"form": "transition", "to_status": ReferralStatus.DECLINED, "note": "  "})
+    assert "不予受理时请填写理由。" in refused.content.decode()
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.ACCEPTED
+    client.post(url, {"form": "transition", "to_status": ReferralStatus.DECLINED, "note": "不属于本部门职责"})
+    timeline = client.get(url).context["events"]
+    assert [(e.action, e.from_status, e.to_status) for e in timeline] == [
+        ("submit", "", "submitted"), ("accept", "submitted", "accepted"), ("decline", "accepted", "declined")]
+    html = client.get(url).content.decode()
+    assert "已提交 → 已受理" in html and "已受理 → 不予受理" in html and "不属于本部门职责" in html
+
+
+def test_a_one_department_liaison_is_not_offered_all_departments(client, case):
+    response = _get(client, liaison(), reverse("services:inbox"))
+    options = [label for _value, label in response.context["form"].fields["department"].choices]
+    assert [str(o) for o in options] == ["州医保局"]
+
+
 def test_a_cadre_refers_from_the_household_and_bad_input_keeps_what_was_typed(client):
     household, cadre = paired_household()
     client.force_login(cadre)

@@ -125,3 +125,32 @@ def test_a_cadre_cannot_reassign(client, finding, paired):
     assert response.status_code == 403
     finding.refresh_from_db()
     assert finding.due_on == dt.date(2026, 6, 10)
+
+
+def test_reassign_offers_the_cadre_and_village_committee_with_a_new_deadline_and_tells_the_new_owner(
+        client, finding, township_user, paired):
+    from accounts.models import Notification
+
+    household, cadre = paired
+    committee = user_with_role(Role.VILLAGE_COMMITTEE, household.village_id, username="cunwei", real_name="侯主任")
+    client.force_login(township_user)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("visits:finding", args=[finding.pk])).content.decode()
+        assert '<optgroup label="结对干部">' in page and '<optgroup label="村(居)民委员会">' in page
+        assert f'<option value="{committee.pk}">侯主任（' in page and f'<option value="{cadre.pk}">' in page
+        past = client.post(reverse("visits:finding_reassign", args=[finding.pk]), {
+            "reassign-owner": committee.pk, "reassign-due_on": "2026-06-01", "reassign-reason": "村里先处理"})
+        assert "新的办结期限不能早于今天" in past.content.decode()
+        finding.refresh_from_db()
+        assert finding.owner != committee and not FindingChange.objects.exists()
+        response = client.post(reverse("visits:finding_reassign", args=[finding.pk]), {
+            "reassign-owner": committee.pk, "reassign-due_on": "2026-06-30", "reassign-reason": "村里先处理"})
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert (finding.owner, finding.due_on) == (committee, dt.date(2026, 6, 30))
+    assert sorted(FindingChange.objects.values_list("kind", "new_value")) == [
+        ("deadline", "2026-06-30"), ("owner", "侯主任")]
+    event = AuditEvent.objects.filter(action="change", object_id=str(finding.pk)).get()
+    assert event.details["to"] == committee.pk and event.details["due_on_to"] == "2026-06-30"
+    note = Notification.objects.get(recipient=committee)
+    assert "王阿婆" in note.title and "2026-06-30" in note.title and household.code in note.title

@@ -61,3 +61,20 @@ def test_html_post_redirects_with_saved_token(client, paired):
                                 form_answers(client_token=str(token), visited_on="2026-06-20", mode="in_person"))
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('visits:mine')}?saved={token}"
+
+
+@pytest.mark.parametrize("captured_at", [
+    "2026-06-18T08:55:00+08:00",  # the phone's clock two days behind
+    "2026-06-19T14:00:00-11:00",  # a phone set to UTC-11: still the 19th there, the 20th in Beijing
+])
+def test_the_visit_date_is_judged_by_the_servers_today_not_the_phones(client, paired, captured_at):
+    household, user = paired
+    client.force_login(user)
+    with time_machine.travel(NOW, tick=False):
+        response = _post(client, household, uuid.uuid4(), captured_at=captured_at)
+        tomorrow = _post(client, household, uuid.uuid4(), captured_at=captured_at, visited_on="2026-06-21")
+    assert response.status_code == 201, response.content
+    visit = Visit.objects.get(pk=response.json()["visit_id"])
+    assert visit.visited_on == dt.date(2026, 6, 20) and visit.late_reason == ""
+    assert tomorrow.status_code == 400
+    assert tomorrow.json()["errors"]["visited_on"] == ["走访日期不能晚于今天。"]
