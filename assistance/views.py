@@ -70,6 +70,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     return render(request, "assistance/application_list.html", {
         "page": page, "status": status, "statuses": ApplicationStatus.choices, "counts": counts,
         "can_raise": request.user.is_superuser or has_role(request.user, *RAISERS),
+        "can_set_limits": request.user.is_superuser or has_role(request.user, Role.COUNTY, Role.PREFECTURE),
     })
 
 
@@ -285,6 +286,11 @@ def fund_detail(request: HttpRequest, code: str) -> HttpResponse:
             apply_form_errors(form if request.POST.get("step") == "allocate" else reverse_form, exc)
     entries = queries.entries_for(fund) if fund else ReserveEntry.objects.none()
     page = Paginator(entries.order_by("-id"), 50).get_page(request.GET.get("page"))
+    # A township reads its county's whole fund, but opens only its own applications.
+    ids = [e.application_id for e in page.object_list if e.application_id]
+    openable = set(queries.applications_for(request.user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for e in page.object_list:
+        e.openable = e.application_id in openable
     return render(request, "assistance/fund_detail.html", {
         "county": county, "fund": fund, "page": page, "form": form, "reverse_form": reverse_form,
         "can_allocate": can_allocate})
