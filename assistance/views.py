@@ -137,6 +137,7 @@ def _can(request: HttpRequest, app: AssistanceApplication) -> dict:
         "pay": (township or county) and rules.can("pay", app.status),
         "review": county and rules.can("review", app.status),
         "limits": limits,
+        "acts": township or county,
     }
 
 
@@ -155,6 +156,12 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                              initial={"idempotency_key": uuid.uuid4()})
     review_form = forms.ReviewForm(request.POST if step == "review" else None, prefix="review")
     if request.method == "POST":
+        if step in rules.TRANSITIONS and not can.get(step) and can["acts"]:
+            # A second press of a form already acted on (the first answer was slow, the page was
+            # sent again): nothing is done twice; the person sees what was done.
+            messages.info(request, _("该环节已办理，未重复办理。当前状态：%(status)s") % {
+                "status": app.get_status_display()})
+            return redirect("assistance:application", pk=app.pk)
         if not can.get(step):
             raise PermissionDenied(_("您不能在此环节办理该申请。"))
         form = {"township_approve": approve_form, "county_approve": approve_form, "reject": reject_form,
