@@ -199,7 +199,10 @@ def home(request: HttpRequest) -> HttpResponse:
         from custody.models import SpotCheck
         from custody.queries import accounts_for_user
 
+        from custody.queries import sample_view
+
         context["samples"] = supervisor_today(user)
+        context["sample"] = sample_view(user)
         context["flagged_accounts"] = accounts_for_user(user, today, flagged=True).count()
         context["spot_checks_year"] = scope_queryset(user, SpotCheck.objects.filter(drawn_on__year=today.year)).count()
     return render(request, "oversight/home_board.html", context)
