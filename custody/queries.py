@@ -183,8 +183,8 @@ class SampleView:
 
 def sample_view(user: User) -> SampleView | None:
     """None for everyone but a financial supervisor (who reaches accounts only through samples)."""
-    from accounts.scoping import has_role
     from accounts.models import Role
+    from accounts.scoping import has_role
 
     from .models import supervisor_prefixes
 

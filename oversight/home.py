@@ -197,9 +197,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["village"] = village_today(user, today)
     if Role.FINANCIAL_SUPERVISOR in roles:
         from custody.models import SpotCheck
-        from custody.queries import accounts_for_user
-
-        from custody.queries import sample_view
+        from custody.queries import accounts_for_user, sample_view
 
         context["samples"] = supervisor_today(user)
         context["sample"] = sample_view(user)
