@@ -62,7 +62,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("回访抽查"), "oversight:spotcheck_list", frozenset({Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE}), "oversight"),
     NavItem(_("督导检查"), "oversight:inspection_list", frozenset({Role.COUNTY, Role.PREFECTURE}), "oversight"),
     NavItem(_("问题整改"), "oversight:problem_list", frozenset({Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE}), "oversight"),
-    NavItem(_("年度考核"), "oversight:assessment", frozenset({Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE}), "oversight"),
+    NavItem(_("年度考核"), "oversight:assessment", frozenset({Role.COUNTY, Role.PREFECTURE}), "oversight"),
     NavItem(_("清单成效"), "assistance:outcomes", OFFICIALS, "assistance"),
     NavItem(_("走访频次"), "visits:policy", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),
     NavItem(_("特殊时期"), "visits:special_periods", frozenset({Role.COUNTY, Role.PREFECTURE}), "settings"),

@@ -70,6 +70,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     return render(request, "assistance/application_list.html", {
         "page": page, "status": status, "statuses": ApplicationStatus.choices, "counts": counts,
         "can_raise": request.user.is_superuser or has_role(request.user, *RAISERS),
+        "can_set_limits": request.user.is_superuser or has_role(request.user, Role.COUNTY, Role.PREFECTURE),
     })
 
 
@@ -136,6 +137,7 @@ def _can(request: HttpRequest, app: AssistanceApplication) -> dict:
         "pay": (township or county) and rules.can("pay", app.status),
         "review": county and rules.can("review", app.status),
         "limits": limits,
+        "acts": township or county,
     }
 
 
@@ -154,6 +156,12 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                              initial={"idempotency_key": uuid.uuid4()})
     review_form = forms.ReviewForm(request.POST if step == "review" else None, prefix="review")
     if request.method == "POST":
+        if step in rules.TRANSITIONS and not can.get(step) and can["acts"]:
+            # A second press of a form already acted on (the first answer was slow, the page was
+            # sent again): nothing is done twice; the person sees what was done.
+            messages.info(request, _("该环节已办理，未重复办理。当前状态：%(status)s") % {
+                "status": app.get_status_display()})
+            return redirect("assistance:application", pk=app.pk)
         if not can.get(step):
             raise PermissionDenied(_("您不能在此环节办理该申请。"))
         form = {"township_approve": approve_form, "county_approve": approve_form, "reject": reject_form,
@@ -285,6 +293,11 @@ def fund_detail(request: HttpRequest, code: str) -> HttpResponse:
             apply_form_errors(form if request.POST.get("step") == "allocate" else reverse_form, exc)
     entries = queries.entries_for(fund, request.user) if fund else ReserveEntry.objects.none()
     page = Paginator(entries.order_by("-id"), 50).get_page(request.GET.get("page"))
+    # A township reads its county's whole fund, but opens only its own applications.
+    ids = [e.application_id for e in page.object_list if e.application_id]
+    openable = set(queries.applications_for(request.user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for e in page.object_list:
+        e.openable = e.application_id in openable
     return render(request, "assistance/fund_detail.html", {
         "county": county, "fund": fund, "page": page, "form": form, "reverse_form": reverse_form,
         "can_allocate": can_allocate})

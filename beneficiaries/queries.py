@@ -13,6 +13,7 @@ from accounts.scoping import get_object_for_user, scope_queryset
 
 from . import idnumber, rules
 from .models import (
+    JUDGEMENT_CRITERIA,
     Cadre,
     CarePlan,
     Classification,
@@ -264,6 +265,12 @@ def review_lists(user: User, review: QuarterlyReview, today: date) -> ReviewList
         h.suggestion = rules.suggest(facts.get(h.pk, []), today)
         if h.suggestion.tier == h.tier:
             continue
+        # Decided on an officer's judgement (A3, B4, C2) and no fact-based criterion met: there
+        # is no suggestion to disagree with — the judgement stands (its reason is on record).
+        if not h.suggestion.tier and h.criteria and set(h.criteria) <= JUDGEMENT_CRITERIA:
+            continue
+        # What no longer holds: the fact-based criteria of the current decision the facts miss.
+        h.unmet = [c for c in h.criteria if c not in JUDGEMENT_CRITERIA and c not in h.suggestion.all_met]
         kept = h.last_decided_on is not None and h.last_decided_on >= start and h.last_suggested == h.suggestion.tier
         if not kept:
             mismatched.append(h)

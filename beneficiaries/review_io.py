@@ -31,7 +31,9 @@ def _tier(value: str) -> str:
 
 def review_rows(lists: ReviewLists) -> dict[str, list[list[Any]]]:
     return {
-        "mismatched": [[*_household(h), _tier(h.tier), _tier(h.suggestion.tier), "、".join(h.suggestion.criteria)]
+        "mismatched": [[*_household(h), _tier(h.tier),
+                        _tier(h.suggestion.tier) if h.suggestion.tier else "不再符合任何标准",
+                        "、".join(h.suggestion.criteria)]
                        for h in lists.mismatched],
         "entered": [[*_household(h), f"{h.created_at:%Y-%m-%d}", _tier(h.tier), h.get_status_display()]
                     for h in lists.entered],

@@ -38,7 +38,7 @@ from .forms import (
     ReviewCompleteForm,
     RosterFilterForm,
 )
-from .models import Household, Pairing, Person
+from .models import Criterion, Household, Pairing, Person
 from .tabs import tabs_for
 
 PAGE_SIZE = 50
@@ -181,7 +181,8 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
     household = queries.get_household_for_user(request.user, pk)
     _require(actions.can_classify(request.user))
     today = timezone.localdate()
-    members = list(household.members.all())
+    page = queries.household_page(household)
+    members = page["members"]
     suggestion = rules.suggest([rules.MemberFacts.of(p) for p in members], today)
     initial = {"tier": household.tier or suggestion.tier, "criteria": household.criteria or list(suggestion.criteria)}
     form = ClassifyForm(request.POST or None, initial=initial)
@@ -195,9 +196,13 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已认定为%(t)s类。") % {"t": form.cleaned_data["tier"]})
             # Back where the officer came from (the quarterly review), when that is on this site.
             return redirect(safe_next(request) or reverse("beneficiaries:household_detail", args=[household.pk]))
+    # The decision's facts: who lives there (their facts as recorded), what the rules suggest and
+    # why (every criterion the facts meet, in words), and the decisions taken before.
+    labels = dict(Criterion.choices)
     return render(request, "beneficiaries/classify.html",
                   {"form": form, "household": household, "suggestion": suggestion, "members": members,
-                   "next": safe_next(request)})
+                   "reasons": [(c, labels.get(c, c)) for c in suggestion.all_met],
+                   "classifications": page["classifications"], "next": safe_next(request)})
 
 
 @login_required

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.areacodes import AncestorCode
 from accounts.models import Area, User
-from accounts.scoping import get_object_for_user, scope_queryset
+from accounts.scoping import get_object_for_user, prefix_q, scope_queryset
 from beneficiaries.models import Person, SelfCare
 
 from . import rules
@@ -168,6 +168,37 @@ def accounts_for_user(user: User, today: date, *, village: str = "", status: str
         qs = qs.filter(Q(flag_no_receipt=True) | Q(flag_large_withdrawal=True) | Q(flag_no_deposit=True)
                        | Q(flag_over_ceiling=True) | Q(flag_check_overdue=True))
     return qs.order_by("person__household__village_id", "person__name", "id")
+
+
+@dataclass
+class SampleView:
+    """What a financial supervisor sees is a sample: how many accounts it holds, how many the
+    areas have in all (a count, not the accounts), and the latest draw (how it was drawn)."""
+
+    areas: list[Area]
+    sampled: int
+    in_areas: int
+    latest: SpotCheck | None
+
+
+def sample_view(user: User) -> SampleView | None:
+    """None for everyone but a financial supervisor (who reaches accounts only through samples)."""
+    from accounts.models import Role
+    from accounts.scoping import has_role
+
+    from .models import supervisor_prefixes
+
+    if user.is_superuser or not has_role(user, Role.FINANCIAL_SUPERVISOR):
+        return None
+    prefixes = supervisor_prefixes(user)
+    in_areas = CustodyAccount.objects.filter(status=AccountStatus.OPEN).filter(
+        prefix_q("person__household__village__code", prefixes)).count() if prefixes else 0
+    return SampleView(
+        areas=list(Area.objects.filter(code__in=[p.ljust(12, "0") for p in prefixes]).order_by("code")),
+        sampled=scope_queryset(user, CustodyAccount.objects.all()).count(),
+        in_areas=in_areas,
+        latest=scope_queryset(user, SpotCheck.objects.all()).order_by("-drawn_on", "-id").first(),
+    )
 
 
 def get_account_for_user(user: User, pk: int, today: date) -> CustodyAccount:

@@ -77,6 +77,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "can_manage": request.user.is_superuser or has_role(request.user, *MANAGERS),
         "can_set_policy": request.user.is_superuser or has_role(request.user, Role.PREFECTURE),
         "due_count": queries.due_evaluations(request.user, today).count() if has_role(request.user, Role.TOWNSHIP) else 0,
+        "sample": queries.sample_view(request.user),
     })
 
 

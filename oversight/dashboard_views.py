@@ -29,12 +29,12 @@ def can_see_dashboards(user) -> bool:
     return user.is_superuser or has_role(user, *DASHBOARD_ROLES)
 
 
-def dashboard_area(request: HttpRequest, code: str) -> Area:
+def dashboard_area(request: HttpRequest, code: str, levels: tuple[str, ...] = DASHBOARD_LEVELS) -> Area:
     """The area of a dashboard: one the user oversees (township level or above), else 404."""
     if not can_see_dashboards(request.user):
         raise Http404
     area = get_object_for_user(request.user, Area, code=code)
-    if area.level not in DASHBOARD_LEVELS:
+    if area.level not in levels:
         raise Http404
     return area
 
@@ -100,9 +100,8 @@ def panel_xlsx(request: HttpRequest, code: str, key: str) -> HttpResponse:
 @login_required
 def drill(request: HttpRequest, code: str) -> HttpResponse:
     """The households behind one number of a dashboard, in the user's scope."""
-    area = dashboard_area(request, code) if code else None
-    if area is None:
-        raise Http404
+    # A township's dashboard lists its villages: each village's numbers open its households.
+    area = dashboard_area(request, code, (*DASHBOARD_LEVELS, "village"))
     on = report_date(request)
     found = dashboards.drill(area, on, request.GET.get("figure", ""), request.GET.get("key", ""))
     if found is None:
@@ -117,5 +116,7 @@ def drill(request: HttpRequest, code: str) -> HttpResponse:
     page = Paginator(households, 100).get_page(request.GET.get("page"))
     return render(request, "oversight/drill.html", {
         "area": area, "on": on, "title": title, "page": page, "count": page.paginator.count,
-        "back": dashboards.dashboard_url(area, on),
+        # A village has no dashboard of its own: back to its township's.
+        "back": dashboards.dashboard_url(area.parent if area.level == "village" else area, on),
+        "back_area": area.parent if area.level == "village" else area,
     })

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from accounts import sheets
 from accounts.models import Area
 
+from .models import AssessmentKind
+
 
 def _plain(cell) -> object:
     """A cell's value for a spreadsheet: numbers stay numbers; a rate keeps its count beside it."""
@@ -78,7 +80,7 @@ def assessment_xlsx(county, year, kind, sheet, setting, signoff) -> bytes:
             row += [f"{f.rate}%" if f.rate is not None else "", f"{f.num}/{f.den}"]
         ws.append(row)
     ws.append([])
-    ws.append([_("县(市)"), county.name, _("年度"), year, _("考核类型"), kind])
+    ws.append([_("县(市)"), county.name, _("年度"), year, _("考核类型"), str(dict(AssessmentKind.choices).get(kind, kind))])
     if setting:
         ws.append([_("指标设置"), f"{setting.set_by.display_name} {setting.set_at:%Y-%m-%d %H:%M}",
                    _("优秀"), setting.excellent, _("合格"), setting.passing])

@@ -197,9 +197,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["village"] = village_today(user, today)
     if Role.FINANCIAL_SUPERVISOR in roles:
         from custody.models import SpotCheck
-        from custody.queries import accounts_for_user
+        from custody.queries import accounts_for_user, sample_view
 
         context["samples"] = supervisor_today(user)
+        context["sample"] = sample_view(user)
         context["flagged_accounts"] = accounts_for_user(user, today, flagged=True).count()
         context["spot_checks_year"] = scope_queryset(user, SpotCheck.objects.filter(drawn_on__year=today.year)).count()
     return render(request, "oversight/home_board.html", context)

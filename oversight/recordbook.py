@@ -17,7 +17,7 @@ from django.utils import timezone
 from beneficiaries.models import Classification, Household, HouseholdStatus, Pairing, Person
 from custody.models import CustodyAccount, LedgerCheck
 from services.models import Referral
-from visits.models import Finding, Visit
+from visits.models import Finding, Need, Visit
 
 from .models import JobStatus, RecordBookJob
 
@@ -40,7 +40,8 @@ def _checklist(v: Visit) -> str:
     if any(getattr(v, n) for n in ("house_safety", "water_safety", "power_safety")):
         parts.append("安全隐患：" + "、".join(hazards) if hazards else "房屋水电气暖安全")
     if v.needs:
-        parts.append("服务需求：" + "、".join(v.needs))
+        labels = dict(Need.choices)  # labels, never the stored values ("daily_care")
+        parts.append("服务需求：" + "、".join(str(labels.get(n, n)) for n in v.needs))
     return "；".join(parts)
 
 

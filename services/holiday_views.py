@@ -89,7 +89,7 @@ def holiday_year(request: HttpRequest, year: int) -> HttpResponse:
     can_edit = holidays.can_edit(request.user)
     form = None
     if can_edit:
-        initial = {"source": entry.source if entry else "", "text": holidays.notice_text(year) if entry else ""}
+        initial = {"source": entry.source_display if entry else "", "text": holidays.notice_text(year) if entry else ""}
         form = HolidayYearForm(request.POST or None, request.FILES or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:

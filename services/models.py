@@ -413,6 +413,24 @@ class HolidayYear(models.Model):
     def __str__(self) -> str:
         return f"{self.year}"
 
+    @property
+    def preset(self) -> bool:
+        """Seeded at installation from the published notices (services.holidays), not typed in."""
+        return self.entered_by_id is None and self.source.startswith("chinesecalendar")
+
+    @property
+    def source_display(self) -> str:
+        """The 依据 as a person reads it: a preset table names the notice, not the library it came from."""
+        if self.preset:
+            return _("国务院办公厅关于当年部分节假日安排的通知（系统预置）")
+        return self.source
+
+    @property
+    def entered_by_display(self) -> str:
+        if self.entered_by_id:
+            return self.entered_by.display_name
+        return _("系统预置") if self.preset else "—"
+
 
 class HolidayDay(models.Model):
     """A day that differs from Monday–Friday: a holiday (放假, also its weekend days) or a

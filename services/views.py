@@ -381,6 +381,10 @@ def providers(request: HttpRequest) -> HttpResponse:
                                  service=request.GET.get("service", ""), village=request.GET.get("village", ""))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     can_edit = request.user.is_superuser or has_role(request.user, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE)
+    # 编辑 only on the rows the user maintains (a county's provider serving a township is shown to
+    # the township, read-only): a link that would answer 404 is not offered.
+    for p in page.object_list:
+        p.editable = can_edit and actions.can_edit_provider(request.user, p)
     return render(request, "services/providers.html", {"page": page, "can_edit": can_edit})
 
 

@@ -29,7 +29,8 @@ from accounts.notifications import SMS, WECOM, Message, notify, notify_many
 from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries import events
-from beneficiaries.models import Cadre, Household, HouseholdStatus, Pairing
+from beneficiaries.display import household_label_sql
+from beneficiaries.models import Cadre, Household, HouseholdStatus, Pairing, Relation
 
 from . import checklist, queries, rules
 from .models import (
@@ -590,6 +591,7 @@ class _T:
     escalation = Escalation._meta.db_table
     shortfall = ShortfallAlert._meta.db_table
     role = RoleAssignment._meta.db_table
+    area = Area._meta.db_table
 
 
 # The daily job's statements: table names from _meta, every value (enum values included) a
@@ -618,9 +620,10 @@ WITH new AS (
     RETURNING id, household_id, due_on
 )
 -- One row per new alert, with its paired cadre's login (if any) to notify.
-SELECT new.id, new.household_id, h.code, new.due_on, c.user_id
+SELECT new.id, new.household_id, {household_label_sql("h", "v", "%(head)s")}, new.due_on, c.user_id
 FROM new
 JOIN {_T.household} AS h ON h.id = new.household_id
+JOIN {_T.area} AS v ON v.code = h.village_id
 LEFT JOIN {_T.pairing} AS p ON p.household_id = h.id AND p.ended_on IS NULL
 LEFT JOIN {_T.cadre} AS c ON c.id = p.cadre_id
 """
@@ -629,8 +632,8 @@ _ESCALATE = f"""
 WITH new AS (
     INSERT INTO {_T.escalation} (household_id, kind, level, area_id, alert_id, summary, opened_on)
     SELECT a.household_id, %(kind)s, %(level)s, rpad(left(h.village_id, %(width)s), %(code_length)s, '0'), a.id,
-           format(%(summary)s, h.code, a.due_on), %(today)s
-    FROM {_T.alert} AS a JOIN {_T.household} AS h ON h.id = a.household_id
+           format(%(summary)s, {household_label_sql("h", "v", "%(head)s")}, a.due_on), %(today)s
+    FROM {_T.alert} AS a JOIN {_T.household} AS h ON h.id = a.household_id JOIN {_T.area} AS v ON v.code = h.village_id
     WHERE a.closed_on IS NULL AND a.due_on <= %(cutoff)s
     ORDER BY a.id
     ON CONFLICT (alert_id, level) DO NOTHING
@@ -644,7 +647,7 @@ FROM new LEFT JOIN {_T.role} AS r ON r.area_id = new.area_id AND r.role = %(leve
 
 def _job_params(today: dt.date) -> dict:
     return {"today": today, "active": HouseholdStatus.ACTIVE, "kind": EscalationKind.OVERDUE,
-            "code_length": CODE_LENGTH}
+            "code_length": CODE_LENGTH, "head": Relation.HEAD}
 
 
 @transaction.atomic
@@ -680,8 +683,8 @@ def overdue_alerts(*, today: dt.date) -> AlertRun:
     opened = rows(_OPEN_ALERTS, params)
     run.opened = len({r[0] for r in opened})
     notify_many([
-        Message(user_id, f"overdue:{alert_id}", _("逾期未走访：%(code)s，应访日期 %(due)s") % {
-            "code": code, "due": due.isoformat()}, household_id)
+        Message(user_id, f"overdue:{alert_id}", _("逾期未走访：%(household)s，应访日期 %(due)s") % {
+            "household": code, "due": due.isoformat()}, household_id)
         for alert_id, household_id, code, due, user_id in opened if user_id
     ])
     for level, width, days, summary in (

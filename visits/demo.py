@@ -11,7 +11,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, RoleAssignment
+from accounts.models import Role, RoleAssignment, User
 from beneficiaries.models import Household, HouseholdStatus, Pairing
 
 from . import actions, checklist, rules
@@ -33,11 +33,13 @@ def seed_visits(households: int = 300, seed: int = 20261128, stdout=None) -> int
         if stdout:
             stdout.write("走访演示数据：没有可用的家庭，跳过。")
         return 0
-    cadre_users = dict(
-        Pairing.objects.filter(ended_on__isnull=True, household_id__in=[c[0] for c in candidates])
-        .values_list("household_id", "cadre__user_id")
-    )
+    pairings = (Pairing.objects.filter(ended_on__isnull=True, household_id__in=[c[0] for c in candidates])
+                .values_list("household_id", "cadre__user_id", "cadre__name"))
+    cadre_users = {hid: uid for hid, uid, _name in pairings}
+    # The visitor is named as on a paper record: the cadre's name, else the township official's.
+    visitor_names = {hid: name for hid, _uid, name in pairings}
     fallback = RoleAssignment.objects.filter(role=Role.TOWNSHIP).values_list("user_id", flat=True).first()
+    fallback_name = User.objects.filter(pk=fallback).values_list("real_name", flat=True).first() or ""
     visits = []
     for hid, tier, _village in candidates:
         user_id = cadre_users.get(hid) or fallback
@@ -50,7 +52,7 @@ def seed_visits(households: int = 300, seed: int = 20261128, stdout=None) -> int
         for _ in range(6):
             visits.append(Visit(
                 household_id=hid, visited_on=day, mode=VisitMode.IN_PERSON, counted=True, visitor_id=user_id,
-                visitor_name="结对干部", met_with="本人", health=rng.choice(["good", "fair", "poor"]),
+                visitor_name=(visitor_names.get(hid) or fallback_name)[:50], met_with="本人", health=rng.choice(["good", "fair", "poor"]),
                 food="ok", clothing="ok", housing=rng.choice(["ok", "ok", "difficult"]), transport="ok", medical="ok",
                 house_safety="safe", water_safety="safe", power_safety=rng.choice(["safe", "safe", "hazard"]),
                 gas_safety=rng.choice(["none", "safe"]), heating_safety="safe", family_support="fulfilled",

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Area, AreaLevel
 from accounts.scoping import get_object_for_user, scope_queryset
+from beneficiaries.display import head_name_subquery
 
 from . import panels, queries
 from .desk_queries import download_areas, group_by_township, overdue_households
@@ -40,10 +41,11 @@ def open_escalations(user, area: Area | None = None) -> list[Escalation]:
         qs = qs.filter(household__village__code__startswith=area.prefix)
     # Overdue-visit escalations show as a column of the overdue households, each household once.
     rows = list(qs.filter(kind=EscalationKind.SPECIAL).select_related("household", "household__village", "finding")
-                .order_by("-opened_on", "-id")[:200])
+                .annotate(head_name=head_name_subquery("household")).order_by("-opened_on", "-id")[:200])
     unread = unread_escalation_ids(user) if rows else set()
     for e in rows:
         e.unread = e.pk in unread
+        e.household.head_name = e.head_name
     return rows
 
 
@@ -51,8 +53,10 @@ def open_findings(user, today, area: Area | None = None) -> list[Finding]:
     qs = scope_queryset(user, Finding.objects.exclude(status=FindingStatus.CLOSED))
     if area is not None:
         qs = qs.filter(household__village__code__startswith=area.prefix)
-    rows = list(qs.select_related("household", "household__village", "owner").order_by("due_on", "id")[:300])
+    rows = list(qs.select_related("household", "household__village", "owner")
+                .annotate(head_name=head_name_subquery("household")).order_by("due_on", "id")[:300])
     for f in rows:
+        f.household.head_name = f.head_name
         f.is_overdue = f.due_on < today
         f.days_overdue = (today - f.due_on).days
     return rows

@@ -290,3 +290,20 @@ def test_the_review_page_needs_as_many_queries_for_many_households_as_for_few(cl
     assert body.count('data-testid="exited-row"') == 12
     assert body.count('data-testid="gap-row"') == 12
     assert len(many) == len(few)
+
+
+def test_a_judgement_decision_without_a_suggestion_is_not_counted_as_disagreeing_but_a_lapsed_fact_is(
+        client, officer, review):
+    """The count 与建议不一致 matches its rows: a household decided on a judgement criterion (C2)
+    whose facts meet nothing has no suggestion to disagree with; one decided on A1 whose facts no
+    longer meet it is listed, and the row says which criterion lapsed."""
+    no_facts = {"benefit_status": "none", "self_care": "full"}
+    household("JUDGED-C2", tier="C", criteria=("C2",), facts=no_facts)
+    household("LAPSED-A1", tier="A", criteria=("A1",), facts=no_facts)
+    mismatched = lists_for(officer, review).mismatched
+    assert codes(mismatched) == ["LAPSED-A1"] and mismatched[0].unmet == ["A1"]
+    client.force_login(officer)
+    with time_machine.travel(at(2026, 5, 15, 10), tick=False):
+        body = client.get(reverse("beneficiaries:review_detail", args=[review.pk])).content.decode()
+    assert body.count('data-testid="mismatched-row"') == 1 and 'data-testid="count-mismatched">1<' in body
+    assert "成员情况已不满足A1" in body and "无建议类别" not in body

@@ -282,3 +282,26 @@ def test_the_household_page_shows_its_custody_accounts_in_scope(client, village_
     assert 'data-testid="custody-tab"' in page and "龙阿婆" in page and "吴照料" in page
     client.force_login(user_with_role(Role.TOWNSHIP, OTHER_TOWNSHIP, username="tab_outsider"))
     assert client.get(url).status_code == 404
+
+
+def test_the_supervisor_is_told_the_list_is_a_sample_how_it_was_drawn_and_how_to_start_one(client, village_code):
+    from accounts.models import Area
+
+    committee = committee_user(village_code)
+    for _ in range(10):
+        open_account(village_code, committee)
+    supervisor = user_with_role(Role.FINANCIAL_SUPERVISOR, COUNTY, username="jinrong1")
+    client.force_login(supervisor)
+    body = client.get(reverse("custody:account_list")).content.decode()
+    assert "您看到的是抽查样本中的账户：0 个" in body and "在管账户共 10 个" in body
+    assert "您还没有发起过抽查" in body and reverse("custody:spot_check_list") in body
+    assert 'data-testid="accounts-empty"' in body and "请发起抽查" in body
+    actions.spot_check_draw(area=Area.objects.get(code=COUNTY), percent=30, seed=20260316, actor=supervisor,
+                            today=TODAY)
+    for url in (reverse("custody:account_list"), "/"):
+        body = client.get(url, follow=True).content.decode()
+        assert "您看到的是抽查样本中的账户：3 个" in body and "在管账户共 10 个" in body
+        assert "10 个在管账户中按 30% 随机抽取" in body
+    # Others see no such note: their list is their area's.
+    client.force_login(committee)
+    assert 'data-testid="sample-note"' not in client.get(reverse("custody:account_list")).content.decode()

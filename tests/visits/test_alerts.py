@@ -198,3 +198,14 @@ def test_the_job_sql_takes_tables_from_meta_and_enum_values_as_parameters():
             assert f"'{value}'" not in sql
     assert all(OverdueAlert._meta.db_table in sql for sql in statements)
     assert actions._job_params(dt.date(2026, 6, 20))["active"] == HouseholdStatus.ACTIVE
+
+
+def test_the_overdue_message_and_escalation_name_the_head_and_the_village(paired, township_user):
+    household, cadre = paired
+    VisitFactory(household=household, visited_on=D(2026, 6, 1))
+    refresh(household, D(2026, 6, 12))
+    overdue_alerts(today=D(2026, 6, 18))
+    village = household.village.short_name
+    title = Notification.objects.get(recipient=cadre).title
+    assert title == f"逾期未走访：王阿婆 · {village} · {household.code}，应访日期 2026-06-11"
+    assert Escalation.objects.get().summary.startswith(f"王阿婆 · {village} · {household.code} 逾期7天以上")

@@ -103,7 +103,9 @@ def test_overdue_report_command_writes_exact_headers_with_bom(overdue, tmp_path)
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == OVERDUE_REPORT_HEADERS
     assert rows[1] == [household.code, household.village_id, "王阿婆", "A", household.pairings.get().cadre.name,
-                       "2026-06-01", "2026-06-11", "9", "1", "3"]
+                       "2026-06-01", "2026-06-11", "9", "1", "3",
+                       household.village.parent.name, household.village.short_name]
+    assert rows[0][-2:] == ["乡镇(街道)", "村(居)"] and "委员会" not in rows[1][-1]
     assert len(rows) == 2
 
 
