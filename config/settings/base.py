@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "beneficiaries",
+    "campaigns",
     "visits",
     "custody",
     "services",
