@@ -462,13 +462,16 @@ CAMPAIGN_JOB_LOCK = 4_2026_1207
 
 
 def campaigns_daily(*, today: dt.date) -> dict[str, int]:
-    """1. List households that entered the scope of running campaigns since yesterday.
+    """1. Close the alerts of campaigns that have ended; list households that entered the scope
+       of running campaigns since yesterday.
     2. Raise an alert for each scheduled water delivery missed (due before today, none since),
        once per household and due date; tell the township and the village committee.
     Safe to run twice (advisory lock, unique alerts)."""
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [CAMPAIGN_JOB_LOCK])
+        # An alert of a campaign that has ended closes with it (nothing more is due).
+        WaterAlert.objects.filter(closed_on__isnull=True, row__campaign__ends_on__lt=today).update(closed_on=today)
         added = sum(campaign_scope_refresh(campaign=c, today=today)
                     for c in Campaign.objects.filter(queries.running(today)).prefetch_related("areas"))
         missed = CampaignHousehold.objects.filter(

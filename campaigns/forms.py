@@ -14,7 +14,7 @@ from beneficiaries.models import Tier
 from .models import Assessor, CampaignKind, HeatingSource, Item, NeedSource, WaterSource
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-YES_NO = [("", "—"), ("1", _("是")), ("0", _("否"))]
+YES_NO = [("1", _("是")), ("0", _("否"))]
 
 
 def _yes_no(label, required=False):

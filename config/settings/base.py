@@ -177,6 +177,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "visits.tasks.overdue_alerts_daily",
         "schedule": crontab(hour=7, minute=0),
     },
+    "campaigns-daily": {
+        "task": "campaigns.tasks.campaigns_daily",
+        "schedule": crontab(hour=7, minute=5),
+    },
     "services-escalate-overdue-referrals": {
         "task": "services.tasks.escalate_overdue_referrals",
         "schedule": crontab(hour=7, minute=10),

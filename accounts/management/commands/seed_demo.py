@@ -52,4 +52,7 @@ class Command(BaseCommand):
         from exchange.demo import seed_exchange
 
         steps.append(seed_exchange)
+        from campaigns.demo import demo_load as seed_campaigns
+
+        steps.append(seed_campaigns)
         return steps
