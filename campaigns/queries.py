@@ -192,6 +192,37 @@ def board_households(user: User, campaign: Campaign, area: Area, today: dt.date,
     return rows.order_by("household__village_id", "household__code")
 
 
+def township_figures(county: Area, year: int, on: dt.date) -> list[dict]:
+    """The campaigns' figures by township for the year-end assessment of townships (shown beside
+    the score sheet): households in scope of campaigns begun in the year by `on`, assessed by the
+    deadline, with confirmed needs, delivered in full, and water deliveries missed."""
+    confirmed = CampaignNeed.objects.filter(campaign=OuterRef("campaign_id"), household=OuterRef("household_id"),
+                                            status=NeedStatus.CONFIRMED)
+    rows = (
+        CampaignHousehold.objects.filter(household__village__code__startswith=county.code[: PREFIX_LENGTH[county.level]],
+                                         campaign__starts_on__year=year, campaign__starts_on__lte=on)
+        .annotate(has_confirmed=Exists(confirmed),
+                  is_delivered=Exists(confirmed) & ~Exists(confirmed.filter(delivered__lt=F("quantity"))),
+                  missed=Exists(WaterAlert.objects.filter(row=OuterRef("pk"), raised_on__lte=on)),
+                  township=AncestorCode("household__village_id", AreaLevel.TOWNSHIP))
+        .values("township")
+        .annotate(in_scope=Count("id"),
+                  assessed_on_time=Count("id", filter=Q(assessed_on__isnull=False,
+                                                        assessed_on__lte=F("campaign__assess_by"))),
+                  needs_confirmed=Count("id", filter=Q(has_confirmed=True)),
+                  delivered=Count("id", filter=Q(is_delivered=True)),
+                  water_missed=Count("id", filter=Q(missed=True)))
+        .order_by("township")
+    )
+    rows = list(rows)
+    names = dict(Area.objects.filter(code__in=[r["township"] for r in rows]).values_list("code", "name"))
+    for r in rows:
+        r["name"] = names.get(r["township"], r["township"])
+        r["assessed_rate"] = round(100 * r["assessed_on_time"] / r["in_scope"], 1) if r["in_scope"] else None
+        r["delivered_rate"] = round(100 * r["delivered"] / r["needs_confirmed"], 1) if r["needs_confirmed"] else None
+    return rows
+
+
 # --- needs and deliveries ------------------------------------------------------------------------
 
 

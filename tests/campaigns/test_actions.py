@@ -269,3 +269,17 @@ def test_the_board_counts_in_scope_assessed_confirmed_delivered_and_overdue():
         (TOWNSHIP, 3, 1, 1, 1, 2)]
     assert queries.board(user_with_role(Role.TOWNSHIP, OTHER_TOWNSHIP), campaign,
                          Area.objects.get(code=OTHER_TOWNSHIP), WINTER_DAY) == []
+
+
+def test_the_township_assessment_shows_the_campaigns_figures(client):
+    need, township = _confirmed_need(source=NeedSource.RESERVE_FUND, quantity=2)
+    actions.delivery_record(actor=township, need=need, quantity=2, delivered_on=WINTER_DAY, received_by="王阿婆",
+                            photo=png(), today=WINTER_DAY)
+    county = Area.objects.get(code="522634000000")
+    [row] = queries.township_figures(county, 2026, dt.date(2026, 12, 21))
+    assert (row["township"], row["in_scope"], row["assessed_on_time"], row["needs_confirmed"], row["delivered"],
+            row["water_missed"]) == (TOWNSHIP, 3, 1, 1, 1, 0)
+    assert queries.township_figures(county, 2025, dt.date(2025, 12, 31)) == []
+    client.force_login(county_officer())
+    page = client.get("/oversight/assessment/", {"county": county.code, "year": 2026, "kind": "township"})
+    assert page.status_code == 200 and 'data-testid="campaign-figures"' in page.content.decode()

@@ -154,3 +154,33 @@ def test_a_donation_of_goods_is_registered_and_shown_on_the_stock_page(client):
     assert response.status_code == 302
     page = client.get(reverse("campaigns:stock")).content.decode()
     assert "爱心企业" in page and "20" in page
+
+
+def test_the_board_and_the_needs_list_take_the_same_queries_for_more_households(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    township = user_with_role(Role.TOWNSHIP, TOWNSHIP)
+    campaign, _row = _assessed(township)
+    client.force_login(township)
+    urls = [reverse("campaigns:board", args=[campaign.pk]), reverse("campaigns:needs", args=[campaign.pk]),
+            reverse("campaigns:households", args=[campaign.pk])]
+
+    def counts():
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            out.append(len(ctx))
+        return out
+
+    before = counts()
+    for _ in range(5):
+        h = HouseholdFactory(tier="B")
+        PersonFactory(household=h)
+    actions.campaign_scope_refresh(campaign=campaign, today=NOW.date())
+    for row in campaign.households.filter(assessed_on__isnull=True):
+        actions.assessment_record(actor=township, row=row, assessed_on=NOW.date(), today=NOW.date(),
+                                  data=actions.AssessmentInput(grain_short_days=3, clothing_sets=1,
+                                                               heating_source="coal", heating_enough=False))
+    assert counts() == before
