@@ -83,6 +83,15 @@ class AssessmentForm(forms.Form):
         return {q: self.cleaned_data.get(f"q{i}", "") for i, q in enumerate(self.campaign.questions)}
 
 
+def assessment_initial(row) -> dict:
+    """A household's stored answers as the assessment form's initial values (yes/no as "1"/"0")."""
+    from . import rules
+
+    values = {f: getattr(row, f) for f in (*rules.question_fields(row.campaign.kind), "note")}
+    values = {k: ("1" if v else "0") if isinstance(v, bool) else v for k, v in values.items()}
+    return values | {f"q{i}": row.answers.get(q, "") for i, q in enumerate(row.campaign.questions)}
+
+
 class NeedAddForm(forms.Form):
     item = forms.ChoiceField(label=_("物资"), choices=Item.choices)
     quantity = forms.IntegerField(label=_("数量"), min_value=1, max_value=100000)

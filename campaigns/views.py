@@ -29,6 +29,7 @@ from .forms import (
     ReverseForm,
     StockReceiveForm,
     WaterDeliveryForm,
+    assessment_initial,
 )
 from .models import CampaignKind, Delivery, Item, NeedSource, NeedStatus
 
@@ -167,8 +168,7 @@ def row_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     row = queries.get_row_for_user(request.user, pk)
     campaign = row.campaign
-    form = AssessmentForm(request.POST or None, campaign=campaign, prefix="a", initial={
-        f: getattr(row, f) for f in (*rules.question_fields(campaign.kind), "note")})
+    form = AssessmentForm(request.POST or None, campaign=campaign, prefix="a", initial=assessment_initial(row))
     water_form = WaterDeliveryForm(None, initial={"delivered_on": today})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

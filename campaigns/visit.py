@@ -17,7 +17,7 @@ from beneficiaries.models import Household
 
 from . import queries, rules
 from .actions import AssessmentInput
-from .forms import AssessmentForm
+from .forms import AssessmentForm, assessment_initial
 from .models import CampaignHousehold
 
 
@@ -30,10 +30,8 @@ class VisitQuestions:
 def questions_for(household: Household, today: dt.date, data=None) -> list[VisitQuestions]:
     out = []
     for row in queries.assessments_open_for(household, today):
-        initial = {f: getattr(row, f) for f in (*rules.question_fields(row.campaign.kind), "note")}
-        initial |= {f"q{i}": row.answers.get(q, "") for i, q in enumerate(row.campaign.questions)}
         out.append(VisitQuestions(row, AssessmentForm(data, campaign=row.campaign, prefix=f"campaign-{row.pk}",
-                                                      initial=initial)))
+                                                      initial=assessment_initial(row))))
     return out
 
 

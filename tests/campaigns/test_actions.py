@@ -283,3 +283,20 @@ def test_the_township_assessment_shows_the_campaigns_figures(client):
     client.force_login(county_officer())
     page = client.get("/oversight/assessment/", {"county": county.code, "year": 2026, "kind": "township"})
     assert page.status_code == 200 and 'data-testid="campaign-figures"' in page.content.decode()
+
+
+def test_a_bureau_defined_campaign_asks_its_own_short_checklist():
+    a, *_ = _households()
+    campaign = winter_campaign(kind="other", name="雷山县防汛转移排查", questions=["房屋是否临河", "转移去向"])
+    row = campaign.households.get(household=a)
+    township = user_with_role(Role.TOWNSHIP, TOWNSHIP)
+    with pytest.raises(ValidationError) as err:
+        actions.assessment_record(actor=township, row=row, data=AssessmentInput(answers={"房屋是否临河": "是"}),
+                                  assessed_on=WINTER_DAY, today=WINTER_DAY)
+    assert "转移去向" in str(err.value)
+    actions.assessment_record(actor=township, row=row, assessed_on=WINTER_DAY, today=WINTER_DAY,
+                              data=AssessmentInput(answers={"房屋是否临河": "是", "转移去向": "亲戚家"}))
+    row.refresh_from_db()
+    assert row.answers == {"房屋是否临河": "是", "转移去向": "亲戚家"} and not CampaignNeed.objects.exists()
+    with pytest.raises(ValidationError):
+        winter_campaign(kind="other", name="无问题的行动", questions=[])

@@ -184,3 +184,23 @@ def test_the_board_and_the_needs_list_take_the_same_queries_for_more_households(
                                   data=actions.AssessmentInput(grain_short_days=3, clothing_sets=1,
                                                                heating_source="coal", heating_enough=False))
     assert counts() == before
+
+
+def test_the_household_page_shows_the_stored_answers_and_the_village_can_assess_there(client):
+    township = user_with_role(Role.TOWNSHIP, TOWNSHIP)
+    campaign, row = _assessed(township)
+    client.force_login(township)
+    page = client.get(reverse("campaigns:row", args=[row.pk])).content.decode()
+    import re
+
+    radios = {re.search(r'value="(\d)"', tag).group(1): "checked" in tag
+              for tag in re.findall(r'<input[^>]*name="a-heating_enough"[^>]*>', page)}
+    assert radios == {"1": True, "0": False}
+    other = campaign.households.exclude(pk=row.pk).first() or row
+    village = user_with_role(Role.VILLAGE_COMMITTEE, other.household.village_id)
+    client.force_login(village)
+    response = client.post(reverse("campaigns:row", args=[other.pk]), {
+        "a-grain_short_days": "0", "a-clothing_sets": "3", "a-heating_source": "electric", "a-heating_enough": "0"})
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert (other.clothing_sets, other.heating_enough, other.assessed_by) == (3, False, village)
