@@ -121,8 +121,9 @@ def unassessed(user: User, today: dt.date) -> QuerySet[CampaignHousehold]:
 
 
 def unassessed_households(user: User, today: dt.date) -> dict[int, str]:
-    """{household id: campaign deadline} of the households still to assess (one query)."""
-    rows = unassessed(user, today).values_list("household_id", "campaign__assess_by")
+    """{household id: campaign deadline} of the households still to assess in the visit (one query)."""
+    rows = unassessed(user, today).filter(campaign__assessor="cadre").values_list("household_id",
+                                                                                   "campaign__assess_by")
     return {h: d for h, d in reversed(list(rows))}
 
 

@@ -76,6 +76,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         c.state_label = rules.STATE_LABELS[c.state]
     return render(request, "campaigns/list.html", {
         "campaigns": rows, "can_declare": _can(request.user, Role.COUNTY, Role.PREFECTURE), "today": today,
+        "can_board": _official(request.user),
         "todo_count": queries.unassessed(request.user, today).count(),
     })
 
