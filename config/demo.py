@@ -23,6 +23,7 @@ DEMO_STEPS: list[str] = [
     "accounts.demo_otp.seed_demo_devices",
     "exchange.demo.seed_exchange",
     "earlywarning.demo.demo_load",
+    "campaigns.demo.demo_load",
     # Later apps: one line each.
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("roster/", include("beneficiaries.urls")),
     path("visits/", include("visits.urls")),
     path("services/", include("services.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("oversight/", include("oversight.urls")),
     path("imports/", include("imports.urls")),
     path("assistance/", include("assistance.urls")),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.actions import audit_record
 from accounts.models import Area, AuditAction, Role
 from accounts.scoping import get_object_for_user, has_role, scope_queryset
+from campaigns import queries as campaign_queries
 
 from . import actions, assessment, exports, forms
 from .models import AssessmentKind, AssessmentSetting, AssessmentSignoff
@@ -70,6 +71,8 @@ def assessment_sheet(request: HttpRequest) -> HttpResponse:
         "years": list(range(today.year, today.year - 4, -1)),
         "can_sign": signoff is None and (request.user.is_superuser or has_role(request.user, Role.COUNTY)),
         "as_of": assessment.as_of(year, today),
+        "campaign_figures": campaign_queries.township_figures(county, year, assessment.as_of(year, today))
+        if kind == "township" else [],
     })
 
 

@@ -24,7 +24,6 @@ from . import rules
 from .holidays import referral_deadline
 from .models import (
     CaseConference,
-    DrySeason,
     Field,
     OneCaseDecision,
     Referral,
@@ -32,8 +31,6 @@ from .models import (
     ReferralEvent,
     ReferralStatus,
     ServiceProvider,
-    WaterDelivery,
-    WinterReliefNeed,
     liaison_department_ids,
 )
 
@@ -318,64 +315,6 @@ def one_case_decision_record(*, actor: User, household: Household, decided_on: d
     audit_record(actor=actor, action=AuditAction.CREATE, obj=record, request=request,
                  details={"household": household.code, "amount_fen": amount_fen})
     return record
-
-
-# --- §4 lists: dry seasons, water deliveries, winter–spring needs ------------------------------
-
-
-@transaction.atomic
-def dry_season_declare(*, actor: User, area: Area, starts_on: dt.date, ends_on: dt.date, note: str = "",
-                       request: HttpRequest | None = None) -> DrySeason:
-    _require(actor.is_superuser or any(area.code.startswith(p) for p in area_prefixes(
-        actor, {Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE})), _("无权为该区划登记缺水期。"))
-    if area.level == "village":
-        raise ValidationError({"area": _("请选择乡镇(街道)或以上区划。")})
-    if ends_on < starts_on:
-        raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
-    season = DrySeason(area=area, starts_on=starts_on, ends_on=ends_on, note=note.strip(), declared_by=actor)
-    season.full_clean()
-    season.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=season, request=request,
-                 details={"area": area.code, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
-    return season
-
-
-@transaction.atomic
-def water_delivery_record(*, actor: User, household: Household, delivered_on: dt.date, litres: int, delivered_by: str,
-                          note: str = "", today: dt.date, request: HttpRequest | None = None) -> WaterDelivery:
-    _require(can_reach_household(actor, household), _("无权为该家庭登记送水。"))
-    if delivered_on > today:
-        raise ValidationError({"delivered_on": _("送水日期不能晚于今天。")})
-    delivery = WaterDelivery(household=household, delivered_on=delivered_on, litres=litres,
-                             delivered_by=delivered_by.strip(), note=note.strip(), recorded_by=actor)
-    delivery.full_clean()
-    delivery.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=delivery, request=request,
-                 details={"household": household.code, "litres": litres})
-    return delivery
-
-
-@transaction.atomic
-def winter_need_record(*, actor: User, household: Household, grain: bool, clothing: bool, heating: bool,
-                       note: str = "", today: dt.date, request: HttpRequest | None = None) -> WinterReliefNeed:
-    """Record (or update) this season's winter–spring relief needs of a household."""
-    _require(can_reach_household(actor, household), _("无权为该家庭登记冬春救助需求。"))
-    season = rules.winter_season(today)
-    need = WinterReliefNeed.objects.select_for_update().filter(household=household, season=season).first()
-    new_values = {"grain": grain, "clothing": clothing, "heating": heating, "note": note.strip()}
-    if need is None:
-        need = WinterReliefNeed(household=household, season=season, recorded_by=actor, **new_values)
-        diff = {k: [None, v] for k, v in new_values.items()}
-    else:
-        diff = changed_fields(need, new_values)
-        for k, v in new_values.items():
-            setattr(need, k, v)
-        need.recorded_by = actor
-    need.full_clean()
-    need.save()
-    audit_record(actor=actor, action=AuditAction.CHANGE, obj=need, request=request,
-                 details={"household": household.code, "season": season, "changes": diff})
-    return need
 
 
 # --- service providers and field settings -----------------------------------------------------

@@ -120,31 +120,6 @@ class OneCaseDecisionForm(forms.Form):
         return None if yuan is None else int(yuan * 100)
 
 
-class DrySeasonForm(forms.Form):
-    area = forms.ModelChoiceField(label=_("区划"), queryset=Area.objects.none())
-    starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
-    ends_on = forms.DateField(label=_("结束日期"), widget=DATE)
-    note = forms.CharField(label=_("说明"), max_length=200, required=False)
-
-    def __init__(self, *args, areas, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = areas
-
-
-class WaterDeliveryForm(forms.Form):
-    delivered_on = forms.DateField(label=_("送水日期"), widget=DATE)
-    litres = forms.IntegerField(label=_("水量(升)"), min_value=1, max_value=100000)
-    delivered_by = forms.CharField(label=_("送水人"), max_length=50)
-    note = forms.CharField(label=_("备注"), max_length=200, required=False)
-
-
-class WinterNeedForm(forms.Form):
-    grain = forms.BooleanField(label=_("口粮"), required=False)
-    clothing = forms.BooleanField(label=_("衣被"), required=False)
-    heating = forms.BooleanField(label=_("取暖"), required=False)
-    note = forms.CharField(label=_("说明"), max_length=200, required=False)
-
-
 class ProviderForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=ProviderKind.choices)

@@ -11,7 +11,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -22,23 +21,20 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts import areacodes
-from accounts.areacodes import AncestorCode
 from accounts.models import User
 from accounts.scoping import get_object_for_user, scope_queryset
-from beneficiaries.models import Household, HouseholdStatus, Person, Relation, SelfCare, WorkCapacity
+from beneficiaries.models import Household, HouseholdStatus, Person, Relation, WorkCapacity
+from campaigns import queries as campaign_queries
 
 from . import rules
 from .models import (
     OPEN_STATUSES,
     CaseConference,
-    DrySeason,
     OneCaseDecision,
     Referral,
     ReferralEvent,
     ReferralStatus,
     ServiceProvider,
-    WaterDelivery,
-    WinterReliefNeed,
 )
 
 # --- referrals ------------------------------------------------------------------------------
@@ -199,61 +195,16 @@ def education_aid(user: User, *, today: dt.date) -> QuerySet[Person]:
     return _active_members(user).filter(q).order_by("household__village_id", "household__code", "birth_date")
 
 
-def _dry_season_for_village():
-    """Exists: a dry season in force today over the household's village (any level above it)."""
-    village = OuterRef("village_id")
-    return Q(area_id=village) | Q(area_id=AncestorCode(village, "township")) | Q(
-        area_id=AncestorCode(village, "county")) | Q(area_id=AncestorCode(village, "prefecture"))
-
-
-LIMITED_MOBILITY = Q(self_care__in=[SelfCare.PARTIAL, SelfCare.NONE]) | Q(
-    disability_type__in=["physical", "visual", "multiple"], disability_grade__lte=2
-)
-
-
 def limited_mobility_in_dry_season(user: User, *, today: dt.date) -> QuerySet[Household]:
-    """Households with a member of limited mobility (semi-/fully disabled, or a severe physical
-    or visual disability) in an area under a declared dry season today (§4(5)), with their
-    last water delivery."""
-    seasons = DrySeason.objects.filter(_dry_season_for_village(), starts_on__lte=today, ends_on__gte=today)
-    limited = Person.objects.filter(LIMITED_MOBILITY, household=OuterRef("pk"))
-    return (
-        scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE))
-        .filter(Exists(seasons), Exists(limited))
-        .select_related("village")
-        .annotate(
-            head_name=Subquery(Person.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
-                               .values("name")[:1]),
-            season_ends=Subquery(seasons.order_by("-ends_on").values("ends_on")[:1]),
-            last_delivery=Max("water_deliveries__delivered_on"),
-        )
-        .order_by(F("last_delivery").asc(nulls_first=True), "village_id", "code")
-    )
-
-
-def water_deliveries(user: User, household: Household) -> QuerySet[WaterDelivery]:
-    return scope_queryset(user, WaterDelivery.objects.filter(household=household)).select_related("recorded_by")
+    """Households on a water campaign's delivery schedule today (§4(5), 送水上门), with the
+    campaign's end and their last water delivery — the campaigns app holds the data."""
+    return campaign_queries.water_households(user, today=today)
 
 
 def winter_relief(user: User, *, today: dt.date) -> QuerySet[Household]:
-    """Active households with this season's recorded winter–spring needs (grain, clothing,
-    heating) — households without a record yet come first, to be assessed."""
-    season = rules.winter_season(today)
-    need = WinterReliefNeed.objects.filter(household=OuterRef("pk"), season=season)
-    return (
-        scope_queryset(user, Household.objects.filter(status=HouseholdStatus.ACTIVE))
-        .select_related("village")
-        .annotate(
-            head_name=Subquery(Person.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
-                               .values("name")[:1]),
-            assessed=Exists(need),
-            need_grain=Subquery(need.values("grain")[:1]),
-            need_clothing=Subquery(need.values("clothing")[:1]),
-            need_heating=Subquery(need.values("heating")[:1]),
-            need_note=Subquery(need.values("note")[:1]),
-        )
-        .order_by("assessed", "village_id", "code")
-    )
+    """Households in scope of a winter–spring relief campaign running today (§4(6)), with their
+    assessment (口粮、衣被、取暖) — not yet assessed first."""
+    return campaign_queries.winter_households(user, today=today)
 
 
 def unemployed_able(user: User, *, today: dt.date) -> QuerySet[Person]:

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,7 +26,6 @@ from . import actions, exports, queries, rules
 from .finding_link import REFERABLE_KINDS, suggested_field_code
 from .forms import (
     CaseConferenceForm,
-    DrySeasonForm,
     FieldSettingForm,
     MatchForm,
     NoteForm,
@@ -36,10 +34,8 @@ from .forms import (
     ReferralFilterForm,
     ReferralForm,
     TransitionForm,
-    WaterDeliveryForm,
-    WinterNeedForm,
 )
-from .models import DrySeason, Field, Referral, ServiceProvider
+from .models import Field, Referral, ServiceProvider
 
 _apply_errors = apply_form_errors  # the one form-error helper (accounts/permissions.py)
 
@@ -311,65 +307,6 @@ def lists(request: HttpRequest) -> HttpResponse:
     return render(request, "services/lists.html", {
         "which": which, "lists": LISTS, "page": page, "today": today, "season": rules.winter_season(today),
     })
-
-
-@login_required
-def dry_seasons(request: HttpRequest) -> HttpResponse:
-    if not (request.user.is_superuser or has_role(request.user, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE)):
-        raise Http404
-    areas = scope_queryset(request.user, Area.objects.exclude(level=AreaLevel.VILLAGE)).order_by("code")
-    form = DrySeasonForm(request.POST or None, areas=areas)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.dry_season_declare(actor=request.user, request=request, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("缺水期已登记。"))
-            return redirect("services:dry_seasons")
-    seasons = scope_queryset(request.user, DrySeason.objects.select_related("area", "declared_by"))[:100]
-    return render(request, "services/dry_seasons.html", {"form": form, "seasons": seasons})
-
-
-@login_required
-def water_delivery_new(request: HttpRequest, pk: int) -> HttpResponse:
-    household = get_household_for_user(request.user, pk)
-    today = timezone.localdate()
-    form = WaterDeliveryForm(request.POST or None, initial={"delivered_on": today})
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.water_delivery_record(actor=request.user, household=household, today=today, request=request,
-                                          **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except PermissionDenied:
-            raise Http404 from None
-        else:
-            messages.success(request, _("送水记录已保存。"))
-            return redirect(f"{reverse('services:lists')}?list=water")
-    return render(request, "services/simple_form.html", {
-        "form": form, "household": household, "title": _("登记送水上门"),
-        "history": queries.water_deliveries(request.user, household)[:20],
-    })
-
-
-@login_required
-def winter_need(request: HttpRequest, pk: int) -> HttpResponse:
-    household = get_household_for_user(request.user, pk)
-    today = timezone.localdate()
-    current = household.winter_relief_needs.filter(season=rules.winter_season(today)).first()
-    initial = {k: getattr(current, k) for k in ("grain", "clothing", "heating", "note")} if current else {}
-    form = WinterNeedForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.winter_need_record(actor=request.user, household=household, today=today, request=request,
-                                       **form.cleaned_data)
-        except PermissionDenied:
-            raise Http404 from None
-        messages.success(request, _("冬春救助需求已保存。"))
-        return redirect(f"{reverse('services:lists')}?list=winter")
-    return render(request, "services/simple_form.html", {"form": form, "household": household,
-                                                         "title": _("冬春救助需求")})
 
 
 # --- service providers, field settings ----------------------------------------------------------

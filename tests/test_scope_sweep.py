@@ -12,7 +12,7 @@ from tests.factories import user_with_role
 from tests.urlwalk import url_patterns
 
 OTHER_COUNTY = "522601000000"  # 凯里市; the demo data lives in 雷山县
-PROJECT_APPS = ("accounts", "beneficiaries", "visits", "custody", "services", "oversight", "assistance")
+PROJECT_APPS = ("accounts", "beneficiaries", "visits", "custody", "services", "oversight", "assistance", "campaigns")
 # The departments' API answers a session user 401 (it takes tokens only); tests/exchange sweeps it
 # token by token.
 SKIP_NAMESPACES = ("api:",)

@@ -31,6 +31,7 @@ from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries import events
 from beneficiaries.display import household_label_sql
 from beneficiaries.models import Cadre, Household, HouseholdStatus, Pairing, Relation
+from campaigns.actions import assessment_record as campaign_assessment_record
 
 from . import checklist, queries, rules
 from .models import (
@@ -403,6 +404,7 @@ def visit_capture(
     client_token: uuid.UUID | None = None,
     today: dt.date,
     request: HttpRequest | None = None,
+    campaign_answers: Sequence = (),
 ) -> Recorded:
     """Record one visit with its checklist, photos and findings, once per submission token.
 
@@ -473,6 +475,10 @@ def visit_capture(
     photos_lost = not _photos_save(visit, stored_photos)
     opened = [_finding_open(actor=actor, household=household, visit=visit, data=f, today=today, request=request)
               for f in _with_hazard_findings(findings, ticked, fixed)]
+    # The campaigns' questions answered in this visit (campaigns/visit.py): stored with it or not at all.
+    for row, answers in campaign_answers if reachable else ():
+        campaign_assessment_record(actor=actor, row=row, data=answers, assessed_on=data.visited_on, today=today,
+                                   request=request)
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=visit, request=request,
         details={"household": household.code, "visited_on": data.visited_on.isoformat(), "mode": data.mode,

@@ -24,6 +24,8 @@ from accounts.files import upload_response
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
 from accounts.permissions import apply_form_errors
 from accounts.scoping import get_object_for_user, has_role, scope_queryset, visible_areas
+from campaigns import queries as campaign_queries
+from campaigns import visit as campaign_visit
 
 from . import actions, checklist, exports, imports, panels, queries
 from .forms import (
@@ -58,8 +60,10 @@ def my_households(request: HttpRequest) -> HttpResponse:
     rows = queries.my_households(request.user, today)
     # The rows link to /visits/households/<pk>/record/: the stem is reversed once, not per row.
     household_base = reverse("visits:record", args=[0]).removesuffix("0/record/")
+    # Households a running campaign still waits to hear about (answered in the visit form).
+    campaign_todo = campaign_queries.unassessed_households(request.user, today)
     return render(request, "visits/my_households.html", {
-        "rows": rows, "today": today, "household_base": household_base,
+        "rows": rows, "today": today, "household_base": household_base, "campaign_todo": campaign_todo,
         "panels": panels.panels_for(panels.CADRE_LIST, request, today)})
 
 
@@ -160,7 +164,8 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
                 return JsonResponse({"ok": False, "not_found": True}, status=404)
             raise
     form = VisitForm(request.POST or None, request.FILES or None, today=today)
-    if request.method == "POST" and form.is_valid():
+    campaign_questions = campaign_visit.questions_for(household, today, request.POST or None)
+    if request.method == "POST" and form.is_valid() and campaign_visit.check(form, campaign_questions):
         d = form.cleaned_data
         findings = [actions.FindingInput(kind=name, description=d[name]) for name in VisitForm.FINDING_FIELDS
                     if d[name].strip()]
@@ -174,7 +179,7 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             recorded = actions.visit_capture(actor=request.user, household=household, data=data, findings=findings,
                                              photos=d["photos"], client_token=d["client_token"], today=today,
-                                             request=request)
+                                             request=request, campaign_answers=campaign_visit.answers(campaign_questions))
         except PermissionDenied:
             if as_json:
                 return JsonResponse({"ok": False, "not_found": True}, status=404)
@@ -203,7 +208,7 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
         "household": household, "form": form, "last": last,
         "findings": queries.open_findings_for_household(household),
         "remote_counts": queries.special_period_covers(household.village_id, today),
-        "sections": checklist.SECTIONS,
+        "sections": checklist.SECTIONS, "campaign_questions": campaign_questions,
     })
 
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "beneficiaries",
+    "campaigns",
     "visits",
     "custody",
     "services",
@@ -183,6 +184,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "visits-overdue-alerts-daily": {
         "task": "visits.tasks.overdue_alerts_daily",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "campaigns-daily": {
+        "task": "campaigns.tasks.campaigns_daily",
+        "schedule": crontab(hour=7, minute=5),
     },
     "services-escalate-overdue-referrals": {
         "task": "services.tasks.escalate_overdue_referrals",

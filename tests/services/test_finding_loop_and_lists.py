@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import Area, Role
-from beneficiaries.models import SelfCare, WorkCapacity
+from beneficiaries.models import WorkCapacity
 from services import actions, queries
 from services.models import ProviderKind, ReferralStatus, ServiceKind
 from tests.conftest import COUNTY, OTHER_TOWNSHIP, TOWNSHIP
@@ -131,43 +131,6 @@ def test_zero_employment_households_have_able_members_and_nobody_employed(townsh
     PersonFactory(household=unable, birth_date=dt.date(1985, 3, 1), work_capacity=WorkCapacity.NONE, employed=False)
     rows = list(queries.zero_employment(township, today=TODAY))
     assert rows == [zero] and rows[0].able_count == 1
-
-
-def test_limited_mobility_households_are_listed_only_during_a_declared_dry_season(township, village_code):
-    county = user_with_role(Role.COUNTY, COUNTY)
-    limited, mobile = HouseholdFactory(), HouseholdFactory()
-    PersonFactory(household=limited, self_care=SelfCare.PARTIAL)
-    PersonFactory(household=mobile)
-    assert list(queries.limited_mobility_in_dry_season(township, today=TODAY)) == []
-    actions.dry_season_declare(actor=county, area=Area.objects.get(code=COUNTY), starts_on=dt.date(2026, 8, 1),
-                               ends_on=dt.date(2026, 9, 30))
-    rows = list(queries.limited_mobility_in_dry_season(township, today=TODAY))
-    assert rows == [limited] and rows[0].last_delivery is None
-    actions.water_delivery_record(actor=township, household=limited, delivered_on=TODAY, litres=200,
-                                  delivered_by="村委会 杨师傅", today=TODAY)
-    assert queries.limited_mobility_in_dry_season(township, today=TODAY).get().last_delivery == TODAY
-    assert list(queries.limited_mobility_in_dry_season(township, today=dt.date(2026, 10, 1))) == []
-
-
-def test_a_dry_season_in_another_township_does_not_list_this_one(township):
-    danjiang = user_with_role(Role.TOWNSHIP, OTHER_TOWNSHIP)
-    PersonFactory(household=HouseholdFactory(), self_care=SelfCare.NONE)
-    actions.dry_season_declare(actor=danjiang, area=Area.objects.get(code=OTHER_TOWNSHIP),
-                               starts_on=dt.date(2026, 8, 1), ends_on=dt.date(2026, 9, 30))
-    assert list(queries.limited_mobility_in_dry_season(township, today=TODAY)) == []
-
-
-def test_winter_relief_needs_are_recorded_once_per_season_and_unassessed_come_first(township):
-    assessed, unassessed = HouseholdFactory(), HouseholdFactory()
-    winter = dt.date(2026, 12, 1)
-    actions.winter_need_record(actor=township, household=assessed, grain=True, clothing=False, heating=True,
-                               today=winter)
-    actions.winter_need_record(actor=township, household=assessed, grain=True, clothing=True, heating=True,
-                               note="独居老人", today=dt.date(2027, 1, 10))
-    rows = list(queries.winter_relief(township, today=winter))
-    assert rows == [unassessed, assessed]
-    assert (rows[1].need_grain, rows[1].need_clothing, rows[1].need_heating, rows[1].need_note) == (
-        True, True, True, "独居老人")
 
 
 # --- service providers -------------------------------------------------------------------------

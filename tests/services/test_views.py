@@ -160,7 +160,7 @@ def test_the_inbox_query_count_does_not_grow_with_rows(client, case, django_asse
         assert client.get(reverse("services:inbox")).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["services:lists", "services:providers", "services:fields", "services:dry_seasons"])
+@pytest.mark.parametrize("name", ["services:lists", "services:providers", "services:fields"])
 def test_the_township_pages_open(client, name):
     assert _get(client, user_with_role(Role.TOWNSHIP, TOWNSHIP), reverse(name)).status_code == 200
 
