@@ -285,3 +285,23 @@ def test_the_digest_command_runs_for_a_date_once():
     call_command("daily_digest", "--date", "2026-06-20", stdout=out)
     assert out.getvalue().splitlines() == ["2026-06-20: 新发走访提醒 1 条", "2026-06-20: 新发走访提醒 0 条"]
     assert Notification.objects.get(recipient=user).title.startswith("走访提醒（6月20日）：逾期 1 户")
+
+
+@pytest.mark.django_db
+def test_messages_whose_hand_over_was_lost_are_handed_over_again_once(wecom_robot, django_capture_on_commit_callbacks):
+    """Redis down when a job commits: the delivery task is never queued. The next daily run hands
+    over what is still unsent (tests/ops/test_faults.py does it with a real worker and Redis)."""
+    recipient = UserFactory()
+    with django_capture_on_commit_callbacks(execute=False):  # the hand-over is lost
+        ids = notify_many([Message(recipient.pk, "escalation:1", "HH0001 逾期7天以上未走访", channels=("wecom",)),
+                           Message(recipient.pk, "overdue:1", "HH0001 逾期未走访")])  # in-app only: nothing to send
+    assert wecom_robot.requests == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.redeliver_unsent() == ids[:1]
+    assert [r["json"]["text"]["content"] for r in wecom_robot.requests] == ["HH0001 逾期7天以上未走访"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.redeliver_unsent() == []  # sent: not again
+        # Older than two days: it stays in the inbox, no late message.
+        Notification.objects.filter(pk=ids[0]).update(delivered=[], created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        assert notifications.redeliver_unsent() == []
+    assert len(wecom_robot.requests) == 1

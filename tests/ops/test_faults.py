@@ -7,6 +7,7 @@ server is stopped by a finalizer, also when the test fails."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import json
@@ -59,7 +60,7 @@ def cluster(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def database(cluster, request, django_db_blocker):
+def database(cluster, django_db_blocker):
     name = f"fault_{uuid.uuid4().hex[:8]}"
     cluster.psql(f"CREATE DATABASE {name} TEMPLATE care_template")
     yield name
@@ -81,8 +82,6 @@ def redis_server():
 def orm(cluster, database, django_db_blocker):
     """`with orm():` — this process's ORM on the throwaway database, for setting up and reading back."""
     def pointed():
-        import contextlib
-
         stack = contextlib.ExitStack()
         stack.enter_context(django_db_blocker.unblock())
         stack.enter_context(servers.django_pointed_at(database, cluster.port))
@@ -120,7 +119,7 @@ HOUSEHOLDS = 500
 
 @SERVERS
 def test_a_worker_killed_in_the_middle_of_an_import_commit_writes_nothing_and_the_job_runs_again(
-        cluster, database, redis_server, orm, started, settings, tmp_path):
+        cluster, database, redis_server, orm, started, tmp_path):
     import psycopg
     from celery import Celery
 
@@ -184,7 +183,7 @@ def test_a_worker_killed_in_the_middle_of_an_import_commit_writes_nothing_and_th
 
 @SERVERS
 def test_postgresql_restarted_while_cadres_save_visits_the_outbox_retries_and_each_visit_is_stored_once(
-        cluster, database, redis_server, orm, started, settings, tmp_path):
+        cluster, database, redis_server, orm, started, tmp_path):
     from tests.factories import HouseholdFactory, PairingFactory, cadre_user
     from tests.visits.factories import form_answers
     from visits.models import Visit
@@ -283,7 +282,7 @@ class Gateway(BaseHTTPRequestHandler):
 
 @SERVERS
 def test_redis_stopped_during_the_daily_job_the_next_run_catches_up_without_duplicates(
-        cluster, database, redis_server, orm, started, settings, tmp_path):
+        cluster, database, redis_server, orm, started, tmp_path):
     import psycopg
     from celery import Celery
 
