@@ -347,11 +347,6 @@ def door_card_revoke(*, actor: User, card: DoorCard, request=None) -> None:
     audit_record(actor=actor, action=AuditAction.CHANGE, obj=card, request=request, details={"revoked": True})
 
 
-def valid_card(token: str) -> DoorCard | None:
-    return DoorCard.objects.select_related("household", "household__village").filter(
-        token=token, revoked_at__isnull=True).first()
-
-
 @transaction.atomic
 def help_request_submit(*, card: DoorCard, kinds: list[str], text: str = "", callback_phone: str = "",
                         now: dt.datetime | None = None) -> HelpRequest:

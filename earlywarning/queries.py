@@ -66,6 +66,12 @@ def get_household_for_user(user: User, pk: int) -> Household:
     return get_object_for_user(user, Household.objects.select_related("village"), pk=pk)
 
 
+def valid_card(token: str) -> DoorCard | None:
+    """The valid door card of a QR token (the public page's only lookup), or None."""
+    return DoorCard.objects.select_related("household", "household__village", "household__village__parent").filter(
+        token=token, revoked_at__isnull=True).first()
+
+
 def valid_card_of(household: Household) -> DoorCard | None:
     return DoorCard.objects.filter(household=household, revoked_at__isnull=True).first()
 

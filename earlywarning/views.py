@@ -204,7 +204,7 @@ def _over_limit(key: str, limit: int) -> bool:
 @never_cache
 def help_page(request: HttpRequest, token: str) -> HttpResponse:
     """Public: the door card's QR. Only the village's name and the household's code are shown."""
-    card = actions.valid_card(token)
+    card = queries.valid_card(token)
     if card is None:
         return render(request, "earlywarning/help_invalid.html", status=404)
     form = HelpRequestForm(request.POST or None)
@@ -229,7 +229,7 @@ def help_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 def help_sent(request: HttpRequest, token: str) -> HttpResponse:
-    card = actions.valid_card(token)
+    card = queries.valid_card(token)
     if card is None:
         return render(request, "earlywarning/help_invalid.html", status=404)
     return render(request, "earlywarning/help_sent.html", {"code": card.household.code,

@@ -70,3 +70,17 @@ def test_the_why_page_is_scoped(client, paired):
     household, _ = paired
     client.force_login(user_with_role(Role.TOWNSHIP, "522634100000"))
     assert client.get(reverse("visits:why_due", args=[household.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 6, 20, 9), tick=False)
+def test_the_desk_s_overdue_rows_link_to_the_why_page(client, paired, township_user):
+    from beneficiaries.models import Household
+    from visits import actions
+
+    household, _ = paired
+    VisitFactory(household=household, visited_on=D(2026, 6, 1))
+    actions.schedule_refresh(households=Household.objects.filter(pk=household.pk), today=D(2026, 6, 20))
+    client.force_login(township_user)
+    page = client.get(reverse("visits:desk")).content.decode()
+    assert reverse("visits:why_due", args=[household.pk]) in page
