@@ -7,6 +7,7 @@ and run through evaluate (DevTools, not the page's eval)."""
 from __future__ import annotations
 
 import re
+
 import pytest
 
 from tests.e2e.conftest import DESKTOP, PHONE, RESULTS
