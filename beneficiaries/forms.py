@@ -166,6 +166,10 @@ class RosterFilterForm(forms.Form):
             (a.code, ("　" * {"county": 0, "township": 1, "village": 2}.get(a.level, 0)) + a.short_name)
             for a in queries.areas_for_filter(user)
         ]
+        # The filter bar shows the widgets without their labels: the label still names each one
+        # for a screen reader (axe select-name).
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label))
 
     def filters(self) -> queries.RosterFilters:
         d = self.cleaned_data if self.is_valid() else {}

@@ -18,7 +18,7 @@ class UserChoiceField(forms.ModelChoiceField):
 class FindingReassignForm(forms.Form):
     prefix = "reassign"
     owner = UserChoiceField(label=_("新责任人"), queryset=User.objects.none(), empty_label=_("请选择"))
-    due_on = forms.DateField(label=_("新的办结期限（可不填）"), widget=DATE, required=False,
+    due_on = forms.DateField(label=_("改派后的办结期限（可不填）"), widget=DATE, required=False,
                              help_text=_("不填则沿用原期限。"))
     reason = forms.CharField(label=_("改派理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
 

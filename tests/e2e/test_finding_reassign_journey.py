@@ -44,7 +44,7 @@ def test_township_reassigns_a_finding_to_the_village_committee_with_a_new_deadli
     committee_label = owner.locator("option", has_text="侯主任").inner_text()
     assert committee_label.startswith("侯主任（")  # named with the committee it serves
     owner.select_option(label=committee_label)
-    page.get_by_label("新的办结期限（可不填）").fill(new_due.isoformat())
+    page.get_by_label("改派后的办结期限（可不填）").fill(new_due.isoformat())
     page.get_by_label("改派理由").fill("线路改造由村里统一安排")
     page.get_by_test_id("finding-reassign").screenshot(path=str(GUIDE_IMG / "finding-reassign-form-1366.png"))
     page.get_by_role("button", name="改派").click()
