@@ -9,6 +9,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEVSTACK := $(PY) -m devstack exec --
 PYTEST_ARGS ?=
+# Parallel workers (pytest-xdist), each on its own database, Redis key prefix and media folder.
+TEST_WORKERS ?= 3
 
 # Dummy values that satisfy config.settings.production for `check --deploy` (never used to connect).
 DEPLOY_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
@@ -44,7 +46,7 @@ run: venv
 	$(PY) -m devstack run
 
 test: venv browser
-	$(DEVSTACK) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(DEVSTACK) $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,19 @@
-"""Test settings: the real PostgreSQL and Redis named by DATABASE_URL / REDIS_URL."""
+"""Test settings: the real PostgreSQL and Redis named by DATABASE_URL / REDIS_URL.
+
+The suite runs in parallel (pytest-xdist): each worker gets its own database (pytest-django
+appends the worker id, test_care_gw0 …), its own Redis key prefix and its own media folder, so
+no worker sees another's rows, keys or files."""
+
+import os
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import CACHES, DATABASES, env
+
+# "gw0", "gw1" … under xdist; "main" when the suite runs in one process.
+TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# The database name too: two checkouts (or helpers) on one server use different DATABASE_URLs.
+_run = f"{DATABASES['default']['NAME']}-{TEST_WORKER}"
+CACHES["default"]["KEY_PREFIX"] = f"test:{_run}"
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-0123456789abcdef0123456789abcdef"
@@ -13,7 +25,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/care-test-media")
+MEDIA_ROOT = os.path.join(env("MEDIA_ROOT", default="/tmp/care-test-media"), TEST_WORKER)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 

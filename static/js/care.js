@@ -81,6 +81,17 @@
       if (select.tomselect) return;
       new window.TomSelect(select, {
         maxOptions: null,
+        closeAfterSelect: true,
+        // Tom Select refreshes the list 300 ms after a keystroke. A cadre who types "张" and taps a
+        // choice at once (or a slow phone that runs the timer late) had the list re-opened by that
+        // refresh after the pick, covering the next field: a pick cancels the pending refresh.
+        onItemAdd: function () {
+          if (this.refreshTimeout) {
+            window.clearTimeout(this.refreshTimeout);
+            this.refreshTimeout = null;
+          }
+          this.close();
+        },
         allowEmptyOption: false,
         placeholder: select.getAttribute("data-placeholder") || "",
         searchField: ["text"],

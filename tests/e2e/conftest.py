@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from django.test.testcases import LiveServerThread, ThreadedWSGIServer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -24,6 +27,111 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
+
+# How long a journey's teardown waits for the server's requests in flight (seconds).
+DRAIN_TIMEOUT = 60
+
+
+class ServerRequests:
+    """What the live server is doing, so a journey can wait for a server answer (not a sleep)
+    and its teardown can wait until no request is in flight before the database is flushed
+    (a request still running meets the flush's TRUNCATE: "deadlock detected")."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.in_flight = 0
+        self.finished: list[tuple[str, str]] = []  # (method, path), in order
+
+    def started(self) -> None:
+        with self._changed:
+            self.in_flight += 1
+
+    def answered(self, method: str, path: str) -> None:
+        with self._changed:
+            self.in_flight -= 1
+            self.finished.append((method, path))
+            self._changed.notify_all()
+
+    def wait(self, predicate, timeout: float, what: str) -> None:
+        with self._changed:
+            if not self._changed.wait_for(predicate, timeout=timeout):
+                raise AssertionError(f"the live server: {what} not true after {timeout:.0f} s")
+
+    def wait_idle(self, timeout: float = DRAIN_TIMEOUT) -> None:
+        try:
+            self.wait(lambda: self.in_flight <= 0, timeout, "no request in flight")
+        finally:
+            with self._changed:
+                self.in_flight = 0  # one journey's stuck request must not fail the next ones
+
+    def wait_answered(self, method: str, path_pattern: str, after: int = 0, timeout: float = 30) -> None:
+        """Block until the server has answered a request matching (method, path regex), counting
+        only requests answered after the first `after` ones (see mark())."""
+        rx = re.compile(path_pattern)
+        self.wait(lambda: any(m == method and rx.search(p) for m, p in self.finished[after:]),
+                  timeout, f"{method} {path_pattern} answered")
+
+    def mark(self) -> int:
+        with self._changed:
+            return len(self.finished)
+
+
+# Counted at the live server's WSGI entry, not with Django's request signals: the test client
+# sends those too, and a streamed response a test never reads would never count as finished.
+SERVER = ServerRequests()
+
+
+class _Answered:
+    """Wraps the WSGI application: notes each request once its response is closed (sent)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        SERVER.started()
+        try:
+            response = self.app(environ, start_response)
+        except BaseException:
+            SERVER.answered(method, path)
+            raise
+        return _Closing(response, method, path)
+
+
+class _Closing:
+    def __init__(self, response, method: str, path: str):
+        self.response, self.method, self.path = response, method, path
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.response, "close", None)
+            if close is not None:
+                close()
+        finally:
+            SERVER.answered(self.method, self.path)
+
+
+class _AnsweringServer(ThreadedWSGIServer):
+    """The live server with a deep accept queue (on a busy machine the stock queue of 10 refuses
+    connections) that records each answered request."""
+
+    request_queue_size = 128
+
+    def set_app(self, application):
+        super().set_app(_Answered(application))
+
+
+# Only browser journeys start a live server; they all get this one.
+LiveServerThread.server_class = _AnsweringServer
+
+
+@pytest.fixture
+def server_requests(live_server) -> ServerRequests:
+    return SERVER
+
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -53,6 +161,20 @@ def browser():
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_outlives_the_journey(request):
+    """After a journey (before its database is flushed): every browser context it opened is
+    closed — pages, service workers and their retries with them — and every request the server
+    had already received has been answered."""
+    yield
+    if "live_server" not in request.fixturenames:
+        return
+    browser = request.getfixturevalue("browser")
+    for context in list(browser.contexts):
+        context.close()
+    SERVER.wait_idle()
 
 
 def _new_page(browser, request, viewport):
@@ -129,30 +251,47 @@ def open_menu(page, group: str, item: str | None = None) -> None:
 
 def pick(page, label: str, search: str, option: str | None = None) -> None:
     """Choose in a searchable picker (<select data-picker>, Tom Select): type `search` into the
-    box labelled `label`, then click the first choice containing `option` (or `search`)."""
+    box labelled `label`, click the first choice containing `option` (or `search`), and wait for
+    what the user waits for: the choice shown in the field and its list closed."""
+    from playwright.sync_api import expect
+
     box = page.get_by_role("combobox", name=label)
     box.click()
     box.fill(search)
-    page.locator(".ts-dropdown .option").filter(has_text=option or search).first.click()
-    # Wait until the choice is made and the list has closed, so the next click lands where meant.
-    page.locator(".ts-dropdown").first.wait_for(state="hidden")
+    # This picker's own list (the page may hold several): Tom Select names it in aria-controls.
+    listbox = page.locator(f"#{box.get_attribute('aria-controls')}")
+    listbox.locator(".option").filter(has_text=option or search).first.click()
+    wrapper = page.locator(".ts-wrapper").filter(has=box)
+    expect(wrapper.locator(".ts-control .item")).to_contain_text(option or search)
+    expect(listbox).to_be_hidden()
     page.keyboard.press("Tab")
 
 
-def wait_js(page, expression: str, timeout: float = 15_000, interval: float = 100) -> None:
-    """page.wait_for_function without `eval` in the page: Playwright's polling evaluates a string
-    predicate with eval, which the site's Content-Security-Policy (no 'unsafe-eval') refuses.
-    Here the expression is evaluated from outside (DevTools protocol) until it is truthy."""
+def wait_js(page, expression: str, timeout: float = 15_000) -> None:
+    """Wait until a page expression is truthy (a promise is awaited). page.wait_for_function
+    would evaluate the string with eval in the page, which the site's Content-Security-Policy (no
+    'unsafe-eval') refuses; here the expression is compiled by DevTools into a function that
+    checks it in the page every 50 ms until it holds. A navigation meanwhile
+    starts the wait again on the new page."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    waited = 0.0
+    check = f"({expression})()" if re.match(r"^\s*(async\s*)?\(\)\s*=>", expression) else f"({expression})"
+    waiter = f"""async (timeout) => {{
+        const deadline = performance.now() + timeout;
+        while (performance.now() < deadline) {{
+            try {{ if (await {check}) return true; }} catch (e) {{}}
+            await new Promise((resolve) => setTimeout(resolve, 50));
+        }}
+        return false;
+    }}"""
+    deadline = time.monotonic() + timeout / 1000
     while True:
-        try:
-            if page.evaluate(expression):
-                return
-        except Exception:  # noqa: BLE001 - a navigation in progress; try again
-            pass
-        if waited >= timeout:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise PlaywrightTimeout(f"wait_js: {expression!r} not true after {timeout:.0f} ms")
-        page.wait_for_timeout(interval)
-        waited += interval
+        try:
+            if page.evaluate(waiter, left * 1000):
+                return
+        except PlaywrightError:  # the page navigated meanwhile: wait on the new one
+            page.wait_for_load_state()

@@ -138,7 +138,8 @@ def test_two_visits_in_a_row_through_the_outbox(phone_page, live_server, login):
     # A draft keeps what was typed, but never the attempt's token.
     phone_page.locator(f'[data-code="{h.code}"]').click()
     phone_page.get_by_label("见到的人").fill("草稿：王阿婆的女儿")
-    phone_page.wait_for_timeout(600)
+    wait_js(phone_page, f"() => CareOutbox.getDraft(CareOffline.user, {h.pk})"
+                        ".then(d => !!d && JSON.stringify(d.fields).includes('草稿：王阿婆的女儿'))")
     draft_token = phone_page.locator('[name="client_token"]').input_value()
     phone_page.goto(f"{live_server.url}/visits/households/{h.pk}/record/")
     assert phone_page.get_by_label("见到的人").input_value() == "草稿：王阿婆的女儿"
@@ -269,16 +270,11 @@ def test_flaky_network_replays_the_outbox_and_stores_each_visit_once(phone_page,
     context.route(re.compile(r".*/visits/households/\d+/record/$"), lambda route: (
         lose_answers(route) if route.request.method == "POST" else route.continue_()))
     context.set_offline(False)
-    for _ in range(40):
-        if page.get_by_test_id("outbox-count").inner_text() == "0":
-            break
-        # 立即上传, when it can be pressed (the page may be reloading after an upload).
-        try:
-            page.evaluate("document.querySelector('#outbox-panel button:not([disabled])')?.click()")
-        except PlaywrightError:  # reloading after an upload
-            pass
-        page.wait_for_timeout(500)
-    wait_js(page, "document.querySelector('[data-testid=outbox-count]')?.textContent === '0'", timeout=20_000)
+    # Until nothing waits: 立即上传 whenever it can be pressed (as a cadre would, again and again).
+    wait_js(page, """() => {
+        if (document.querySelector('[data-testid=outbox-count]')?.textContent === '0') return true;
+        document.querySelector('#outbox-panel button:not([disabled])')?.click();
+        return false; }""", timeout=40_000)
     context.unroute_all(behavior="ignoreErrors")
     assert len(delivered) == 2 and all(n >= 4 for n in delivered.values())  # 3 answers lost, then one kept
     assert Visit.objects.exclude(client_token=None).count() == 2
@@ -426,7 +422,7 @@ def test_a_visit_the_server_refuses_waits_as_needing_a_fix(phone_page, live_serv
     assert Visit.objects.exclude(client_token=None).get().met_with == "王阿婆本人"
 
 
-def test_background_sync_sends_the_outbox_with_no_page_open(phone_page, live_server, login):
+def test_background_sync_sends_the_outbox_with_no_page_open(phone_page, live_server, login, server_requests):
     """Where the browser has Background Sync, the worker sends the outbox when the network is
     back even though no page of the app is open any more."""
     user, cadre = cadre_user("zhangmin", name="张敏")
@@ -450,12 +446,10 @@ def test_background_sync_sends_the_outbox_with_no_page_open(phone_page, live_ser
     # When the browser fires the sync is its own choice (and DevTools' offline emulation blurs
     # it); fire it the way the browser does once the network is back, through DevTools.
     (registration,) = {r["registrationId"] for r in registrations if r["scopeURL"] == f"{live_server.url}/"}
+    sent_before = server_requests.mark()
     cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": live_server.url, "registrationId": registration,
                                                  "tag": "care-outbox", "lastChance": False})
-    for _ in range(60):
-        if Visit.objects.exclude(client_token=None).exists():
-            break
-        page.wait_for_timeout(250)
+    server_requests.wait_answered("POST", r"/visits/households/\d+/record/$", after=sent_before)
     assert Visit.objects.exclude(client_token=None).get().household_id == h.pk
     page.goto(f"{live_server.url}/visits/mine/")
     _expect_outbox(page, 0)
