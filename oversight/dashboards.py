@@ -183,7 +183,9 @@ class Dashboard:
         )
 
     def monthly(self) -> Panel:
-        data = figures.monthly_compliance(self.area, self.on)
+        stored = figures.stored_monthly(self.area, self.on)
+        data = stored[1] if stored else figures.monthly_compliance_live(self.area, self.on)
+        fresh = (_("统计截至 %(d)s（每晚更新）。") % {"d": f"{stored[0]:%Y-%m-%d}"}) if stored else _("实时计算。")
         rows, series = [], {t: [] for t in figures.TIERS}
         for month, by_tier in data.items():
             row = [Cell(f"{month:%Y-%m}")]
@@ -198,7 +200,7 @@ class Dashboard:
             _chart("line", [f"{m:%Y-%m}" for m in data],
                    [{"name": TIER_NAMES[t], "color": TIER_COLOURS[t], "data": series[t]} for t in figures.TIERS],
                    percent=True),
-            _("已结束的月份：当月有效走访天数达到按在册天数折算的最低次数的家庭占比；点击比例查看未达标家庭。"),
+            _("已结束的月份：当月有效走访天数达到按在册天数折算的最低次数的家庭占比；点击比例查看未达标家庭。") + fresh,
         )
 
     def overdue_panel(self) -> Panel:

@@ -225,8 +225,68 @@ def _monthly_params(area: Area, first: dt.date, last: dt.date) -> dict:
             "min_a": d["A"].monthly_minimum, "min_b": d["B"].monthly_minimum, "min_c": d["C"].monthly_minimum}
 
 
+# Stored figures are used while they judge `on` or the day before (the nightly job runs after
+# midnight); older ones, or none, mean the figures are computed live.
+STORED_FRESH_DAYS = 1
+
+
+def stored_monthly(area: Area, on: dt.date, count: int = 12) -> tuple[dt.date, dict] | None:
+    """(the date they judge, {month: {tier: [met, households]}}) from the nightly job's rows, if
+    fresh for `on` and covering the same closed months; else None."""
+    from .models import MonthlyCompliance
+
+    months = closed_months(on, count)
+    rows = list(MonthlyCompliance.objects.filter(area=area.code, month__in=months,
+                                                 computed_on__gt=on - dt.timedelta(days=STORED_FRESH_DAYS + 1),
+                                                 computed_on__lte=on))
+    if len(rows) != len(months) * len(TIERS) or len({r.computed_on for r in rows}) != 1:
+        return None
+    out = {m: {t: [0, 0] for t in TIERS} for m in months}
+    for r in rows:
+        out[r.month][r.tier] = [r.met, r.households]
+    return rows[0].computed_on, out
+
+
 def monthly_compliance(area: Area, on: dt.date, count: int = 12) -> dict[dt.date, dict[str, list[int]]]:
-    """{month: {tier: [met, households]}} over the `count` closed months before `on`."""
+    """{month: {tier: [met, households]}} over the `count` closed months before `on`: the nightly
+    job's figures when fresh (stored_monthly), else computed now (monthly_compliance_live)."""
+    stored = stored_monthly(area, on, count)
+    return stored[1] if stored else monthly_compliance_live(area, on, count)
+
+
+def refresh_monthly(on: dt.date, count: int = 12) -> int:
+    """The nightly job's part (issue 25): the closed months' compliance of every household in the
+    prefecture in one statement, grouped by village, summed up to each township, county and the
+    prefecture (every such area gets a row per month and tier, zeros included), stored as judged
+    on `on` in place of the previous rows. Returns the rows stored."""
+    from django.db import transaction
+
+    from .models import MonthlyCompliance
+
+    prefecture = Area.objects.get(code=areacodes.PREFECTURE_CODE)
+    months = closed_months(on, count)
+    sql = _monthly_sql("SELECT village_id, first, tier, count(*) FILTER (WHERE counted >= need), count(*) "
+                       "FROM required WHERE need > 0 GROUP BY village_id, first, tier")
+    areas = list(Area.objects.filter(code__startswith=prefecture.prefix).exclude(level="village")
+                 .values_list("code", flat=True))
+    totals = {(code, m, t): [0, 0] for code in areas for m in months for t in TIERS}
+    with connection.cursor() as cur:
+        cur.execute(sql, _monthly_params(prefecture, months[0], months[-1]))
+        for village, first, tier, met, total in cur.fetchall():
+            for code in areacodes.ancestor_codes(village, include_self=False):
+                if (code, first, tier) in totals:
+                    totals[(code, first, tier)][0] += met
+                    totals[(code, first, tier)][1] += total
+    with transaction.atomic():
+        MonthlyCompliance.objects.all().delete()
+        MonthlyCompliance.objects.bulk_create(
+            [MonthlyCompliance(area=code, month=m, tier=t, met=met, households=n, computed_on=on)
+             for (code, m, t), (met, n) in totals.items()], batch_size=5000)
+    return len(totals)
+
+
+def monthly_compliance_live(area: Area, on: dt.date, count: int = 12) -> dict[dt.date, dict[str, list[int]]]:
+    """{month: {tier: [met, households]}} over the `count` closed months before `on`, computed now."""
     months = closed_months(on, count)
     out = {m: {t: [0, 0] for t in TIERS} for m in months}
     sql = _monthly_sql("SELECT first, tier, count(*) FILTER (WHERE counted >= need), count(*) FROM required "

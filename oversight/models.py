@@ -345,3 +345,25 @@ class RecordBookJob(models.Model):
         if self.status == JobStatus.DONE:
             return 100
         return round(100 * self.done / self.total) if self.total else 0
+
+
+class MonthlyCompliance(models.Model):
+    """Closed-month visit compliance of an area (prefecture, county or township) by tier, kept by
+    the nightly job (oversight.tasks.refresh_monthly_figures; issue 25): the dashboards read these
+    rows instead of judging twelve months of every household on each page view. `computed_on` is
+    the date the figures judge (the page says so)."""
+
+    area = models.CharField(_("区划代码"), max_length=12)
+    month = models.DateField(_("月份"))
+    tier = models.CharField(_("类别"), max_length=1)
+    met = models.PositiveIntegerField(_("达标户数"))
+    households = models.PositiveIntegerField(_("应访户数"))
+    computed_on = models.DateField(_("统计日期"))
+
+    class Meta:
+        verbose_name = _("月度走访达标统计")
+        verbose_name_plural = _("月度走访达标统计")
+        constraints = [models.UniqueConstraint(fields=["area", "month", "tier"], name="monthlycompliance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.month:%Y-%m} {self.tier}: {self.met}/{self.households}"

@@ -14,3 +14,15 @@ def build_village_books(job_id: int) -> int:
 
     job = RecordBookJob.objects.select_related("village").get(pk=job_id)
     return build(job).done
+
+
+@shared_task(name="oversight.tasks.refresh_monthly_figures")
+def refresh_monthly_figures(date: str | None = None) -> int:
+    """Nightly (config/settings/base.py CELERY_BEAT_SCHEDULE): the dashboards' closed-month figures."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from . import figures
+
+    return figures.refresh_monthly(dt.date.fromisoformat(date) if date else timezone.localdate())

@@ -432,6 +432,12 @@ def requests(today, first):
             t_req, t_floor = median_pairs(csv, floor)
             figures.append((f"overdue report CSV, {label}, as a request", t_req, t_floor, f"{n:,} rows"))
 
+        from oversight import figures as dashboard_figures
+
+        t = time.perf_counter()
+        stored = dashboard_figures.refresh_monthly(today)  # what the nightly job does before the day's views
+        figures.append(("nightly: dashboards' closed-month figures", time.perf_counter() - t, None,
+                        f"{stored:,} rows (area × month × tier)"))
         for level in ("township", "county", "prefecture"):
             code = users[level].roles.first().area_id
             t_req, _x = median_pairs(lambda level=level, code=code: as_request.body(

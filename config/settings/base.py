@@ -213,6 +213,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "imports.tasks.purge_stale_uploads",
         "schedule": crontab(minute=20),
     },
+    "oversight-refresh-monthly-figures": {  # the dashboards' closed-month figures (issue 25)
+        "task": "oversight.tasks.refresh_monthly_figures",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 LOGGING = {
