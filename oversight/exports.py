@@ -96,8 +96,10 @@ def assessment_xlsx(county, year, kind, sheet, setting, signoff) -> bytes:
         row = [i, r.name, r.score if r.score is not None else "", r.grade]
         for k in keys:
             f = r.figures[k]
-            row += [f"{f.rate}%" if f.rate is not None else "", f"{f.num}/{f.den}"]
+            row += [f.rate / 100 if f.rate is not None else None, f"{f.num}/{f.den}"]
         ws.append(row)
+        for col in range(5, len(row) + 1, 2):  # each indicator's rate: a number shown as a percentage
+            ws.cell(row=ws.max_row, column=col).number_format = xlsx_style.PERCENT_FORMAT
     ws.append([])
     ws.append([_("县(市)"), county.name, _("年度"), year, _("考核类型"), str(dict(AssessmentKind.choices).get(kind, kind))])
     if setting:

@@ -33,3 +33,18 @@ def test_rates_are_numeric_percentages_and_counts_integers():
     assert ws["A4"].value == "合计" and ws["A4"].font.bold and ws["B4"].number_format == "0.0%"
     assert ws["D6"].value.date() == dt.date(2026, 6, 30) and ws["D6"].number_format == "yyyy-mm-dd"
     assert ws.column_dimensions["C"].width >= 10
+
+
+def test_the_assessment_sheets_rates_are_numeric_percentages():
+    from types import SimpleNamespace
+
+    from oversight.assessment import INDICATORS
+
+    key = next(iter(INDICATORS))
+    row = SimpleNamespace(name="西江镇", score=91.5, grade="优秀",
+                          figures={key: SimpleNamespace(rate=53.3, num=8, den=15)})
+    wb = load_workbook(io.BytesIO(exports.assessment_xlsx(Area.objects.get(code=COUNTY), 2026, "township", [row],
+                                                          None, None)))
+    ws = wb.active
+    assert ws["E2"].value == pytest.approx(0.533) and ws["E2"].number_format == "0.0%" and ws["F2"].value == "8/15"
+    assert ws["C2"].value == 91.5
