@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+PERCENT_FORMAT = "0.0%"  # a rate stored as a fraction (0.825), shown 82.5%, averaged and charted as a number
 HEADER_FILL = PatternFill("solid", start_color="FFF1F3F5", end_color="FFF1F3F5")
 TOTAL_LABEL = "合计"
 
@@ -41,6 +42,20 @@ def header(ws: Worksheet, row: int = 1, *, widths: Sequence[float] | None = None
     if widths:
         for i, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def auto_widths(ws: Worksheet, *, minimum: float = 8, maximum: float = 40) -> None:
+    """Column widths from the longest value of each column (a CJK character counts two)."""
+    widest: dict[int, float] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is None:
+                continue
+            text = str(cell.value)
+            width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
+            widest[cell.column] = max(widest.get(cell.column, 0), width)
+    for col, width in widest.items():
+        ws.column_dimensions[get_column_letter(col)].width = max(minimum, min(maximum, width))
 
 
 def formats(ws: Worksheet, *, first_row: int, money_cols: Iterable[int] = (), date_cols: Iterable[int] = (),

@@ -50,23 +50,23 @@ def seed_assistance(households: int = 300, seed: int = 20261128, stdout=None) ->
     # 1. submitted, waiting for the township
     actions.application_raise(household=homes[0], kind="temporary", amount_fen=60_000,
                               reasons="户主住院，家庭生活暂时困难", actor=village_user, today=today)
-    # 2. fast-tracked after a kitchen fire, waiting for the county's review
-    fire = actions.application_raise(household=homes[1], kind="urgent", amount_fen=150_000,
-                                     reasons="厨房失火，口粮和衣被烧毁，急需生活救助", actor=village_user,
-                                     today=today - dt.timedelta(days=2))
-    actions.application_fast_pay(application=fire, actor=township_user, paid_on=today - dt.timedelta(days=2),
-                                 channel="cash", note="先行救助，现金发放", today=today)
-    # 3. above the township's limit, approved by the township, waiting for the county
-    big = actions.application_raise(household=homes[2], kind="medical", amount_fen=300_000,
-                                    reasons="重病住院自付费用高，医保报销后仍有缺口", actor=village_user,
-                                    today=today - dt.timedelta(days=5))
-    actions.application_township_approve(application=big, actor=township_user, note="情况属实，报县审批")
-    # 4. approved and paid
+    # 2. approved and paid (first: the fund's ledger is in date order, as the days happened)
     paid = actions.application_raise(household=homes[3], kind="temporary", amount_fen=80_000,
                                      reasons="冬季取暖困难", actor=village_user, today=today - dt.timedelta(days=20))
     actions.application_township_approve(application=paid, actor=township_user, note="同意")
     actions.application_pay(application=paid, actor=township_user, paid_on=today - dt.timedelta(days=18),
                             channel="card", today=today)
+    # 3. above the township's limit, approved by the township, waiting for the county
+    big = actions.application_raise(household=homes[2], kind="medical", amount_fen=300_000,
+                                    reasons="重病住院自付费用高，医保报销后仍有缺口", actor=village_user,
+                                    today=today - dt.timedelta(days=5))
+    actions.application_township_approve(application=big, actor=township_user, note="情况属实，报县审批")
+    # 4. fast-tracked after a kitchen fire, waiting for the county's review
+    fire = actions.application_raise(household=homes[1], kind="urgent", amount_fen=150_000,
+                                     reasons="厨房失火，口粮和衣被烧毁，急需生活救助", actor=village_user,
+                                     today=today - dt.timedelta(days=2))
+    actions.application_fast_pay(application=fire, actor=township_user, paid_on=today - dt.timedelta(days=2),
+                                 channel="cash", note="先行救助，现金发放", today=today)
     # An ended flood in 西江镇 with part of its roll call done.
     event = actions.emergency_declare(
         kind="flood", title="西江镇“6·22”强降雨洪涝", county=county, areas=[Area.objects.get(code=TOWNSHIP)],

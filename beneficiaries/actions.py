@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -213,23 +215,31 @@ def classification_confirm(
 
 @transaction.atomic
 def household_exit(
-    *, actor: User, household: Household, reason: str, today: date, request: HttpRequest | None = None
+    *, actor: User, household: Household, reason: str, today: date, request: HttpRequest | None = None,
+    effective_on: date | None = None,
 ) -> Household:
-    """Take a household off the active roster (never deleted); its active pairing ends too."""
+    """Take a household off the active roster (never deleted); its active pairing ends too.
+
+    `effective_on` is the date of the fact the exit rests on (a death reported by a department):
+    the household is off the roster from that day — schedules and reports as of any later day do
+    not count it — although the decision is taken later (`today`)."""
     _require(can_edit_roster(actor), _("您没有维护花名册的权限。"))
     if not reason.strip():
         raise ValidationError({"reason": _("请填写退出原因。")})
+    exited_on = min(effective_on or today, today)
     updated = Household.objects.filter(pk=household.pk, status=HouseholdStatus.ACTIVE).update(
-        status=HouseholdStatus.EXITED, exited_on=today, exit_reason=reason.strip()[:200]
+        status=HouseholdStatus.EXITED, exited_on=exited_on, exit_reason=reason.strip()[:200]
     )
     if updated != 1:
         raise ValidationError(_("该户已经退出花名册。"))
+    # A pairing that began after the fact (rare) ends the day it began: never before it started.
     Pairing.objects.filter(household=household, ended_on__isnull=True).update(
-        ended_on=today, end_reason=_("退出花名册")
+        ended_on=Greatest(F("started_on"), Value(exited_on)), end_reason=_("退出花名册")
     )
     household.refresh_from_db()
     audit_record(actor=actor, action=AuditAction.CHANGE, obj=household, request=request,
-                 details={"status": ["active", "exited"], "reason": reason.strip()})
+                 details={"status": ["active", "exited"], "reason": reason.strip(),
+                          "exited_on": exited_on.isoformat(), "decided_on": today.isoformat()})
     _refresh_schedule(household, today)
     return household
 

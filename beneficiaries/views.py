@@ -183,6 +183,8 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     page = queries.household_page(household)
     members = page["members"]
+    for p in members:
+        p.age = idnumber.age_on(p.birth_date, today)
     suggestion = rules.suggest([rules.MemberFacts.of(p) for p in members], today)
     initial = {"tier": household.tier or suggestion.tier, "criteria": household.criteria or list(suggestion.criteria)}
     form = ClassifyForm(request.POST or None, initial=initial)

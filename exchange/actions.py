@@ -234,6 +234,19 @@ def person_by_id_number(number: str) -> Person | None:
 
 
 @transaction.atomic
+def source_date(proposal: Proposal) -> dt.date | None:
+    """The date the proposal's source fact took effect: for a death reported on a department's
+    list, the day the last of the household's members died; None when the source has no date."""
+    dates = []
+    for change in (proposal.facts or {}).get("changes", []):
+        if change.get("field") == "died_on" and change.get("list"):
+            try:
+                dates.append(dt.date.fromisoformat(change["list"]))
+            except ValueError:
+                continue
+    return max(dates) if dates else None
+
+
 def proposal_decide(
     *, actor: User, proposal: Proposal, accept: bool, reason: str, review: QuarterlyReview | None = None,
     today: dt.date, request: HttpRequest | None = None,
@@ -272,7 +285,7 @@ def _apply(*, actor: User, proposal: Proposal, decision_reason: str, today: dt.d
     kind = proposal.kind
     if kind == ProposalKind.EXIT:
         roster.household_exit(actor=actor, household=proposal.household, reason=reason_label(proposal)[:200],
-                              today=today, request=request)
+                              today=today, request=request, effective_on=source_date(proposal))
     elif kind == ProposalKind.REENTRY:
         roster.household_reenter(actor=actor, household=proposal.household, reason=reason_label(proposal),
                                  request=request)

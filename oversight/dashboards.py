@@ -32,6 +32,7 @@ class Cell:
     value: object
     url: str = ""
     note: str = ""  # shown small beside the value (e.g. "41/50")
+    ratio: float | None = None  # a rate as a number (0.82) for the spreadsheet; None: not a rate or no base
 
 
 @dataclass
@@ -56,6 +57,11 @@ def dashboard_url(area: Area, on: dt.date) -> str:
 
 def _pct(num: int, den: int) -> str:
     return f"{round(100 * num / den)}%" if den else "—"
+
+
+def _rate_cell(num: int, den: int, url: str = "", *, counts: bool = True) -> Cell:
+    """A rate: "82%" on the page (with "41/50" beside it), the number 0.82 in the spreadsheet."""
+    return Cell(_pct(num, den), url, f"{num}/{den}" if counts else "", num / den if den else None)
 
 
 def _rate(num: int, den: int) -> float | None:
@@ -156,21 +162,21 @@ class Dashboard:
                 total[t][1] += n
                 off_all += n - met
                 url = drill_url(g.code, self.on, "compliance", f"{t}:off")
-                row.append(Cell(_pct(met, n), url if n - met else "", f"{met}/{n}"))
+                row.append(_rate_cell(met, n, url if n - met else ""))
                 series[t].append({"value": _rate(met, n), "url": url})
             met_all = sum(c[t][0] for t in figures.TIERS)
             n_all = sum(c[t][1] for t in figures.TIERS)
-            row.append(Cell(_pct(met_all, n_all), drill_url(g.code, self.on, "compliance", "all:off")
-                            if n_all - met_all else "", f"{met_all}/{n_all}"))
+            row.append(_rate_cell(met_all, n_all, drill_url(g.code, self.on, "compliance", "all:off")
+                                  if n_all - met_all else ""))
             row.append(_n(off_all, drill_url(g.code, self.on, "compliance", "all:off")))
             rows.append(row)
         footer = [Cell(_("合计"))]
         for t in figures.TIERS:
             met, n = total[t]
-            footer.append(Cell(_pct(met, n), drill_url(self.area.code, self.on, "compliance", f"{t}:off")
-                               if n - met else "", f"{met}/{n}"))
+            footer.append(_rate_cell(met, n, drill_url(self.area.code, self.on, "compliance", f"{t}:off")
+                                     if n - met else ""))
         met_all, n_all = sum(v[0] for v in total.values()), sum(v[1] for v in total.values())
-        footer += [Cell(_pct(met_all, n_all), "", f"{met_all}/{n_all}"),
+        footer += [_rate_cell(met_all, n_all),
                    _n(n_all - met_all, drill_url(self.area.code, self.on, "compliance", "all:off"))]
         return Panel(
             "compliance", _("本月走访达标率（按类别）"),
@@ -192,7 +198,7 @@ class Dashboard:
             for t in figures.TIERS:
                 met, n = by_tier[t]
                 url = drill_url(self.area.code, self.on, "monthly", f"{month:%Y-%m}:{t}")
-                row.append(Cell(_pct(met, n), url if n - met else "", f"{met}/{n}"))
+                row.append(_rate_cell(met, n, url if n - met else ""))
                 series[t].append({"value": _rate(met, n), "url": url})
             rows.append(row)
         return Panel(
@@ -272,7 +278,7 @@ class Dashboard:
                 row.append(_n(r[k], url))
                 series[k].append({"value": r[k], "url": url})
             row.append(_n(r["total"], drill_url(self.area.code, self.on, "referrals", f"{dep}:all")))
-            row.append(Cell(_pct(r["on_time"], r["on_time"] + r["late"] + r["escalated"])))
+            row.append(_rate_cell(r["on_time"], r["on_time"] + r["late"] + r["escalated"], counts=False))
             rows.append(row)
         colours = {"on_time": "#27ae60", "late": "#e67e22", "escalated": "#c0392b", "open": "#95a5a6"}
         return Panel(
@@ -352,7 +358,7 @@ class Dashboard:
             rows.append([
                 Cell(r["name"], reverse("beneficiaries:cadre_detail", args=[r["cadre_id"]])),
                 _n(r["households"], drill_url(self.area.code, self.on, "cadre", str(r["cadre_id"]))),
-                Cell(_pct(r["on_track"], r["classified"]), "", f"{r['on_track']}/{r['classified']}"),
+                _rate_cell(r["on_track"], r["classified"]),
                 _n(r["overdue"], drill_url(self.area.code, self.on, "cadre", f"{r['cadre_id']}:overdue")),
                 Cell(r["findings"]),
             ])

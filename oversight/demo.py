@@ -336,7 +336,17 @@ def _seed_reviews(counties: list[Area], officers: dict[str, User], today: dt.dat
                                         summary="本季度动态调整已完成。" if done else ""))
         if (county.code, today.year, quarter) not in existing and rng.random() < 0.4:
             rows.append(QuarterlyReview(county=county, year=today.year, quarter=quarter, started_by=officer))
-    QuarterlyReview.objects.bulk_create(rows)
+    created = QuarterlyReview.objects.bulk_create(rows)
+    # started_at is stamped "now" on create: a review is started in the first weeks after its
+    # quarter, before it is completed (发起 before 完成).
+    for review in created:
+        if review.completed_at is not None:
+            started = review.completed_at - dt.timedelta(days=rng.randint(3, 20))
+        elif (review.year, review.quarter) == last:
+            started = now - dt.timedelta(days=rng.randint(1, 30))
+        else:
+            continue
+        QuarterlyReview.objects.filter(pk=review.pk).update(started_at=started)
 
 
 

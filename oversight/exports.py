@@ -6,30 +6,49 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from accounts import sheets
+from accounts import sheets, xlsx_style
 from accounts.models import Area
 
 from .models import AssessmentKind
 
 
 def _plain(cell) -> object:
-    """A cell's value for a spreadsheet: numbers stay numbers; a rate keeps its count beside it."""
+    """A cell's value for a spreadsheet: numbers stay numbers, a rate is its fraction (shown as a
+    percentage by the cell's format), a rate without a base is empty."""
+    if cell.ratio is not None:
+        return cell.ratio
     value = cell.value
-    if cell.note:
-        return f"{value} ({cell.note})"
+    if value == "—":
+        return None
     return value if isinstance(value, int | float) else str(value)
 
 
 def panel_xlsx(area: Area, on: dt.date, panel) -> bytes:
+    """The panel as on the page: a frozen, filtered header, rates as numeric percentages (their
+    counts "41/50" as a note on the cell), the totals row in bold, columns wide enough to read."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
     wb, ws = sheets.workbook(panel.title, [str(h) for h in panel.headers])
-    for row in panel.rows:
-        ws.append([_plain(c) for c in row])
+    for cells in [*panel.rows, *([panel.footer] if panel.footer else [])]:
+        ws.append([_plain(c) for c in cells])
+        for target, c in zip(ws[ws.max_row], cells, strict=False):
+            if c.ratio is not None or (c.value == "—" and c.note):
+                target.number_format = xlsx_style.PERCENT_FORMAT
+                if c.note:
+                    target.comment = Comment(c.note, "")
+    last_data = ws.max_row
     if panel.footer:
-        ws.append([_plain(c) for c in panel.footer])
+        for target in ws[last_data]:
+            target.font = Font(bold=True)
+    xlsx_style.header(ws)
+    ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=ws.max_column).column_letter}{last_data}"
     ws.append([])
-    ws.append([_("区划"), area.name, _("统计日期"), on.isoformat()])
+    ws.append([_("区划"), area.name, _("统计日期"), on])
+    ws.cell(row=ws.max_row, column=4).number_format = xlsx_style.DATE_FORMAT
     if panel.explain:
         ws.append([_("口径"), str(panel.explain)])
+    xlsx_style.auto_widths(ws)
     return sheets.workbook_bytes(wb)
 
 
@@ -77,8 +96,10 @@ def assessment_xlsx(county, year, kind, sheet, setting, signoff) -> bytes:
         row = [i, r.name, r.score if r.score is not None else "", r.grade]
         for k in keys:
             f = r.figures[k]
-            row += [f"{f.rate}%" if f.rate is not None else "", f"{f.num}/{f.den}"]
+            row += [f.rate / 100 if f.rate is not None else None, f"{f.num}/{f.den}"]
         ws.append(row)
+        for col in range(5, len(row) + 1, 2):  # each indicator's rate: a number shown as a percentage
+            ws.cell(row=ws.max_row, column=col).number_format = xlsx_style.PERCENT_FORMAT
     ws.append([])
     ws.append([_("县(市)"), county.name, _("年度"), year, _("考核类型"), str(dict(AssessmentKind.choices).get(kind, kind))])
     if setting:

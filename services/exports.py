@@ -20,8 +20,9 @@ REFERRAL_HEADERS = [
 ]
 
 
-def _local(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    """A time as Excel keeps one: the local (Asia/Shanghai) date and time, to the minute."""
+    return timezone.localtime(value).replace(tzinfo=None, second=0, microsecond=0) if value else None
 
 
 def referral_rows(referrals: QuerySet[Referral], *, now: dt.datetime) -> list[list]:
@@ -32,7 +33,7 @@ def referral_rows(referrals: QuerySet[Referral], *, now: dt.datetime) -> list[li
             mask(r.subject_id_number) if r.subject_id_number else "", phone_for(None, r.contact, export=True), r.field.name, r.department.name,
             "是" if r.urgent else "否", r.problem, r.get_status_display(), _local(r.due_at),
             "是" if r.is_overdue else "否", r.outcome, r.decline_reason, _local(r.closed_at),
-            f"{_local(r.escalated_at)} {r.escalated_to.name}" if r.escalated_to_id else "",
+            f"{_local(r.escalated_at):%Y-%m-%d %H:%M} {r.escalated_to.name}" if r.escalated_to_id else "",
         ])
     return out
 
@@ -44,5 +45,8 @@ def referrals_xlsx(referrals: QuerySet[Referral], *, now: dt.datetime) -> bytes:
     for r, row in zip(referrals, referral_rows(referrals, now=now), strict=True):
         county, township, _village = names.get(r.household.village_id, ("", "", ""))
         ws.append(row + [township, county, r.household.village_id])
+    # 提交时间, 办理期限, 办结时间 as Excel date-times (sortable, filterable), not text.
+    xlsx_style.formats(ws, first_row=2, date_cols=(2, 13, 17))
     xlsx_style.header(ws)
+    xlsx_style.auto_widths(ws)
     return sheets.workbook_bytes(wb)

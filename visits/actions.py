@@ -29,7 +29,7 @@ from accounts.notifications import SMS, WECOM, Message, notify, notify_many
 from accounts.permissions import require
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 from beneficiaries import events
-from beneficiaries.display import household_label_sql
+from beneficiaries.display import household_label_sql, household_text
 from beneficiaries.models import Cadre, Household, HouseholdStatus, Pairing, Relation
 from campaigns.actions import assessment_record as campaign_assessment_record
 
@@ -315,7 +315,8 @@ def _finding_open(*, actor: User, household: Household, visit: Visit | None, dat
             finding=finding, summary=finding.description[:200], opened_on=today,
         )
         _notify(_officials(Role.TOWNSHIP, township), key=f"escalation:{escalation.pk}",
-                title=_("特殊情况报告：%(code)s %(text)s") % {"code": household.code, "text": finding.description[:60]},
+                title=_("特殊情况报告：%(code)s %(text)s") % {"code": household_text(household),
+                                                       "text": finding.description[:60]},
                 household=household, channels=(WECOM,))
     return finding
 
@@ -490,7 +491,7 @@ def visit_capture(
     if conflict:
         _notify(_officials(Role.TOWNSHIP, queries.township_of(household.village_id)), key=f"visit-conflict:{visit.pk}",
                 title=_("离线走访冲突：%(code)s %(date)s 的走访已保存，但%(what)s，请核实。") % {
-                    "code": household.code, "date": data.visited_on.isoformat(),
+                    "code": household_text(household), "date": data.visited_on.isoformat(),
                     "what": VisitConflict(conflict).label},
                 household=household, channels=(WECOM,))
     if counted:
@@ -730,14 +731,15 @@ def shortfall_alerts(*, month: dt.date, today: dt.date) -> int:
                 ON CONFLICT (household_id, month) DO NOTHING
                 RETURNING id, household_id, counted, minimum
             )
-            SELECT new.id, h.id, h.code, new.counted, new.minimum, c.user_id
+            SELECT new.id, h.id, {household_label_sql("h", "v", "%(head)s")}, new.counted, new.minimum, c.user_id
             FROM new
             JOIN {_T.household} AS h ON h.id = new.household_id
+            JOIN {_T.area} AS v ON v.code = h.village_id
             LEFT JOIN {_T.pairing} AS p ON p.household_id = h.id AND p.ended_on IS NULL
             LEFT JOIN {_T.cadre} AS c ON c.id = p.cadre_id
             """,
             {
-                "month": month, "today": today,
+                "month": month, "today": today, "head": Relation.HEAD,
                 "ids": [h for h, _s in short], "counted": [s.counted for _h, s in short],
                 "minimum": [s.minimum for _h, s in short],
             },

@@ -13,13 +13,13 @@ from accounts import sheets
 from beneficiaries.models import Household
 
 from .models import Visit
-from .queries import OVERDUE_REPORT_HEADERS, overdue_report
+from .queries import OVERDUE_REPORT_HEADERS, overdue_report, with_area_names
 
 
 def overdue_report_csv(households: QuerySet[Household], on: dt.date, out: io.TextIOBase) -> int:
     """Write the report to a text stream; returns the number of rows."""
     count, rows = overdue_report(households, on)
-    for chunk in sheets.csv_stream(OVERDUE_REPORT_HEADERS, rows):
+    for chunk in sheets.csv_stream(OVERDUE_REPORT_HEADERS, with_area_names(rows)):
         out.write(chunk.decode("utf-8"))
     return count
 
@@ -28,7 +28,7 @@ def overdue_report_stream(households: QuerySet[Household], on: dt.date) -> tuple
     """The number of rows and the CSV as byte chunks, for a StreamingHttpResponse (the rows are
     computed chunk by chunk as the response goes out)."""
     count, rows = overdue_report(households, on)
-    return count, sheets.csv_stream(OVERDUE_REPORT_HEADERS, rows)
+    return count, sheets.csv_stream(OVERDUE_REPORT_HEADERS, with_area_names(rows))
 
 
 LEDGER_HEADERS = [

@@ -552,7 +552,8 @@ OVERDUE_REPORT_HEADERS = [
     "逾期天数",
     "本月有效走访次数",
     "本月最低走访次数",
-    # Villages and townships by name (the code column above stays: the contract's consumers key on it).
+    # Villages and townships by name (the code column above stays: the contract's consumers key
+    # on it); added by with_area_names for the files, not for the dashboard's counts.
     "乡镇(街道)",
     "村(居)",
 ]
@@ -586,16 +587,16 @@ def overdue_report(households: QuerySet[Household], on: dt.date, *,
     if on >= today:
         ids = list(households.filter(status=HouseholdStatus.ACTIVE, next_due_on__lt=on)
                    .order_by("village_id", "code").values_list("id", flat=True))
-        return len(ids), _with_area_names(_stored_report_rows(ids, on))
+        return len(ids), _stored_report_rows(ids, on)
     candidates = list(_candidates_on(households, on).order_by("village_id", "code").values_list("id", flat=True))
     overdue: dict[int, rules.Schedule] = {}
     for chunk in _chunks(candidates, REPORT_CHUNK):
         by_id = schedules(Household.objects.filter(id__in=chunk), on)
         overdue.update((hid, by_id[hid]) for hid in chunk if hid in by_id and by_id[hid].is_overdue)
-    return len(overdue), _with_area_names(_ruled_report_rows(overdue, on))
+    return len(overdue), _ruled_report_rows(overdue, on)
 
 
-def _with_area_names(rows: Iterator[list]) -> Iterator[list]:
+def with_area_names(rows: Iterator[list]) -> Iterator[list]:
     """Each row (village code in column 2) with its township's and village's names appended;
     the names are read a township at a time (one query each), as the rows stream by village."""
     names: dict[str, tuple[str, str]] = {}

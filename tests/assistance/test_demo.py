@@ -23,6 +23,8 @@ def test_demo_seeding_covers_every_state_and_is_idempotent():
                         ApplicationStatus.PAID}
     fund = ReserveFund.objects.get()
     assert fund.balance_fen == 5_000_000 - 150_000 - 80_000 == sum(fund.entries.values_list("amount_fen", flat=True))
+    dates = list(fund.entries.order_by("id").values_list("entry_date", flat=True))
+    assert dates == sorted(dates)  # the ledger reads in date order
     assert Emergency.objects.get().roll_calls.count() == 4
     assert seed_assistance(stdout=out) == 0
     assert AssistanceApplication.objects.count() == 4

@@ -115,7 +115,8 @@ def test_accepting_applies_through_the_roster_and_rejecting_changes_nothing(rost
     exit_ = Proposal.objects.get(kind="exit")
     proposal_decide(actor=county, proposal=exit_, accept=True, reason="民政核实已故", today=TODAY)
     alone = Household.objects.get(pk=roster["alone"].pk)
-    assert alone.status == "exited" and alone.exit_reason == "死亡" and alone.exited_on == TODAY
+    # The exit takes effect on the date of death on the department's list, not the decision's day.
+    assert alone.status == "exited" and alone.exit_reason == "死亡" and alone.exited_on == dt.date(2026, 2, 10)
 
     entry = Proposal.objects.get(kind="entry")
     proposal_decide(actor=county, proposal=entry, accept=True, reason="入户核实符合A1", today=TODAY)
@@ -212,3 +213,25 @@ def test_a_department_pushes_its_list_over_the_api(client, roster):
     r = client.post(reverse("api:status_lists"), {"source": "death", "rows": bad}, content_type="application/json",
                     **auth(secret))
     assert r.status_code == 400 and r.json()["errors"][0]["row"] == 2
+
+
+def test_a_death_exit_takes_effect_on_the_date_of_death_for_schedules_and_reports(roster, county):
+    """Between the death (02-10) and the decision (03-16) the household is not on the roster as of
+    those days: the as-of overdue report does not list it; its pairing ends on the date of death."""
+    from beneficiaries.models import Pairing
+    from tests.factories import PairingFactory
+    from visits import queries as visit_queries
+
+    alone = roster["alone"]
+    PairingFactory(household=alone, started_on=dt.date(2025, 1, 1))
+    run("death", county)
+    proposal_decide(actor=county, proposal=Proposal.objects.get(kind="exit"), accept=True, reason="民政核实已故",
+                    today=TODAY)
+    alone.refresh_from_db()
+    assert alone.exited_on == dt.date(2026, 2, 10)
+    assert Pairing.objects.get(household=alone).ended_on == dt.date(2026, 2, 10)
+    on_roster = visit_queries.on_roster(Household.objects.filter(pk=alone.pk), dt.date(2026, 3, 1))
+    assert not on_roster.exists()
+    assert visit_queries.on_roster(Household.objects.filter(pk=alone.pk), dt.date(2026, 2, 9)).exists()
+    assert AuditEvent.objects.filter(object_id=str(alone.pk), details__exited_on="2026-02-10",
+                                     details__decided_on="2026-03-16").exists()

@@ -19,3 +19,12 @@ def test_seed_prefecture_fills_the_other_fifteen_counties_once():
     assert Visit.objects.exists()
     again = seed_prefecture(households=6)
     assert again == {"households": 0, "visits": 0, "counties": 0}
+
+
+def test_the_demo_reviews_are_started_before_they_are_completed():
+    from beneficiaries.models import QuarterlyReview
+
+    seed_prefecture(households=6)
+    done = QuarterlyReview.objects.filter(completed_at__isnull=False)
+    assert done.exists()
+    assert all(r.started_at < r.completed_at for r in done)

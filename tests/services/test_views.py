@@ -137,6 +137,11 @@ def test_the_xlsx_export_is_scoped_masked_and_audited(client, case):
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == REFERRAL_HEADERS
     assert len(rows) == 2 and rows[1][5] == household.members.get().id_masked
+    # times are Excel date-times, not text
+    import datetime as dt
+
+    assert isinstance(rows[1][1], dt.datetime) and isinstance(rows[1][12], dt.datetime)
+    assert ws.cell(row=2, column=2).number_format == "yyyy-mm-dd hh:mm"
     assert AuditEvent.objects.filter(action="export", object_type="services.referral").exists()
     response = _get(client, user_with_role(Role.TOWNSHIP, OTHER_TOWNSHIP), reverse("services:export") + "?status=")
     assert len(list(load_workbook(io.BytesIO(response.content)).active.iter_rows())) == 1

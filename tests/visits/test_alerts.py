@@ -122,6 +122,8 @@ def test_shortfall_alerts_on_the_first_for_the_month_before(paired):
     alert = ShortfallAlert.objects.get()
     assert (alert.month, alert.counted, alert.minimum) == (D(2026, 6, 1), 2, 3)
     assert overdue_alerts(today=D(2026, 7, 1)).shortfalls == 0
+    # the message names the head and the village
+    assert Notification.objects.filter(key__startswith="shortfall:", title__startswith="王阿婆 · ").exists()
 
 
 def test_command_runs_the_job_for_a_date(paired, capsys):
