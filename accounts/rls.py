@@ -105,6 +105,8 @@ connection_created.connect(_on_connection_created, dispatch_uid="care_rls_connec
 
 
 def _on_task_prerun(sender=None, task=None, **kwargs) -> None:
+    if _in_request.get():
+        return  # a task run eagerly inside a request (tests) keeps the request's scope
     system_scope(f"task {getattr(task, 'name', sender)}")
 
 
@@ -157,11 +159,13 @@ DROP FUNCTION IF EXISTS care_scope_user();
 
 def enable_sql(table: str, using: str) -> str:
     """RLS on `table`, forced (the owner too), with one policy for every command: a row is read,
-    written and kept only when `using` holds for it (WITH CHECK defaults to USING)."""
+    written and kept only when `using` holds for it (WITH CHECK defaults to USING). The scope
+    functions are called as scalar subqueries, `(SELECT care_scope_all())`: PostgreSQL then
+    evaluates them once per statement (an InitPlan), not once per row."""
     return (f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n"
             f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY;\n"
             f"DROP POLICY IF EXISTS care_scope ON {table};\n"
-            f"CREATE POLICY care_scope ON {table} USING (care_scope_all() OR {using});\n")
+            f"CREATE POLICY care_scope ON {table} USING ((SELECT care_scope_all()) OR {using});\n")
 
 
 def disable_sql(table: str) -> str:
@@ -177,9 +181,9 @@ def household_child(column: str = "household_id") -> str:
 
 
 HOUSEHOLD_USING = """(
-    village_id LIKE ANY (care_scope_patterns())
+    village_id LIKE ANY ((SELECT care_scope_patterns())::text[])
     OR id IN (SELECT p.household_id FROM beneficiaries_pairing p
-              JOIN beneficiaries_cadre c ON c.id = p.cadre_id WHERE c.user_id = care_scope_user())
+              JOIN beneficiaries_cadre c ON c.id = p.cadre_id WHERE c.user_id = (SELECT care_scope_user()))
     OR agency_id IN (SELECT c.agency_id FROM beneficiaries_cadre c
-                     WHERE c.user_id = care_scope_user() AND c.agency_id IS NOT NULL)
+                     WHERE c.user_id = (SELECT care_scope_user()) AND c.agency_id IS NOT NULL)
 )"""

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(
             enable_sql("assistance_assistanceapplication", household_child())
-            + enable_sql("assistance_reserveentry", "(fund_id LIKE ANY (care_scope_patterns()) "
+            + enable_sql("assistance_reserveentry", "(fund_id LIKE ANY ((SELECT care_scope_patterns())::text[]) "
                          "OR application_id IN (SELECT id FROM assistance_assistanceapplication))"),
             disable_sql("assistance_reserveentry") + disable_sql("assistance_assistanceapplication")),
     ]

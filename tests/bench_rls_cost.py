@@ -3,7 +3,7 @@ county officer, with the second lock on (a non-owner, non-superuser role, RLS ap
 (the superuser, RLS bypassed), interleaved; prints the median of each and the ratio. Asserts
 nothing.
 
-    DATABASE_URL=… .venv/bin/pytest -p no:cacheprovider bench/rls_cost.py -s -q
+    DATABASE_URL=… .venv/bin/pytest tests/bench_rls_cost.py -s -q   (not collected by the suite: not test_*.py)
 
 Seeds the demo of 雷山县 (HOUSEHOLDS households) inside the test's transaction."""
 
@@ -15,8 +15,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-HOUSEHOLDS = 400
-RUNS = 15
+HOUSEHOLDS = 300
+RUNS = 11
 PAGES = ["/roster/", "/visits/desk/", "/custody/", "/services/inbox/", "/assistance/", "/services/referrals.xlsx"]
 
 
