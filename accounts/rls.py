@@ -4,8 +4,9 @@ The first lock is accounts/scoping.py. The second lives in the database: the tab
 personal data or money have policies (migrations: accounts 0009 defines the functions, each app
 enables RLS on its own tables with `enable_sql`) that admit a row only when its area code starts
 with one of the prefixes in the session setting `care.scope`, or when it is reached by the user's
-assignment (`care.user`: a cadre's pairings and agency). `FORCE ROW LEVEL SECURITY` makes the
-table owner subject too; only a superuser or a BYPASSRLS role (neither is used by the app) passes.
+assignment (`care.user`: a cadre's pairings and agency). The application role owns no table and
+is NOBYPASSRLS, so it is always subject; the owner (migrations, pg_dump) and superusers are not —
+FORCE ROW LEVEL SECURITY would make pg_dump/pg_restore of the owner fail.
 
 Who sets the scope:
 - a web request: `RowScopeMiddleware`, before the view runs, with the signed-in user's prefixes
@@ -158,19 +159,19 @@ DROP FUNCTION IF EXISTS care_scope_user();
 
 
 def enable_sql(table: str, using: str) -> str:
-    """RLS on `table`, forced (the owner too), with one policy for every command: a row is read,
+    """RLS on `table` (every role but the owner and superusers: the app role `care_app` owns
+    nothing, so it is always subject; the owner `care_owner` runs migrations and pg_dump, which
+    FORCE would break), with one policy for every command: a row is read,
     written and kept only when `using` holds for it (WITH CHECK defaults to USING). The scope
     functions are called as scalar subqueries, `(SELECT care_scope_all())`: PostgreSQL then
     evaluates them once per statement (an InitPlan), not once per row."""
     return (f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n"
-            f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY;\n"
             f"DROP POLICY IF EXISTS care_scope ON {table};\n"
             f"CREATE POLICY care_scope ON {table} USING ((SELECT care_scope_all()) OR {using});\n")
 
 
 def disable_sql(table: str) -> str:
     return (f"DROP POLICY IF EXISTS care_scope ON {table};\n"
-            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;\n"
             f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;\n")
 
 
