@@ -323,6 +323,12 @@ def app_role_refusals(app_url: str) -> None:
         "DELETE audit": "DELETE FROM accounts_auditevent",
     }
     with psycopg.connect(app_url) as conn:
+        # The second lock (accounts/rls.py): a connection that set no scope sees no protected row.
+        if conn.execute("SELECT count(*) FROM beneficiaries_household").fetchone()[0]:
+            fail(f"{APP} reads households without a scope: row-level security is not in force")
+        say(f"  {APP}: without a scope no household is visible (row-level security)")
+        conn.execute("SELECT set_config('care.scope', '*', false)")  # a task's system scope,
+        conn.commit()  # committed: the rollbacks below must not undo it
         if not conn.execute("SELECT count(*) FROM custody_custodyaccount").fetchone()[0]:
             fail("the demo has no custody account to test the balance guard on")
         for label, statement in attempts.items():

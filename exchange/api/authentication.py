@@ -41,6 +41,11 @@ class TokenAuthentication(BaseAuthentication):
         # The token's department, in memory: the scoping function then treats the token's user as a
         # liaison of that department (referrals addressed to it), and services.actions lets it act.
         user._care_roles = [RoleAssignment(user=user, role=Role.DEPARTMENT, department=token.department)]
+        # The second lock (accounts/rls.py): the token's own area, now that the user is known.
+        from accounts import rls
+        from accounts.models import PREFIX_LENGTH
+
+        rls.apply(token.area.code[: PREFIX_LENGTH[token.area.level]], str(user.pk))
         token.field_ids = frozenset(token.fields.values_list("pk", flat=True))
         token.field_codes = frozenset(token.fields.values_list("code", flat=True))
         return user, token

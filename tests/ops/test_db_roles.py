@@ -28,6 +28,9 @@ def app_db():
     s = connection.settings_dict
     conn = psycopg.connect(host=s["HOST"] or None, port=s["PORT"] or None, dbname=s["NAME"],
                            user=settings.DB_APP_ROLE, autocommit=True)
+    # These tests are about privileges, not rows: the system scope of a task (accounts/rls.py),
+    # without which row-level security would hide every protected row from this connection.
+    conn.execute("SELECT set_config('care.scope', '*', false)")
     yield conn
     conn.close()
 
