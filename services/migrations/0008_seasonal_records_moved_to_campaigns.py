@@ -10,30 +10,16 @@ class Migration(migrations.Migration):
         ('services', '0007_department_moved_to_accounts'),
     ]
 
+    # The tables are dropped whole (their rows now live in campaigns, see campaigns 0002); no field is
+    # removed first, so that unapplying recreates each model with its fields and constraints.
     operations = [
-        migrations.RemoveField(
-            model_name='waterdelivery',
-            name='household',
-        ),
-        migrations.RemoveField(
-            model_name='waterdelivery',
-            name='recorded_by',
-        ),
-        migrations.RemoveField(
-            model_name='winterreliefneed',
-            name='household',
-        ),
-        migrations.RemoveField(
-            model_name='winterreliefneed',
-            name='recorded_by',
-        ),
-        migrations.DeleteModel(
-            name='DrySeason',
-        ),
         migrations.DeleteModel(
             name='WaterDelivery',
         ),
         migrations.DeleteModel(
             name='WinterReliefNeed',
+        ),
+        migrations.DeleteModel(
+            name='DrySeason',
         ),
     ]
