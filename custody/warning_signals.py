@@ -42,31 +42,34 @@ NO_WITHDRAWAL_DAYS = 31
 _DAY = "to_char({col}, 'FMMM\"月\"FMDD\"日\"')"
 
 
-def _live_withdrawals() -> str:
-    """Withdrawals not reversed, with the day they were known (entered late: the entry day)."""
-    return f"""
-        SELECT w.id, w.account_id, w.entry_date,
-               GREATEST(w.entry_date, (w.posted_at AT TIME ZONE 'Asia/Shanghai')::date) AS known_on
-        FROM {LedgerEntry._meta.db_table} w
-        WHERE w.kind = %(withdrawal)s
-          AND NOT EXISTS (SELECT 1 FROM {LedgerEntry._meta.db_table} r WHERE r.reverses_id = w.id)"""
+_LEDGER = LedgerEntry._meta.db_table
+# A withdrawal `alias` that no reversal names.
+_NOT_REVERSED = "NOT EXISTS (SELECT 1 FROM {t} r WHERE r.reverses_id = {a}.id)"
+
+
+def _live(alias: str) -> str:
+    return f"{alias}.kind = %(withdrawal)s AND " + _NOT_REVERSED.format(t=_LEDGER, a=alias)
 
 
 def withdrawals_many(since: dt.date, today: dt.date) -> tuple[str, dict]:
-    """The 4th withdrawal (or a later one) within 7 days running, observed when it was known."""
+    """The 4th withdrawal (or a later one) within 7 days running, observed on the day it was
+    known (its date, or the day it was entered if later). The count uses the ledger's
+    (account, kind, entry_date) index."""
+    known = "GREATEST(w.entry_date, (w.posted_at AT TIME ZONE 'Asia/Shanghai')::date)"
     sql = f"""
-        WITH w AS ({_live_withdrawals()})
-        SELECT p.household_id, 'custody_pattern' AS kind, w.known_on AS observed_on,
+        SELECT p.household_id, 'custody_pattern' AS kind, {known} AS observed_on,
                '代管账户：' || {_DAY.format(col="w.entry_date - %(span)s")} || '至' || {_DAY.format(col="w.entry_date")}
                    || '支取' || n.count || '次（台账）' AS words,
                '代管台账' AS source, 'custody_many:' || w.id AS key
-        FROM w
+        FROM {_LEDGER} w
         JOIN {CustodyAccount._meta.db_table} a ON a.id = w.account_id
         JOIN {Person._meta.db_table} p ON p.id = a.person_id
-        CROSS JOIN LATERAL (SELECT count(*) AS count FROM w o WHERE o.account_id = w.account_id
+        CROSS JOIN LATERAL (SELECT count(*) AS count FROM {_LEDGER} o WHERE o.account_id = w.account_id
+                            AND {_live("o")}
                             AND o.entry_date BETWEEN w.entry_date - %(span)s AND w.entry_date
                             AND (o.entry_date, o.id) <= (w.entry_date, w.id)) n
-        WHERE w.known_on BETWEEN %(since)s AND %(today)s AND n.count >= %(many)s"""
+        WHERE {_live("w")} AND w.entry_date <= %(today)s AND {known} BETWEEN %(since)s AND %(today)s
+          AND n.count >= %(many)s"""
     return sql, {"since": since, "today": today, "withdrawal": EntryKind.WITHDRAWAL, "many": MANY_WITHDRAWALS,
                  "span": MANY_DAYS - 1}
 
@@ -76,10 +79,11 @@ def withdrawals_none(since: dt.date, today: dt.date) -> tuple[str, dict]:
     which had no withdrawal for 31 days since the last one (or since the caregiver began or the
     account opened): observed on the 31st day, once per such stretch."""
     sql = f"""
-        WITH w AS ({_live_withdrawals()}), base AS (
+        WITH base AS (
             SELECT a.id AS account_id, a.person_id,
                    GREATEST(a.opened_on, c.started_on,
-                            (SELECT max(w.entry_date) FROM w WHERE w.account_id = a.id AND w.entry_date <= %(today)s)) AS since_day
+                            (SELECT max(w.entry_date) FROM {_LEDGER} w WHERE w.account_id = a.id AND {_live("w")}
+                               AND w.entry_date <= %(today)s)) AS since_day
             FROM {CustodyAccount._meta.db_table} a
             CROSS JOIN LATERAL (SELECT max(g.started_on) AS started_on FROM {Caregiver._meta.db_table} g
                                 WHERE g.account_id = a.id AND g.started_on <= %(today)s
