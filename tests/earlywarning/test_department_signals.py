@@ -168,6 +168,22 @@ def test_four_withdrawals_in_a_week_are_a_signal_three_are_not(village_code):
     assert words("custody_pattern") == ["代管账户：3月2日至3月8日支取4次（台账）", "代管账户：3月3日至3月9日支取4次（台账）"]
 
 
+@time_machine.travel(dt.datetime(2026, 3, 16, 9, tzinfo=rules.SHANGHAI), tick=False)
+def test_a_reversed_withdrawal_does_not_count(village_code):
+    import uuid
+
+    from custody.actions import ledger_reverse
+    from tests.custody.factories import withdraw
+
+    account, user = _account(village_code)
+    postings = [withdraw(account, 1_000, on=day, actor=user) for day in (D(2026, 3, 3), D(2026, 3, 4), D(2026, 3, 8),
+                                                                        D(2026, 3, 9))]
+    ledger_reverse(entry=postings[1].entry, reason="重复登记", entry_date=D(2026, 3, 10), idempotency_key=uuid.uuid4(),
+                   actor=user, today=TODAY)
+    run(TODAY)
+    assert not Signal.objects.filter(key__startswith="custody_many").exists()
+
+
 def test_a_month_without_withdrawals_while_a_caregiver_serves_is_a_signal(village_code):
     from tests.custody.factories import withdraw
 
