@@ -221,3 +221,21 @@ def test_a_wish_asking_for_help_is_a_signal_once(village_code):
     VisitFactory(household=other, visited_on=D(2026, 11, 12), wishes="需要帮助", wishes_not_asked=True)
     run(D(2026, 11, 21))
     assert words("wish_for_help") == ["本人意愿：希望帮忙修房子，屋顶漏雨（11月10日走访）"]
+
+
+def test_a_list_pushed_over_the_api_names_the_tokens_department(client, village_code):
+    from django.urls import reverse
+
+    from tests.exchange.factories import auth, make_token
+
+    couple = HouseholdFactory(village=area(village_code))
+    _h, husband = member(couple, "52263419380101171")
+    member(couple, "52263419450505182", relation="spouse")
+    _token, secret = make_token(department="civil-affairs", area=COUNTY)
+    pushed = client.post(reverse("api:status_lists"), {"source": "death", "rows": [
+        {"姓名": "王老汉", "身份证号": husband, "死亡日期": "2026-02-10"}]}, content_type="application/json", **auth(secret))
+    assert pushed.status_code in (200, 201), pushed.content
+    listing = Listing.objects.get()
+    run(listing.listed_on)
+    [words_] = words("death_in_household")
+    assert words_.endswith(f"2月10日去世（州民政局 {listing.listed_on.month}月{listing.listed_on.day}日名单）")
