@@ -74,7 +74,8 @@ class Source(models.TextChoices):
 
 class CrossCheck(models.Model):
     """One department list compared with the roster of an area: what was read, what was found.
-    The rows themselves are not kept; the proposals they gave are."""
+    The proposals it gave are kept, and the matched rows of a medical, disability or death list
+    (Listing, for the early-warning signals)."""
 
     source = models.CharField(_("数据来源"), max_length=14, choices=Source.choices)
     area = models.ForeignKey(Area, verbose_name=_("比对范围"), on_delete=models.PROTECT, related_name="+")
