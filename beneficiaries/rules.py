@@ -116,6 +116,38 @@ def suggest(members: Iterable[MemberFacts], today: date) -> Suggestion:
     return Suggestion(tier="", criteria=(), all_met=())
 
 
+# The facts each fact-based criterion is judged on (MemberFacts field names; "age" is the age on
+# the day), shown by the "为什么" of a suggestion beside the members who meet it.
+CRITERION_FACTS: dict[str, tuple[str, ...]] = {
+    "A1": ("benefit_status", "support_mode", "self_care"),
+    "A2": ("age", "benefit_status", "support_mode", "serious_illness", "disability_grade"),
+    "B1": ("benefit_status", "is_main_earner", "serious_illness", "disability_grade", "work_capacity"),
+    "B2": ("benefit_status", "serious_illness", "disability_grade", "work_capacity"),
+    "B3": ("age", "benefit_status", "child_in_distress"),
+    "C1": ("age", "benefit_status", "left_behind"),
+}
+
+
+def criteria_members(members: Sequence[MemberFacts], today: date) -> dict[str, list[int]]:
+    """{criterion met: indexes of the members whose facts meet it} — the same tests as
+    criteria_met, member by member (B1 and B2 also need a 低保 household, B2 two such members)."""
+    met = set(criteria_met(members, today))
+    dibao_household = any(m.benefit_status == "dibao" for m in members)
+    tests = {
+        "A1": lambda m: m.benefit_status == "tekun" and m.support_mode == "dispersed" and m.self_care in ("partial", "none"),
+        "A2": lambda m: m.is_child(today) and ((m.benefit_status == "orphan" and m.support_mode != "institutional")
+                                               or m.benefit_status == "unattended_child")
+        and (m.serious_illness or m.severely_disabled),
+        "B1": lambda m: dibao_household and m.is_main_earner and m.ill_or_severely_disabled_cannot_work,
+        "B2": lambda m: dibao_household and m.ill_or_severely_disabled_cannot_work,
+        "B3": lambda m: m.is_child(today) and m.benefit_status == "unattended_child" and m.child_in_distress,
+        "C1": lambda m: m.benefit_status == "low_income" and (
+            (m.left_behind == "left_behind_child" and m.is_child(today))
+            or (m.left_behind == "left_behind_elder" and m.age_on(today) >= ELDER_AGE)),
+    }
+    return {code: [i for i, m in enumerate(members) if tests[code](m)] for code in sorted(met)}
+
+
 def tier_of(criteria: Iterable[str]) -> str:
     """The tier a set of criteria implies: the highest among them."""
     letters = {c[0] for c in criteria}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("export/pairings/", views.pairing_export, name="pairing_export"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/why-tier/", views.why_tier, name="why_tier"),
     path("households/<int:pk>/members/new/", views.person_edit, name="person_create"),
     path("households/<int:pk>/members/<int:person_pk>/", views.person_edit, name="person_edit"),
     path("households/<int:pk>/classify/", views.classify, name="classify"),

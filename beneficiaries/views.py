@@ -208,6 +208,40 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def why_tier(request: HttpRequest, pk: int) -> HttpResponse:
+    """为什么 for the tier suggestion: each criterion the facts meet, the members whose facts meet
+    it with those facts as recorded, and the rule (issue 22 §4)."""
+    household = queries.get_household_for_user(request.user, pk)
+    today = timezone.localdate()
+    members = queries.household_page(household)["members"]
+    facts = [rules.MemberFacts.of(p) for p in members]
+    suggestion = rules.suggest(facts, today)
+    audit_record(actor=request.user, action=AuditAction.VIEW, obj=household, request=request,
+                 details={"page": "why_tier"})
+    labels = dict(Criterion.choices)
+
+    def fact_words(person, field: str) -> str:
+        if field == "age":
+            return _("年龄 %(n)d 岁") % {"n": idnumber.age_on(person.birth_date, today)}
+        model_field = person._meta.get_field(field)
+        value = getattr(person, field)
+        if isinstance(value, bool):
+            shown = _("是") if value else _("否")
+        elif model_field.choices:
+            shown = getattr(person, f"get_{field}_display")() or _("无")
+        else:
+            shown = value if value not in (None, "") else _("无")
+        return f"{model_field.verbose_name}：{shown}"
+
+    rows = [{"code": code, "label": labels.get(code, code), "chosen": code in suggestion.criteria,
+             "members": [(members[i].name, [fact_words(members[i], f) for f in rules.CRITERION_FACTS[code]])
+                         for i in indexes]}
+            for code, indexes in rules.criteria_members(facts, today).items()]
+    return render(request, "beneficiaries/why_tier.html",
+                  {"household": household, "suggestion": suggestion, "rows": rows, "today": today})
+
+
+@login_required
 def household_exit(request: HttpRequest, pk: int) -> HttpResponse:
     """Exit is the county's decision (§5(4)): here the township proposes it, with a reason from
     the fixed list; the quarterly review decides (exchange app). Out of scope is 404 here too."""

@@ -20,8 +20,10 @@ from accounts.areacodes import township_of
 from accounts.models import AuditAction, Role, RoleAssignment, User
 from accounts.notifications import SMS, Message, notify_many
 from accounts.scoping import has_role, scope_queryset
+from assistance import warning_signals as assistance_signals
 from beneficiaries.models import Household, HouseholdStatus, Pairing
 from custody import warning_signals as custody_signals
+from exchange import warning_signals as exchange_signals
 from services import holidays
 from services import warning_signals as services_signals
 from visits import warning_signals as visits_signals
@@ -42,7 +44,8 @@ from .models import (
 )
 
 # The signal rules of the apps that own the facts (each rule: (since, today) -> (sql, params)).
-SIGNAL_RULES = [*visits_signals.SIGNAL_RULES, *services_signals.SIGNAL_RULES, *custody_signals.SIGNAL_RULES]
+SIGNAL_RULES = [*visits_signals.SIGNAL_RULES, *services_signals.SIGNAL_RULES, *custody_signals.SIGNAL_RULES,
+                *exchange_signals.SIGNAL_RULES, *assistance_signals.SIGNAL_RULES]
 
 
 def _t(model) -> str:

@@ -35,6 +35,11 @@ class SignalKind(models.TextChoices):
     POOR_EVALUATION = "poor_evaluation", _("代管/照料履职不合格")
     REFERRAL_LATE = "referral_late", _("转介超期")
     HELP_REQUEST = "help_request", _("一键求助")
+    CUSTODY_PATTERN = "custody_pattern", _("代管支取异常")
+    MEDICAL_COST = "medical_cost", _("医疗费用个人负担高")
+    DISABILITY_CHANGE = "disability_change", _("残疾等级变化")
+    DEATH_IN_HOUSEHOLD = "death_in_household", _("家庭成员死亡")
+    EMERGENCY = "emergency", _("应急事件覆盖本村")
 
 
 class Signal(models.Model):

@@ -30,7 +30,12 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "visit_gap": 30,  # no counted visit for longer than twice the tier's interval
     "referral_late": 30,  # a referral of the household past its deadline
     "need_repeated": 20,  # the same service need on two visits running, no referral since
-    "wish_for_help": 20,  # the person's wishes ask for help
+    "wish_for_help": 20,  # the person's wishes ask for help (new since the previous visit)
+    "custody_pattern": 25,  # 4+ custody withdrawals in 7 days, or 31 days with none while a caregiver draws daily
+    "medical_cost": 30,  # 医保 list: a member's personal share of the year's costs ≥ 10,000 元
+    "disability_change": 30,  # 残联 list: a member's disability grade differs from the roster's
+    "death_in_household": 40,  # death list: a member died, others live on in the household
+    "emergency": 20,  # an emergency covers the village: raises a household with other signals
 }
 DEFAULT_THRESHOLDS = {ATTENTION: 25, WARNING: 60, URGENT: 100}
 # A signal counts this many days after it was observed.

@@ -8,6 +8,7 @@ reported with its row number."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 from dataclasses import dataclass, field
 
@@ -24,7 +25,16 @@ from beneficiaries.roster_io import RowError, read_table
 
 from .actions import can_decide, county_code
 from .layouts import LAYOUTS, Layout
-from .models import ApiToken, CrossCheck, Proposal, ProposalKind, ProposalReason
+from .models import (
+    SOURCE_DEPARTMENT,
+    ApiToken,
+    CrossCheck,
+    Listing,
+    Proposal,
+    ProposalKind,
+    ProposalReason,
+    Source,
+)
 
 FACT_LABELS = {name: str(Person._meta.get_field(name).verbose_name) for name in (
     "benefit_status", "support_mode", "self_care", "disability_type", "disability_grade", "serious_illness",
@@ -41,6 +51,8 @@ class ListRow:
     village_code: str = ""
     address: str = ""
     died_on: dt.date | None = None
+    self_paid_fen: int | None = None  # 医保: 个人负担, in fen
+    year: str = ""  # 医保: 结算年度
 
 
 @dataclass
@@ -56,6 +68,17 @@ class CrossCheckResult:
 def _date(raw: str) -> dt.date:
     text = raw.strip().replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日")
     return dt.date.fromisoformat("-".join(p.zfill(2) for p in text.split("-")))
+
+
+def _fen(raw: str) -> int:
+    """'12,300.50' (元) → 1230050 fen; a negative or unreadable amount is refused."""
+    try:
+        amount = decimal.Decimal(raw.replace(",", "").replace("，", "").strip())
+    except decimal.InvalidOperation as exc:
+        raise ValueError(raw) from exc
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(raw)
+    return int((amount * 100).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
 
 
 def parse_rows(layout: Layout, records: list[dict[str, str]], *, today: dt.date) -> tuple[list[ListRow], list[RowError]]:
@@ -109,6 +132,18 @@ def parse_rows(layout: Layout, records: list[dict[str, str]], *, today: dt.date)
                 if row.died_on > today:
                     errors.append(RowError(i, header_of["died_on"], _("死亡日期不能晚于今天。")))
                     bad = True
+        if cells.get("self_paid"):
+            try:
+                row.self_paid_fen = _fen(cells["self_paid"])
+            except ValueError:
+                errors.append(RowError(i, header_of["self_paid"], _("金额应为数字（元），如 12300.50。")))
+                bad = True
+        if cells.get("year"):
+            if not (len(cells["year"]) == 4 and cells["year"].isdigit()):
+                errors.append(RowError(i, header_of["year"], _("结算年度应为四位年份，如 2026。")))
+                bad = True
+            else:
+                row.year = cells["year"]
         if row.village_code and not (len(row.village_code) == 12 and row.village_code.isdigit()):
             errors.append(RowError(i, header_of["village_code"], _("区划代码应为12位数字。")))
             bad = True
@@ -206,6 +241,7 @@ def cross_check_run(
         if proposal is not None and (household_id, proposal.kind) not in pending:
             proposals.append(proposal)
 
+    Listing.objects.bulk_create(_listings(check, layout, by_household, token, today), batch_size=500)
     for p in proposals:
         p.cross_check = check
         p.proposed_by = actor
@@ -220,6 +256,32 @@ def cross_check_run(
         **({"department": token.department.code, "token": token.prefix} if token else {}),
     })
     return CrossCheckResult(check=check, errors=[])
+
+
+# The lists whose matched rows are kept for the early-warning signals (exchange.warning_signals).
+LISTED_SOURCES = {Source.MEDICAL, Source.DISABILITY, Source.DEATH}
+
+
+def _listings(check: CrossCheck, layout: Layout, by_household: dict[int, list[tuple[ListRow, Person]]],
+              token: ApiToken | None, today: dt.date) -> list[Listing]:
+    """The matched rows of a medical, disability or death list, with the facts the signals read
+    (for a disability list, the roster's grade before the list too)."""
+    if layout.source not in LISTED_SOURCES:
+        return []
+    department = token.department.name if token else SOURCE_DEPARTMENT[layout.source]
+    out = []
+    for household_id, hits in by_household.items():
+        for row, person in hits:
+            facts: dict[str, object] = {}
+            if layout.source == Source.MEDICAL:
+                facts = {"self_paid_fen": row.self_paid_fen, "year": row.year}
+            elif layout.source == Source.DISABILITY:
+                facts = {"grade": row.facts.get("disability_grade"), "grade_before": person.disability_grade}
+            elif layout.source == Source.DEATH:
+                facts = {"died_on": row.died_on.isoformat() if row.died_on else None, "name": person.name}
+            out.append(Listing(cross_check=check, source=layout.source, department=department, listed_on=today,
+                               household_id=household_id, person=person, facts=facts))
+    return out
 
 
 def _entry(row: ListRow, layout: Layout, villages: set[str], today: dt.date) -> Proposal | None:

@@ -74,7 +74,8 @@ class Source(models.TextChoices):
 
 class CrossCheck(models.Model):
     """One department list compared with the roster of an area: what was read, what was found.
-    The rows themselves are not kept; the proposals they gave are."""
+    The proposals it gave are kept, and the matched rows of a medical, disability or death list
+    (Listing, for the early-warning signals)."""
 
     source = models.CharField(_("数据来源"), max_length=14, choices=Source.choices)
     area = models.ForeignKey(Area, verbose_name=_("比对范围"), on_delete=models.PROTECT, related_name="+")
@@ -98,6 +99,40 @@ class CrossCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.uploaded_at:%Y-%m-%d}"
+
+
+# The department that issues each list, named in the early-warning signals' words when the list
+# came by the page (a list pushed over the API names its token's department).
+SOURCE_DEPARTMENT = {
+    "disability": "州残联", "medical": "州医保局", "education": "州教育局", "benefit_roll": "州民政局",
+    "death": "州卫生健康局",
+}
+
+
+class Listing(models.Model):
+    """One roster member found on a department list (a matched row of a cross-check), with the
+    facts of the row the early-warning signals read (exchange.warning_signals): the personal
+    share of medical costs, the disability grade on the list and on the roster before it, the
+    date of death. Kept for the medical, disability and death lists only."""
+
+    cross_check = models.ForeignKey(CrossCheck, verbose_name=_("数据比对"), on_delete=models.PROTECT, related_name="listings")
+    source = models.CharField(_("数据来源"), max_length=14, choices=Source.choices)
+    department = models.CharField(_("提供部门"), max_length=100)
+    listed_on = models.DateField(_("名单日期"))
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, verbose_name=_("成员"), on_delete=models.PROTECT, related_name="+")
+    facts = models.JSONField(_("名单事实"), default=dict, blank=True)
+
+    scope_rule = ScopeRule(area="household__village__code")
+
+    class Meta:
+        verbose_name = _("部门名单记录")
+        verbose_name_plural = _("部门名单记录")
+        ordering = ["-listed_on", "-id"]
+        indexes = [models.Index(fields=["listed_on", "source"], name="listing_day_source_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} · {self.person_id}"
 
 
 # --- proposals: entry, exit, re-entry, tier change, mismatch ----------------------------------------

@@ -62,6 +62,9 @@ class ScoreRow:
     figures: dict[str, Figure] = field(default_factory=dict)
     score: float | None = None
     grade: str = ""
+    # How the score came about (为什么): one step per indicator, see score_steps.
+    steps: list[dict] = field(default_factory=list)
+    weight_counted: int = 0
 
 
 def as_of(year: int, today: dt.date) -> dt.date:
@@ -145,21 +148,37 @@ def score_sheet(county: Area, year: int, kind: str, setting: AssessmentSetting |
 
     out = []
     for unit, row in rows.items():
-        total_w, total = 0, 0.0
         for k in keys:
             num, den = tallies[k].get(unit, [0, 0])
             row.figures[k] = Figure(num, den, _figure_url(k, row, county, on, township))
-            if den:
-                total_w += weights.get(k, 0)
-                total += weights.get(k, 0) * num / den
-        if total_w:
-            row.score = round(100 * total / total_w, 1)
-            row.grade = str(_("优秀")) if row.score >= excellent else (
-                str(_("合格")) if row.score >= passing else str(_("不合格")))
-        else:
-            row.grade = str(_("无数据"))
+        row.score, row.steps, row.weight_counted = score_steps(row.figures, keys, weights)
+        row.grade = grade_of(row.score, excellent, passing)
         out.append(row)
     return sorted(out, key=lambda r: (r.score is None, -(r.score or 0), r.name))
+
+
+def score_steps(figs: dict[str, Figure], keys: list[str], weights: dict[str, int]
+                ) -> tuple[float | None, list[dict], int]:
+    """The score of one unit and how it came about: each indicator's num/den, rate, weight and
+    points (weight × rate); an indicator without data is left out and the score is the points
+    over the weights counted, × 100. The sheet's score and its 为什么 are this one function."""
+    steps, total_w, total = [], 0, 0.0
+    for k in keys:
+        f, w = figs[k], weights.get(k, 0)
+        counted = bool(f.den)
+        points = w * f.num / f.den if counted else 0.0
+        if counted:
+            total_w += w
+            total += points
+        steps.append({"key": k, "label": INDICATORS[k], "num": f.num, "den": f.den, "rate": f.rate, "weight": w,
+                      "counted": counted, "points": round(points, 2), "url": f.url})
+    return (round(100 * total / total_w, 1) if total_w else None), steps, total_w
+
+
+def grade_of(score: float | None, excellent: int, passing: int) -> str:
+    if score is None:
+        return str(_("无数据"))
+    return str(_("优秀")) if score >= excellent else (str(_("合格")) if score >= passing else str(_("不合格")))
 
 
 def _referral_classes(county: Area, year: int, on: dt.date, classes: dict[str, Q]):

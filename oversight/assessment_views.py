@@ -71,6 +71,10 @@ def assessment_sheet(request: HttpRequest) -> HttpResponse:
         "years": list(range(today.year, today.year - 4, -1)),
         "can_sign": signoff is None and (request.user.is_superuser or has_role(request.user, Role.COUNTY)),
         "as_of": assessment.as_of(year, today),
+        # 为什么 of one row's score (?why=<township code or cadre id>): its steps, the rule.
+        "why": next((r for r in sheet if r.key == request.GET.get("why")), None),
+        "excellent": setting.excellent if setting else assessment.DEFAULT_EXCELLENT,
+        "passing": setting.passing if setting else assessment.DEFAULT_PASSING,
         "campaign_figures": campaign_queries.township_figures(county, year, assessment.as_of(year, today))
         if kind == "township" else [],
     })

@@ -14,7 +14,9 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts import areacodes
 from accounts.models import Area
+from earlywarning import queries as warning_queries
 from visits.models import FindingKind
 
 from . import figures
@@ -110,7 +112,7 @@ class Dashboard:
 
     def panels(self) -> list[Panel]:
         panels = [self.tiers(), self.compliance(), self.monthly(), self.overdue_panel(), self.findings(),
-                  self.referrals(), self.custody(), self.reviews()]
+                  self.referrals(), self.custody(), self.reviews(), self.warnings()]
         if self.area.level == "township":
             panels.append(self.cadres())
         return panels
@@ -118,7 +120,8 @@ class Dashboard:
     def panel(self, key: str) -> Panel | None:
         builders = {"tiers": self.tiers, "compliance": self.compliance, "monthly": self.monthly,
                     "overdue": self.overdue_panel, "findings": self.findings, "referrals": self.referrals,
-                    "custody": self.custody, "reviews": self.reviews, "cadres": self.cadres}
+                    "custody": self.custody, "reviews": self.reviews, "cadres": self.cadres,
+                    "warnings": self.warnings}
         builder = builders.get(key)
         return builder() if builder else None
 
@@ -236,6 +239,30 @@ class Dashboard:
             _chart("hbar-stacked", [g.short_name for g in self.groups],
                    [{"name": OVERDUE_NAMES[b], "color": colours[b], "data": series[b]} for b in buckets]),
             _("与“逾期未走访清单”同一口径：截至所选日期已过应访日期仍无有效走访的在册家庭。"), footer,
+        )
+
+    def warnings(self) -> Panel:
+        """关爱预警 of the month up to `on`, per child area: raised, urgent, verified, verified in time
+        (of 紧急 and 预警), each outcome, open (earlywarning.queries.figures_by_area, one statement)."""
+        since = self.on.replace(day=1)
+        groups = self.groups or [self.area]
+        length = areacodes.PREFIX_LENGTH[groups[0].level]
+        counts = warning_queries.figures_by_area(self.area.prefix, length, since, self.on)
+        keys = list(warning_queries.FIGURE_DEFINITIONS)
+        total = {k: 0 for k in keys}
+        rows = []
+        for g in groups:
+            c = counts.get(g.code[:length], {})
+            rows.append([self._label(g), *[Cell(c.get(k, 0)) for k in keys]])
+            for k in keys:
+                total[k] += c.get(k, 0)
+        return Panel(
+            "warnings", _("关爱预警"),
+            [_("区划"), _("发出"), _("其中紧急"), _("已核查"), _("按期核查"), _("已核实并帮扶"), _("已核实无需帮扶"),
+             _("信息有误"), _("未核查")], rows, None,
+            _("%(since)s 至 %(on)s 发出的关爱预警：按期核查指紧急 24 小时、预警 3 个工作日内核查（关注不计）。"
+              "各列口径和预警明细见“关爱预警”页。") % {"since": f"{since:%m-%d}", "on": f"{self.on:%m-%d}"},
+            [Cell(_("合计")), *[Cell(total[k]) for k in keys]],
         )
 
     def findings(self) -> Panel:

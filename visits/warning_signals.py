@@ -113,4 +113,29 @@ def visit_gap(since: dt.date, today: dt.date) -> tuple[str, dict]:
     return sql, {"intervals": intervals, "active": HouseholdStatus.ACTIVE, "since": since, "today": today}
 
 
-SIGNAL_RULES = [health_worse, living_worse, safety_worse, hazard_open, visit_gap]
+# Words in the person's wishes (本人意愿, free text) that ask for help; a wish that begins by
+# saying there is none (无/没有/暂无…) does not.
+WISH_ASKS = "(帮|求助|救助|困难|申请|缺|没钱|看病|住院|修房|维修|照顾|照料|送医|补助)"
+WISH_NONE = "^\\s*(无|没有|暂无|暂时没有|没什么)"
+
+
+def wish_for_help(since: dt.date, today: dt.date) -> tuple[str, dict]:
+    """The person's wishes ask for help, and are not what they said at the previous visit that
+    recorded wishes (a standing wish already heard does not signal again)."""
+    visit = Visit._meta.db_table
+    sql = f"""
+        SELECT v.household_id, 'wish_for_help' AS kind, v.visited_on AS observed_on,
+               '本人意愿：' || left(regexp_replace(v.wishes, '\\s+', ' ', 'g'), 60) || '（' || {_day("v.visited_on")} || '走访）' AS words,
+               '走访记录' AS source, 'wish_for_help:' || v.id AS key
+        FROM {visit} v
+        WHERE v.visited_on BETWEEN %(since)s AND %(today)s AND NOT v.wishes_not_asked
+          AND v.wishes ~ %(asks)s AND v.wishes !~ %(none)s
+          AND btrim(v.wishes) IS DISTINCT FROM (
+              SELECT btrim(p.wishes) FROM {visit} p
+              WHERE p.household_id = v.household_id AND NOT p.wishes_not_asked AND btrim(p.wishes) <> ''
+                AND (p.visited_on, p.id) < (v.visited_on, v.id)
+              ORDER BY p.visited_on DESC, p.id DESC LIMIT 1)"""
+    return sql, {"since": since, "today": today, "asks": WISH_ASKS, "none": WISH_NONE}
+
+
+SIGNAL_RULES = [health_worse, living_worse, safety_worse, hazard_open, visit_gap, wish_for_help]

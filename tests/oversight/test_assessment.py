@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
@@ -110,3 +111,27 @@ def test_the_county_signs_off_once_and_it_is_audited(county, fixture_year, clien
     client.force_login(officer)
     body = client.get(reverse("oversight:assessment"), {"county": COUNTY, "year": YEAR, "kind": "township"})
     assert "已由" in body.content.decode()
+
+
+@time_machine.travel(dt.datetime(2027, 1, 15, 10), tick=False)
+def test_why_of_a_score_shows_each_indicator_its_weight_points_and_the_rule(county, fixture_year, client):
+    bureau = user_with_role(Role.PREFECTURE, "522600000000")
+    actions.assessment_set(actor=bureau, year=YEAR, weights=WEIGHTS, excellent=90, passing=60, reason="")
+    client.force_login(user_with_role(Role.COUNTY, COUNTY, username="why_score"))
+    page = client.get(reverse("oversight:assessment"), {"county": COUNTY, "year": YEAR, "kind": "township"})
+    assert "why=" + TOWNSHIP in page.content.decode() and 'data-testid="why-score"' not in page.content.decode()
+    body = client.get(reverse("oversight:assessment"), {"county": COUNTY, "year": YEAR, "kind": "township",
+                                                        "why": TOWNSHIP}).content.decode()
+    why = body[body.index('data-testid="why-score"'):body.index('data-testid="score-sheet"')]
+    assert "走访达标率" in why and "6/12" in why and "50.0%" in why and ">20.0<" in why  # 40 × 0.5
+    assert "回访抽查属实率" in why and "无数据，不计" in why
+    assert "计入的权重之和（70）× 100 = 57.1 分，不合格（优秀 ≥ 90 分，合格 ≥ 60 分）" in why
+
+
+def test_score_steps_are_the_sheets_score():
+    figs = {"visit_compliance": assessment.Figure(6, 12), "findings_on_time": assessment.Figure(1, 2),
+            "spot_check_rate": assessment.Figure(0, 0)}
+    score, steps, counted = assessment.score_steps(figs, list(figs), {"visit_compliance": 40, "findings_on_time": 20,
+                                                                      "spot_check_rate": 40})
+    assert (score, counted) == (50.0, 60) and [s["points"] for s in steps] == [20.0, 10.0, 0.0]
+    assert [s["counted"] for s in steps] == [True, True, False]
