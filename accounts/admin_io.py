@@ -20,10 +20,11 @@ Every resource here follows the house rules of any other import or export:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from import_export import fields, resources, results, widgets
@@ -75,8 +76,18 @@ class ChoiceListWidget(ChoiceLabelWidget):
 
 
 class YesNoWidget(widgets.Widget):
+    """是 / 否; an empty cell reads as `blank` (True: a new row is in use unless it says 否)."""
+
+    def __init__(self, blank: bool | None = True, **kwargs):
+        self.blank = blank
+        super().__init__(**kwargs)
+
     def clean(self, value, row=None, **kwargs):
-        text = str(value or "").strip()
+        if value is True or value is False:
+            return value
+        text = str(value if value is not None else "").strip()
+        if not text and self.blank is not None:
+            return self.blank
         if text in ("是", "1", "TRUE", "True", "true"):
             return True
         if text in ("否", "0", "FALSE", "False", "false"):
@@ -85,6 +96,30 @@ class YesNoWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return _("是") if value else _("否")
+
+
+class ExcelDateWidget(widgets.Widget):
+    """A date as Excel keeps it (a date cell) or as typed: 2027-02-05, 2027/2/5."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", str(value).strip())
+        try:
+            if match:
+                return dt.date(*(int(g) for g in match.groups()))
+        except ValueError:
+            pass
+        raise ValueError(_("日期“%(v)s”无效（格式 2027-02-05）。") % {"v": value})
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return value if kwargs.get("force_native_type") else value.isoformat()
 
 
 class AreaCodeWidget(widgets.Widget):
@@ -153,7 +188,7 @@ def column(model: type[models.Model], name: str, widget: widgets.Widget | None =
         elif isinstance(django_field, models.IntegerField):
             widget = widgets.IntegerWidget()
         elif isinstance(django_field, models.DateField):
-            widget = widgets.DateWidget()
+            widget = ExcelDateWidget()
         else:
             widget = widgets.Widget()
     return fields.Field(attribute=attribute or name, column_name=str(django_field.verbose_name), widget=widget,
@@ -222,7 +257,7 @@ class ReferenceResource(resources.ModelResource):
     def save_instance(self, instance, is_create, row, **kwargs):
         try:
             self.save_through_action(instance, is_create, row)
-        except ValueError as exc:
+        except (ValueError, PermissionDenied) as exc:
             raise ValidationError(str(exc)) from exc
 
     def save_through_action(self, instance, is_create: bool, row: dict[str, Any]) -> None:

@@ -1,17 +1,15 @@
 """The cadre list in the admin (django-import-export): Chinese headers, formula guard, round trip,
 row-numbered refusals, scope and audit — through the admin's own export and import views."""
 
-import io
-
-import openpyxl
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.models import Area, AuditAction, AuditEvent
 from beneficiaries.models import Cadre
 from beneficiaries.resources import CadreResource
-from tests.factories import CadreFactory, user_with_role
+from tests.adminio import helpers
+from tests.adminio.helpers import admin_user
+from tests.factories import CadreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,49 +17,20 @@ CADRE_HEADERS = ["编号", "姓名", "联系电话", "干部类型", "工作单�
 LEISHAN = "522634000000"
 
 
-def admin_user(role: str, area_code: str, *models: str):
-    user = user_with_role(role, area_code, is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=[f"view_{m}" for m in models]))
-    return user
-
-
 def other_county_village() -> Area:
     return Area.objects.filter(level="village").exclude(code__startswith="522634").order_by("code").first()
 
 
-RESOURCES = {"cadre": CadreResource}
+def export_xlsx(client, model):
+    return helpers.export_xlsx(client, f"beneficiaries.{model}", CadreResource)
 
 
-def export_xlsx(client, model: str) -> list[list]:
-    resource = RESOURCES[model]
-    columns = {f"{resource.__name__.lower()}_{name}": "on" for name in resource().get_export_order()}
-    response = client.post(reverse(f"admin:beneficiaries_{model}_export"), {"format": "0", "resource": "0", **columns})
-    assert response.status_code == 200, response.content[:500]
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content if response.streaming else
-                                                        [response.content]))).active
-    return [[c if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)]
+def import_preview(client, model, rows):
+    return helpers.import_preview(client, f"beneficiaries.{model}", rows)
 
 
-def xlsx_upload(rows: list[list], name: str = "cadres.xlsx"):
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    buffer.name = name
-    return buffer
-
-
-def import_preview(client, model: str, rows: list[list]):
-    return client.post(reverse(f"admin:beneficiaries_{model}_import"),
-                       {"format": "0", "resource": "0", "import_file": xlsx_upload(rows)})
-
-
-def confirm(client, model: str, preview):
-    form = preview.context["confirm_form"]
-    return client.post(reverse(f"admin:beneficiaries_{model}_process_import"),
-                       {k: form.initial.get(k, "") for k in ("import_file_name", "original_file_name", "format", "resource")})
+def confirm(client, model, preview):
+    return helpers.confirm(client, f"beneficiaries.{model}", preview)
 
 
 @pytest.fixture
