@@ -60,6 +60,8 @@ class FieldResource(ReferenceResource):
             raise ValidationError(_("帮扶领域是固定的十一项，序号“%(n)s”不存在，不能新增。") % {"n": instance.number})
         if instance.route_to_id is None:
             raise ValidationError({"route_to": _("请填写默认受理部门。")})
+        if not 1 <= (instance.deadline_days or 0) <= 60:
+            raise ValidationError({"deadline_days": _("办理时限应为1至60个工作日。")})
         actions.field_update(actor=self.user, field=Field.objects.get(pk=instance.pk), route_to=instance.route_to,
                              deadline_days=instance.deadline_days, request=self.request)
 
@@ -86,7 +88,7 @@ class ServiceProviderResource(ReferenceResource):
         prefixes = actions._provider_prefixes(self.user) if self.user else []
         qs = ServiceProvider.objects.none()
         for prefix in prefixes:
-            qs = qs | ServiceProvider.objects.filter(owner_area_id__startswith=prefix)
+            qs = qs | ServiceProvider.objects.filter(owner_area__code__startswith=prefix)
         return qs
 
     def save_through_action(self, instance, is_create, row):

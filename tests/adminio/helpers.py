@@ -51,7 +51,7 @@ def confirm(client, label: str, preview):
 
 def round_trip(client, label: str, resource) -> None:
     """Export, re-import the same file: every row skipped, nothing written."""
-    rows = export_xlsx(client, label)
+    rows = export_xlsx(client, label, resource)
     preview = import_preview(client, label, rows)
     result = preview.context["result"]
     assert not result.has_errors() and not result.has_validation_errors(), preview.content.decode()[-3000:]
