@@ -10,8 +10,8 @@ from django.urls import reverse
 from tests.factories import user_with_role
 
 
-def admin_user(role: str, area_code: str | None, *models: str):
-    user = user_with_role(role, area_code, is_staff=True)
+def admin_user(role: str, area_code: str | None, *models: str, **user_fields):
+    user = user_with_role(role, area_code, is_staff=True, **user_fields)
     user.user_permissions.set(Permission.objects.filter(codename__in=[f"view_{m}" for m in models]))
     return user
 
