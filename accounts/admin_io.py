@@ -24,18 +24,19 @@ import datetime as dt
 import re
 from typing import Any
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from import_export import fields, resources, results, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import SelectableFieldsExportForm
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 
 from .actions import audit_record
 from .models import Area, AuditAction
 from .scoping import scope_queryset
-from .sheets import FORMULA_PREFIXES, guard
+from .sheets import FORMULA_PREFIXES, SheetError, check_upload, guard
 
 LIST_SEPARATORS = re.compile(r"[、,，;；\s]+")
 
@@ -301,6 +302,19 @@ class ChineseFieldsExportForm(SelectableFieldsExportForm):
         return str(field.column_name) if field else field_name
 
 
+class CheckedImportForm(ImportForm):
+    """The upload passes the same limits as every other import (`sheets.check_upload`: size, an
+    .xlsx's unpacked size and rows) before the library reads it."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            check_upload(upload)
+        except SheetError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+        return upload
+
+
 class ReferenceAdminMixin(ImportExportMixin):
     """The admin side: the resource gets the signed-in user, the export queryset is the scoped
     changelist, each export writes an audit row, and import is offered only to the role that
@@ -309,6 +323,7 @@ class ReferenceAdminMixin(ImportExportMixin):
     formats = [XLSX, CSV]
     to_encoding = "utf-8-sig"
     export_form_class = ChineseFieldsExportForm
+    import_form_class = CheckedImportForm
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user, "request": request}

@@ -134,3 +134,10 @@ def test_resource_reads_back_what_the_guard_wrote():
     row = {"工作单位": "'=1+2", "姓名": " 张三 "}
     resource.before_import_row(row)
     assert row == {"工作单位": "=1+2", "姓名": "张三"}
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(client, county_officer, monkeypatch):
+    monkeypatch.setattr("accounts.sheets.MAX_BYTES", 100)
+    response = import_preview(client, "cadre", [CADRE_HEADERS])
+    page = response.content.decode()
+    assert "文件过大" in page and "确认导入" not in page
