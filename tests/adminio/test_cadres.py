@@ -1,6 +1,8 @@
 """The cadre list in the admin (django-import-export): Chinese headers, formula guard, round trip,
 row-numbered refusals, scope and audit — through the admin's own export and import views."""
 
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -141,3 +143,19 @@ def test_an_oversized_file_is_refused_before_it_is_read(client, county_officer, 
     response = import_preview(client, "cadre", [CADRE_HEADERS])
     page = response.content.decode()
     assert "文件过大" in page and "确认导入" not in page
+
+
+def test_csv_round_trip_with_a_bom_changes_nothing(client, county_officer):
+    CadreFactory(work_unit="@西江")
+    before = list(Cadre.objects.order_by("pk").values())
+    columns = {f"cadreresource_{name}": "on" for name in CadreResource().get_export_order()}
+    exported = client.post(reverse("admin:beneficiaries_cadre_export"), {"format": "1", "resource": "0", **columns})
+    assert exported.content.startswith("\ufeff编号,姓名".encode())
+    assert "'@西江" in exported.content.decode("utf-8-sig")
+    upload = io.BytesIO(exported.content)
+    upload.name = "cadres.csv"
+    preview = client.post(reverse("admin:beneficiaries_cadre_import"),
+                          {"format": "1", "resource": "0", "import_file": upload})
+    assert preview.context["result"].totals["skip"] == 1
+    confirm(client, "cadre", preview)
+    assert list(Cadre.objects.order_by("pk").values()) == before
