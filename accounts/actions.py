@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from .models import ROLE_AREA_LEVEL, Area, AuditAction, AuditEvent, Role, RoleAssignment, User
+from .models import ROLE_AREA_LEVEL, Area, AuditAction, AuditEvent, Department, Role, RoleAssignment, User
 
 AREAS_CSV = Path(__file__).resolve().parent / "data" / "qiandongnan_divisions.csv"
 
@@ -70,6 +70,29 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
+
+
+def can_keep_departments(user: User) -> bool:
+    return user.is_superuser or user.roles.filter(role=Role.PREFECTURE).exists()
+
+
+@transaction.atomic
+def department_save(*, actor: User, code: str, name: str, department: Department | None = None,
+                    request: HttpRequest | None = None) -> Department:
+    """Add a department or rename one (the prefecture bureau keeps the list); its code is its key."""
+    if not can_keep_departments(actor):
+        raise ValidationError(_("只有州民政局可以维护部门名录。"))
+    values = {"code": code.strip(), "name": name.strip()}
+    creating = department is None
+    department = department or Department()
+    diff = {k: [None, v] for k, v in values.items()} if creating else changed_fields(department, values)
+    for key, value in values.items():
+        setattr(department, key, value)
+    department.full_clean()
+    department.save()
+    audit_record(actor=actor, action=AuditAction.CREATE if creating else AuditAction.CHANGE, obj=department,
+                 request=request, details={"changes": diff})
+    return department
 
 
 @transaction.atomic

@@ -4,7 +4,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .actions import can_keep_departments
+from .admin_io import ReferenceAdminMixin
 from .models import Agency, Area, AuditEvent, Department, RoleAssignment, User
+from .resources import DepartmentResource
 from .scoping import scope_queryset
 
 
@@ -57,8 +60,21 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     inlines = [RoleInline]
 
 
-# Departments and agencies are reference data kept by the bureau; the admin only shows them.
-admin.site.register(Department, ReadOnlyAdmin)
+# Departments and agencies are reference data kept by the bureau. The department list is exported
+# and re-imported here (accounts/admin_io.py); the agencies are only shown.
+@admin.register(Department)
+class DepartmentAdmin(ReferenceAdminMixin, ReadOnlyAdmin):
+    resource_classes = [DepartmentResource]
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+    def get_queryset(self, request):
+        if can_keep_departments(request.user):  # reference data, not personal: the whole list
+            return Department.objects.prefetch_related("lead_fields", "responsible_fields")
+        return super().get_queryset(request)
+
+    def can_import(self, user) -> bool:
+        return can_keep_departments(user)
 
 
 @admin.register(Agency)

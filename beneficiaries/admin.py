@@ -5,8 +5,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
+from accounts.admin_io import ReferenceAdminMixin
 
+from . import actions
 from .models import Cadre, Classification, Household, Pairing, Person
+from .resources import CadreResource
 
 
 @admin.register(Household)
@@ -37,11 +40,15 @@ class ClassificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Cadre)
-class CadreAdmin(ReadOnlyAdmin):
+class CadreAdmin(ReferenceAdminMixin, ReadOnlyAdmin):
+    resource_classes = [CadreResource]
     list_display = ("name", "kind", "work_unit", "home_village", "active")
     list_filter = ("kind", "active")
     search_fields = ("name", "phone")
     list_select_related = ("home_village",)
+
+    def can_import(self, user) -> bool:
+        return actions.can_edit_roster(user)
 
 
 @admin.register(Pairing)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "exchange",
     "assistance",
     "earlywarning",
+    "import_export",
 ]
 
 MIDDLEWARE = [
