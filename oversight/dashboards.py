@@ -83,6 +83,20 @@ class Dashboard:
             self.groups = [g for g in self.groups if g.code in with_households]
         self._schedules = None
         self._overdue = None
+        self._stored = False  # not read yet
+
+    @property
+    def stored(self) -> tuple[dict, dict] | None:
+        """This month's compliance and the overdue counts from the nightly job when it judged this
+        very date (figures.stored_daily), else None (computed live)."""
+        if self._stored is False:
+            self._stored = figures.stored_daily(self.area, self.on)
+        return self._stored
+
+    def _freshness(self) -> str:
+        if self.stored is None:
+            return _("实时计算。")
+        return _("统计截至 %(d)s 凌晨（每晚更新；点击数字看到的是实时名单）。") % {"d": f"{self.on:%Y-%m-%d}"}
 
     # shared, computed once
     @property
@@ -143,7 +157,7 @@ class Dashboard:
         )
 
     def compliance(self) -> Panel:
-        counts = figures.compliance_counts(self.area, self.on, self.schedules)
+        counts = self.stored[0] if self.stored else figures.compliance_counts(self.area, self.on, self.schedules)
         rows, series = [], {t: [] for t in figures.TIERS}
         total = {t: [0, 0] for t in figures.TIERS}
         for g in self.groups:
@@ -178,7 +192,8 @@ class Dashboard:
             _chart("hbar", [g.short_name for g in self.groups],
                    [{"name": TIER_NAMES[t], "color": TIER_COLOURS[t], "data": series[t]} for t in figures.TIERS],
                    percent=True),
-            _("截至所选日期：未逾期、且本月剩余天数仍能完成最低走访次数的家庭占比；点击比例查看未达标家庭。"),
+            _("截至所选日期：未逾期、且本月剩余天数仍能完成最低走访次数的家庭占比；点击比例查看未达标家庭。")
+            + self._freshness(),
             footer,
         )
 
@@ -204,7 +219,7 @@ class Dashboard:
         )
 
     def overdue_panel(self) -> Panel:
-        counts = figures.overdue_counts(self.area, self.on, self.overdue)
+        counts = self.stored[1] if self.stored else figures.overdue_counts(self.area, self.on, self.overdue)
         buckets = [b[0] for b in figures.OVERDUE_BUCKETS]
         rows, series = [], {b: [] for b in buckets}
         total = {"total": 0, "days_sum": 0, "days_max": 0, **{b: 0 for b in buckets}}
@@ -229,7 +244,8 @@ class Dashboard:
             [_("区划"), _("逾期户数"), *[OVERDUE_NAMES[b] for b in buckets], _("平均逾期天数"), _("最长逾期天数")], rows,
             _chart("hbar-stacked", [g.short_name for g in self.groups],
                    [{"name": OVERDUE_NAMES[b], "color": colours[b], "data": series[b]} for b in buckets]),
-            _("与“逾期未走访清单”同一口径：截至所选日期已过应访日期仍无有效走访的在册家庭。"), footer,
+            _("与“逾期未走访清单”同一口径：截至所选日期已过应访日期仍无有效走访的在册家庭。") + self._freshness(),
+            footer,
         )
 
     def findings(self) -> Panel:

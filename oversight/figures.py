@@ -285,6 +285,69 @@ def refresh_monthly(on: dt.date, count: int = 12) -> int:
     return len(totals)
 
 
+# --- this month's compliance and overdue, per village, kept by the nightly job -----------------
+
+DAILY_RUN = "run"  # the marker row of a run (its village: the prefecture), also when nothing was counted
+
+
+def refresh_daily(on: dt.date) -> int:
+    """The nightly job's other part (issue 25): this month's compliance (`month_schedules`) and
+    the overdue report's rows of the whole prefecture as judged on `on`, counted per village and
+    stored (oversight.DailyFigure) in place of the previous rows. Returns the rows stored."""
+    from django.db import transaction
+
+    from .models import DailyFigure
+
+    prefecture = Area.objects.get(code=areacodes.PREFECTURE_CODE)
+    cells: dict[tuple[str, str], list[int]] = {}
+    for village, tier, schedule in month_schedules(prefecture, on).values():
+        cell = cells.setdefault((village, f"compliance:{tier}"), [0, 0, 0])
+        cell[0] += on_track(schedule)
+        cell[1] += 1
+    for row in overdue_rows(prefecture, on):
+        cell = cells.setdefault((row.village, f"overdue:{_bucket(row.days, OVERDUE_BUCKETS)}"), [0, 0, 0])
+        cell[0] += 1
+        cell[1] += row.days
+        cell[2] = max(cell[2], row.days)
+    cells[(prefecture.code, DAILY_RUN)] = [0, 0, 0]
+    with transaction.atomic():
+        DailyFigure.objects.all().delete()
+        DailyFigure.objects.bulk_create(
+            [DailyFigure(village=village, figure=figure, value=value, total=total, maximum=maximum, computed_on=on)
+             for (village, figure), (value, total, maximum) in cells.items()], batch_size=5000)
+    return len(cells)
+
+
+def stored_daily(area: Area, on: dt.date) -> tuple[dict, dict] | None:
+    """(compliance_counts, overdue_counts) of `area` on `on` summed from the nightly job's rows, in
+    the shapes the live functions return; None unless the job judged exactly `on` (these figures
+    move every day)."""
+    from django.db.models import Max, Sum
+
+    from .models import DailyFigure
+
+    if not DailyFigure.objects.filter(figure=DAILY_RUN, computed_on=on).exists():
+        return None
+    level = child_level(area) or "village"
+    rows = (DailyFigure.objects.filter(village__startswith=area.prefix, computed_on=on).exclude(figure=DAILY_RUN)
+            .annotate(group=AncestorCode("village", level)).values("group", "figure")
+            .annotate(v=Sum("value"), t=Sum("total"), m=Max("maximum")).order_by())
+    compliance: dict[str, dict[str, list[int]]] = {}
+    overdue: dict[str, dict] = {}
+    for r in rows:
+        kind, _sep, key = r["figure"].partition(":")
+        if kind == "compliance":
+            compliance.setdefault(r["group"], {t: [0, 0] for t in TIERS})[key] = [r["v"], r["t"]]
+        else:
+            g = overdue.setdefault(r["group"], {"total": 0, "days_max": 0, "days_sum": 0,
+                                                **{b[0]: 0 for b in OVERDUE_BUCKETS}})
+            g[key] += r["v"]
+            g["total"] += r["v"]
+            g["days_sum"] += r["t"]
+            g["days_max"] = max(g["days_max"], r["m"])
+    return compliance, overdue
+
+
 def monthly_compliance_live(area: Area, on: dt.date, count: int = 12) -> dict[dt.date, dict[str, list[int]]]:
     """{month: {tier: [met, households]}} over the `count` closed months before `on`, computed now."""
     months = closed_months(on, count)

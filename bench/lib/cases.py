@@ -438,6 +438,10 @@ def requests(today, first):
         stored = dashboard_figures.refresh_monthly(today)  # what the nightly job does before the day's views
         figures.append(("nightly: dashboards' closed-month figures", time.perf_counter() - t, None,
                         f"{stored:,} rows (area × month × tier)"))
+        t = time.perf_counter()
+        stored = dashboard_figures.refresh_daily(today)  # and this month's compliance and overdue per village
+        figures.append(("nightly: dashboards' figures of the day", time.perf_counter() - t, None,
+                        f"{stored:,} rows (village × figure)"))
         for level in ("township", "county", "prefecture"):
             code = users[level].roles.first().area_id
             t_req, _x = median_pairs(lambda level=level, code=code: as_request.body(
