@@ -107,6 +107,12 @@ def replica_lag() -> int | None:
     return max(math.ceil(float(lag)), 1)
 
 
+def read_cursor():
+    """A cursor for raw read-only SQL, routed as the ORM's reads are: on the replica inside a
+    use_replica() block, else on the primary (`django.db.connection` is always the primary)."""
+    return connections[ReplicaRouter().db_for_read(None) or "default"].cursor()
+
+
 def reading_replica() -> bool:
     """True in a use_replica() block that would send its next read to the replica."""
     return ReplicaRouter().db_for_read(None) == REPLICA

@@ -23,6 +23,7 @@ from accounts import areacodes
 from accounts.areacodes import AncestorCode
 from accounts.models import Area
 from beneficiaries.models import Household, HouseholdStatus, Pairing, QuarterlyReview
+from config.replica import read_cursor
 from services.models import Referral
 from visits import queries as visit_queries
 from visits import rules as visit_rules
@@ -354,7 +355,7 @@ def monthly_compliance_live(area: Area, on: dt.date, count: int = 12) -> dict[dt
     out = {m: {t: [0, 0] for t in TIERS} for m in months}
     sql = _monthly_sql("SELECT first, tier, count(*) FILTER (WHERE counted >= need), count(*) FROM required "
                        "WHERE need > 0 GROUP BY first, tier")
-    with connection.cursor() as cur:
+    with read_cursor() as cur:
         cur.execute(sql, _monthly_params(area, months[0], months[-1]))
         for first, tier, met, total in cur.fetchall():
             out[first][tier] = [met, total]
@@ -364,7 +365,7 @@ def monthly_compliance_live(area: Area, on: dt.date, count: int = 12) -> dict[dt
 def monthly_ids(area: Area, month: dt.date, tier: str, met: bool) -> QuerySet[Household]:
     sql = _monthly_sql("SELECT id FROM required WHERE need > 0 AND tier = %(tier)s AND "
                        + ("counted >= need" if met else "counted < need"))
-    with connection.cursor() as cur:
+    with read_cursor() as cur:
         cur.execute(sql, {**_monthly_params(area, month, month), "tier": tier})
         ids = [r[0] for r in cur.fetchall()]
     return Household.objects.filter(id__in=ids)
@@ -566,6 +567,6 @@ def cadre_ids(area: Area, on: dt.date, cadre_id: int) -> QuerySet[Household]:
 def monthly_household_rows(area: Area, first: dt.date, last: dt.date) -> list[tuple[int, str, dt.date, bool]]:
     """[(household id, village code, month, met)] for each household judged in each month."""
     sql = _monthly_sql("SELECT id, village_id, first, counted >= need FROM required WHERE need > 0")
-    with connection.cursor() as cur:
+    with read_cursor() as cur:
         cur.execute(sql, _monthly_params(area, first, last))
         return cur.fetchall()

@@ -149,16 +149,18 @@ def test_reports_and_dashboards_are_read_from_the_replica_and_say_how_fresh_they
     from accounts.models import Role
     from bench.lib.as_request import client_for
     from tests.factories import user_with_role
+    from tests.visits.factories import VisitFactory
 
     primary, standby = primary_and_replica
     redis = servers.TempRedis()
     redis.start()
     try:
-        first, late = f"R{uuid.uuid4().hex[:6]}", f"L{uuid.uuid4().hex[:6]}"
+        first, second, late = (f"{c}{uuid.uuid4().hex[:6]}" for c in "RSL")
         with django_db_blocker.unblock(), servers.django_pointed_at(DATABASE, primary.port):
             official = user_with_role(Role.TOWNSHIP, TOWNSHIP, username=f"rep_{first}")
             session = client_for(official).cookies["sessionid"].value
             _household, cadre = overdue_household(first)
+            visited, _cadre = overdue_household(second)
         caught_up(primary, standby)
 
         env = servers.app_env(database_url=primary.url(DATABASE), redis_url=redis.url, media_root=tmp_path / "media")
@@ -169,7 +171,8 @@ def test_reports_and_dashboards_are_read_from_the_replica_and_say_how_fresh_they
         http.cookies.set("sessionid", session)
         dashboard = f"{base}{reverse('oversight:dashboard', args=[TOWNSHIP])}?on={ON}"
 
-        assert report_rows(http, base)[first][4] == cadre.name
+        rows = report_rows(http, base)
+        assert rows[first][4] == cadre.name and rows[second][5] == "2026-06-01"
 
         # The replica stops replaying; a household written on the primary now is not on it.
         standby.psql("SELECT pg_wal_replay_pause()")
@@ -179,12 +182,14 @@ def test_reports_and_dashboards_are_read_from_the_replica_and_say_how_fresh_they
             overdue_household(late)
             # And a change to a row the report lists: its streamed part must come from the replica too.
             type(cadre).objects.filter(pk=cadre.pk).update(name="改名后的干部")
+            VisitFactory(household=visited, visited_on=D(2026, 6, 10))
         assert primary.psql(f"SELECT count(*) FROM beneficiaries_household WHERE code = '{late}'", DATABASE) == "1"
         assert standby.psql(f"SELECT count(*) FROM beneficiaries_household WHERE code = '{late}'", DATABASE) == "0"
 
         rows = report_rows(http, base)
         assert late not in rows  # the report was read from the replica: which households ...
         assert rows[first][4] == cadre.name  # ... and their rows, streamed after the view returned
+        assert rows[second][5] == "2026-06-01"
         # Its audit row was written on the primary (the replica is read-only: a write there fails).
         audits = (f"SELECT count(*) FROM accounts_auditevent WHERE object_type = 'visits.overdue_report' "
                   f"AND actor_id = {official.pk}")
@@ -198,6 +203,7 @@ def test_reports_and_dashboards_are_read_from_the_replica_and_say_how_fresh_they
         caught_up(primary, standby)
         rows = report_rows(http, base)
         assert late in rows and rows[first][4] == "改名后的干部"
+        assert second not in rows or rows[second][5] == "2026-06-10"
         page = http.get(dashboard, timeout=120)
         assert "数据来自只读副本，与主库同步。" in page.text
     finally:
