@@ -362,7 +362,10 @@ class Dashboard:
         )
 
     def cadres(self) -> Panel:
-        data = figures.cadre_counts(self.area, self.on, self.schedules, self.overdue)
+        if self.stored is not None:
+            data = figures.cadre_counts(self.area, self.on, judged=figures.stored_cadres(self.area, self.on))
+        else:
+            data = figures.cadre_counts(self.area, self.on, self.schedules, self.overdue)
         rows = []
         for r in data:
             rows.append([
@@ -374,7 +377,7 @@ class Dashboard:
             ])
         return Panel(
             "cadres", _("帮扶干部"), [_("干部"), _("结对户数"), _("本月达标率"), _("逾期户数"), _("未办结问题")], rows,
-            None, _("本乡镇(街道)在岗结对干部，逾期户多的在前。"),
+            None, _("本乡镇(街道)在岗结对干部，逾期户多的在前。") + self._freshness(),
         )
 
 

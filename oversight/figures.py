@@ -301,15 +301,26 @@ def refresh_daily(on: dt.date) -> int:
 
     prefecture = Area.objects.get(code=areacodes.PREFECTURE_CODE)
     cells: dict[tuple[str, str], list[int]] = {}
-    for village, tier, schedule in month_schedules(prefecture, on).values():
+    schedules = month_schedules(prefecture, on)
+    for village, tier, schedule in schedules.values():
         cell = cells.setdefault((village, f"compliance:{tier}"), [0, 0, 0])
         cell[0] += on_track(schedule)
         cell[1] += 1
-    for row in overdue_rows(prefecture, on):
+    overdue = overdue_rows(prefecture, on)
+    for row in overdue:
         cell = cells.setdefault((row.village, f"overdue:{_bucket(row.days, OVERDUE_BUCKETS)}"), [0, 0, 0])
         cell[0] += 1
         cell[1] += row.days
         cell[2] = max(cell[2], row.days)
+    # The township's 帮扶干部 panel: per cadre and village, on track / judged / overdue (cadre_counts).
+    overdue_codes = {r.code for r in overdue}
+    for cadre_id, household_id, code, village in _active_pairs(prefecture, on).values_list(
+            "cadre_id", "household_id", "household__code", "household__village_id"):
+        cell = cells.setdefault((village, f"cadre:{cadre_id}"), [0, 0, 0])
+        if household_id in schedules:
+            cell[0] += on_track(schedules[household_id][2])
+            cell[1] += 1
+        cell[2] += code in overdue_codes
     cells[(prefecture.code, DAILY_RUN)] = [0, 0, 0]
     with transaction.atomic():
         DailyFigure.objects.all().delete()
@@ -331,6 +342,7 @@ def stored_daily(area: Area, on: dt.date) -> tuple[dict, dict] | None:
         return None
     level = child_level(area) or "village"
     rows = (DailyFigure.objects.filter(village__startswith=area.prefix, computed_on=on).exclude(figure=DAILY_RUN)
+            .exclude(figure__startswith="cadre:")
             .annotate(group=AncestorCode("village", level)).values("group", "figure")
             .annotate(v=Sum("value"), t=Sum("total"), m=Max("maximum")).order_by())
     compliance: dict[str, dict[str, list[int]]] = {}
@@ -347,6 +359,18 @@ def stored_daily(area: Area, on: dt.date) -> tuple[dict, dict] | None:
             g["days_sum"] += r["t"]
             g["days_max"] = max(g["days_max"], r["m"])
     return compliance, overdue
+
+
+def stored_cadres(area: Area, on: dt.date) -> dict[int, tuple[int, int, int]]:
+    """{cadre id: (on track, judged, overdue)} of the households in `area` from the nightly rows
+    (callers check stored_daily first)."""
+    from django.db.models import Sum
+
+    from .models import DailyFigure
+
+    rows = (DailyFigure.objects.filter(village__startswith=area.prefix, computed_on=on, figure__startswith="cadre:")
+            .values("figure").annotate(v=Sum("value"), t=Sum("total"), m=Sum("maximum")).order_by())
+    return {int(r["figure"].partition(":")[2]): (r["v"], r["t"], r["m"]) for r in rows}
 
 
 def monthly_compliance_live(area: Area, on: dt.date, count: int = 12) -> dict[dt.date, dict[str, list[int]]]:
@@ -530,16 +554,23 @@ def review_status(area: Area, on: dt.date) -> dict[str, dict[str, str]]:
 # --- per cadre (township dashboard) -----------------------------------------------------------
 
 
-def cadre_counts(area: Area, on: dt.date, schedules=None, overdue: list[OverdueRow] | None = None) -> list[dict]:
-    """Per cadre paired in the area on `on`: households, on track this month, overdue, open findings."""
-    pairs = list(
-        Pairing.objects.filter(household__village__code__startswith=area.prefix, started_on__lte=on,
-                               household__status=HouseholdStatus.ACTIVE)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
-        .values_list("cadre_id", "cadre__name", "household_id", "household__code")
-    )
-    schedules = month_schedules(area, on) if schedules is None else schedules
-    overdue_codes = {r.code for r in (overdue_rows(area, on) if overdue is None else overdue)}
+def _active_pairs(area: Area, on: dt.date) -> QuerySet[Pairing]:
+    return (Pairing.objects.filter(household__village__code__startswith=area.prefix, started_on__lte=on,
+                                   household__status=HouseholdStatus.ACTIVE)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on)))
+
+
+def cadre_counts(area: Area, on: dt.date, schedules=None, overdue: list[OverdueRow] | None = None,
+                 judged: dict[int, tuple[int, int, int]] | None = None) -> list[dict]:
+    """Per cadre paired in the area on `on`: households, on track this month, overdue, open findings.
+    `judged` (stored_cadres: on track, judged, overdue per cadre) replaces the schedules and the
+    overdue rows."""
+    pairs = list(_active_pairs(area, on).values_list("cadre_id", "cadre__name", "household_id", "household__code"))
+    if judged is not None:
+        schedules, overdue_codes = {}, set()
+    else:
+        schedules = month_schedules(area, on) if schedules is None else schedules
+        overdue_codes = {r.code for r in (overdue_rows(area, on) if overdue is None else overdue)}
     open_by_household = dict(
         _open_findings(area, on).values("household_id").annotate(n=Count("id")).values_list("household_id", "n")
     )
@@ -553,6 +584,9 @@ def cadre_counts(area: Area, on: dt.date, schedules=None, overdue: list[OverdueR
             row["on_track"] += on_track(schedules[hid][2])
         row["overdue"] += code in overdue_codes
         row["findings"] += open_by_household.get(hid, 0)
+    for cadre_id, (on_track_n, classified, overdue_n) in (judged or {}).items():
+        if cadre_id in out:
+            out[cadre_id].update(on_track=on_track_n, classified=classified, overdue=overdue_n)
     return sorted(out.values(), key=lambda r: (-r["overdue"], r["name"]))
 
 

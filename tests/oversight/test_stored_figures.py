@@ -90,7 +90,8 @@ def test_this_months_figures_stored_per_village_equal_the_live_ones_and_the_dril
 
     levels = (PREFECTURE, COUNTY, TOWNSHIP, OTHER_COUNTY)
     live_panels = {code: Dashboard(Area.objects.get(code=code), ON) for code in levels}
-    live_panels = {code: (_cells(b.compliance()), _cells(b.overdue_panel())) for code, b in live_panels.items()}
+    live_panels = {code: (_cells(b.compliance()), _cells(b.overdue_panel()), _cells(b.cadres())) for code, b in
+                   live_panels.items()}
     assert figures.stored_daily(Area.objects.get(code=COUNTY), ON) is None
     assert figures.refresh_daily(ON) > 1
     overdue_total = 0
@@ -101,7 +102,8 @@ def test_this_months_figures_stored_per_village_equal_the_live_ones_and_the_dril
         assert overdue == figures.overdue_counts(area, ON), code
         board = Dashboard(area, ON)
         assert board.stored is not None
-        assert (_cells(board.compliance()), _cells(board.overdue_panel())) == live_panels[code]
+        assert (_cells(board.compliance()), _cells(board.overdue_panel()), _cells(board.cadres())) == live_panels[code]
+        assert board.cadres().rows or code != TOWNSHIP
         for group, by_tier in compliance.items():  # each figure is the size of its drill-down list
             child = Area.objects.get(code=group)
             for tier, (met, n) in by_tier.items():
@@ -127,4 +129,4 @@ def test_the_dashboard_says_how_fresh_this_months_figures_are(client, households
         assert "统计截至 2026-06-20 凌晨" not in client.get(url).content.decode()
         figures.refresh_daily(ON)
         page = client.get(url).content.decode()
-    assert page.count("统计截至 2026-06-20 凌晨（每晚更新；点击数字看到的是实时名单）") == 2
+    assert page.count("统计截至 2026-06-20 凌晨（每晚更新；点击数字看到的是实时名单）") == 2  # a county: no cadre panel
