@@ -367,12 +367,19 @@ class Dashboard:
         else:
             data = figures.cadre_counts(self.area, self.on, self.schedules, self.overdue)
         rows = []
+        # A township can have thousands of cadres: the links' stems are reversed once, not per row.
+        stem = reverse("oversight:drill", args=[self.area.code]) + "?"
+        before, _zero, after = reverse("beneficiaries:cadre_detail", args=[0]).rpartition("0")
+
+        def drill(key: str) -> str:
+            return stem + urlencode({"figure": "cadre", "key": key, "on": self.on.isoformat()})
+
         for r in data:
             rows.append([
-                Cell(r["name"], reverse("beneficiaries:cadre_detail", args=[r["cadre_id"]])),
-                _n(r["households"], drill_url(self.area.code, self.on, "cadre", str(r["cadre_id"]))),
+                Cell(r["name"], f"{before}{r['cadre_id']}{after}"),
+                _n(r["households"], drill(str(r["cadre_id"]))),
                 Cell(_pct(r["on_track"], r["classified"]), "", f"{r['on_track']}/{r['classified']}"),
-                _n(r["overdue"], drill_url(self.area.code, self.on, "cadre", f"{r['cadre_id']}:overdue")),
+                _n(r["overdue"], drill(f"{r['cadre_id']}:overdue")),
                 Cell(r["findings"]),
             ])
         return Panel(

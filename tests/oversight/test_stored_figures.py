@@ -117,6 +117,16 @@ def test_this_months_figures_stored_per_village_equal_the_live_ones_and_the_dril
         if code == PREFECTURE:
             overdue_total = sum(c["total"] for c in overdue.values())
     assert overdue_total >= 1  # the case holds something overdue
+    from urllib.parse import parse_qs, urlsplit
+
+    from oversight.dashboards import drill_url
+
+    cadre_rows = Dashboard(Area.objects.get(code=TOWNSHIP), ON).cadres().rows
+    assert cadre_rows
+    for row in cadre_rows:  # the links built from stems are the reversed ones
+        cadre_id = int(parse_qs(urlsplit(row[1].url).query)["key"][0])
+        assert row[0].url == reverse("beneficiaries:cadre_detail", args=[cadre_id])
+        assert row[1].url == drill_url(TOWNSHIP, ON, "cadre", str(cadre_id))
     # Judged on another day: not used (these figures move every day).
     assert figures.stored_daily(Area.objects.get(code=COUNTY), ON + dt.timedelta(days=1)) is None
     assert figures.stored_daily(Area.objects.get(code=COUNTY), ON - dt.timedelta(days=1)) is None
