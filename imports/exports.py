@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.models import User
+from config.replica import use_replica
 
 from .jobs import Reporter, _progress_key
 from .models import ExportJob, ExportStatus
@@ -77,8 +78,10 @@ def run(job_id) -> ExportJob:
     partial = final.with_suffix(final.suffix + ".part")
     try:
         writer: Writer = import_string(WRITERS[job.kind])
-        rows, chunks = writer(job, Reporter(job.pk))
-        with partial.open("wb") as out:
+        # The job's rows may be read from the streaming replica (config/replica.py); the job's
+        # own row was read above and is written below, on the primary.
+        with use_replica(), partial.open("wb") as out:
+            rows, chunks = writer(job, Reporter(job.pk))
             for chunk in chunks:
                 if hasattr(chunk, "read"):  # an open file (the xlsx): copy it in blocks
                     with chunk:

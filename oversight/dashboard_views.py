@@ -17,6 +17,7 @@ from accounts.models import Area, AuditAction, Role
 from accounts.queries import top_areas_for_user
 from accounts.scoping import get_object_for_user, has_role, scope_queryset
 from beneficiaries.models import Household
+from config.replica import on_replica, reading_replica, replica_lag
 from visits.queries import cadre_name_subquery, head_name_subquery
 
 from . import dashboards, exports
@@ -67,9 +68,12 @@ def dashboard_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@on_replica
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     area = dashboard_area(request, code)
     on = report_date(request)
+    # Served by the streaming replica (config/replica.py): the page says how fresh it is.
+    lag = replica_lag() if reading_replica() else None
     board = dashboards.Dashboard(area, on)
     panels = board.panels()
     charts = {p.key: p.chart for p in panels if p.chart}
@@ -77,11 +81,12 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     trail = [a for a in area.ancestors() if a.code in visible]
     return render(request, "oversight/dashboard.html", {
         "area": area, "on": on, "panels": panels, "charts": charts, "trail": trail,
-        "today": timezone.localdate(),
+        "today": timezone.localdate(), "replica_lag": lag,
     })
 
 
 @login_required
+@on_replica
 def panel_xlsx(request: HttpRequest, code: str, key: str) -> HttpResponse:
     area = dashboard_area(request, code)
     on = report_date(request)
@@ -98,6 +103,7 @@ def panel_xlsx(request: HttpRequest, code: str, key: str) -> HttpResponse:
 
 
 @login_required
+@on_replica
 def drill(request: HttpRequest, code: str) -> HttpResponse:
     """The households behind one number of a dashboard, in the user's scope."""
     # A township's dashboard lists its villages: each village's numbers open its households.

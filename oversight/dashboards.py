@@ -91,6 +91,20 @@ class Dashboard:
             self.groups = [g for g in self.groups if g.code in with_households]
         self._schedules = None
         self._overdue = None
+        self._stored = False  # not read yet
+
+    @property
+    def stored(self) -> tuple[dict, dict] | None:
+        """This month's compliance and the overdue counts from the nightly job when it judged this
+        very date (figures.stored_daily), else None (computed live)."""
+        if self._stored is False:
+            self._stored = figures.stored_daily(self.area, self.on)
+        return self._stored
+
+    def _freshness(self) -> str:
+        if self.stored is None:
+            return _("实时计算。")
+        return _("统计截至 %(d)s 凌晨（每晚更新；点击数字看到的是实时名单）。") % {"d": f"{self.on:%Y-%m-%d}"}
 
     # shared, computed once
     @property
@@ -152,7 +166,7 @@ class Dashboard:
         )
 
     def compliance(self) -> Panel:
-        counts = figures.compliance_counts(self.area, self.on, self.schedules)
+        counts = self.stored[0] if self.stored else figures.compliance_counts(self.area, self.on, self.schedules)
         rows, series = [], {t: [] for t in figures.TIERS}
         total = {t: [0, 0] for t in figures.TIERS}
         for g in self.groups:
@@ -187,7 +201,8 @@ class Dashboard:
             _chart("hbar", [g.short_name for g in self.groups],
                    [{"name": TIER_NAMES[t], "color": TIER_COLOURS[t], "data": series[t]} for t in figures.TIERS],
                    percent=True),
-            _("截至所选日期：未逾期、且本月剩余天数仍能完成最低走访次数的家庭占比；点击比例查看未达标家庭。"),
+            _("截至所选日期：未逾期、且本月剩余天数仍能完成最低走访次数的家庭占比；点击比例查看未达标家庭。")
+            + self._freshness(),
             footer,
         )
 
@@ -213,7 +228,7 @@ class Dashboard:
         )
 
     def overdue_panel(self) -> Panel:
-        counts = figures.overdue_counts(self.area, self.on, self.overdue)
+        counts = self.stored[1] if self.stored else figures.overdue_counts(self.area, self.on, self.overdue)
         buckets = [b[0] for b in figures.OVERDUE_BUCKETS]
         rows, series = [], {b: [] for b in buckets}
         total = {"total": 0, "days_sum": 0, "days_max": 0, **{b: 0 for b in buckets}}
@@ -238,7 +253,8 @@ class Dashboard:
             [_("区划"), _("逾期户数"), *[OVERDUE_NAMES[b] for b in buckets], _("平均逾期天数"), _("最长逾期天数")], rows,
             _chart("hbar-stacked", [g.short_name for g in self.groups],
                    [{"name": OVERDUE_NAMES[b], "color": colours[b], "data": series[b]} for b in buckets]),
-            _("与“逾期未走访清单”同一口径：截至所选日期已过应访日期仍无有效走访的在册家庭。"), footer,
+            _("与“逾期未走访清单”同一口径：截至所选日期已过应访日期仍无有效走访的在册家庭。") + self._freshness(),
+            footer,
         )
 
     def warnings(self) -> Panel:
@@ -379,19 +395,29 @@ class Dashboard:
         )
 
     def cadres(self) -> Panel:
-        data = figures.cadre_counts(self.area, self.on, self.schedules, self.overdue)
+        if self.stored is not None:
+            data = figures.cadre_counts(self.area, self.on, judged=figures.stored_cadres(self.area, self.on))
+        else:
+            data = figures.cadre_counts(self.area, self.on, self.schedules, self.overdue)
         rows = []
+        # A township can have thousands of cadres: the links' stems are reversed once, not per row.
+        stem = reverse("oversight:drill", args=[self.area.code]) + "?"
+        before, _zero, after = reverse("beneficiaries:cadre_detail", args=[0]).rpartition("0")
+
+        def drill(key: str) -> str:
+            return stem + urlencode({"figure": "cadre", "key": key, "on": self.on.isoformat()})
+
         for r in data:
             rows.append([
-                Cell(r["name"], reverse("beneficiaries:cadre_detail", args=[r["cadre_id"]])),
-                _n(r["households"], drill_url(self.area.code, self.on, "cadre", str(r["cadre_id"]))),
+                Cell(r["name"], f"{before}{r['cadre_id']}{after}"),
+                _n(r["households"], drill(str(r["cadre_id"]))),
                 _rate_cell(r["on_track"], r["classified"]),
-                _n(r["overdue"], drill_url(self.area.code, self.on, "cadre", f"{r['cadre_id']}:overdue")),
+                _n(r["overdue"], drill(f"{r['cadre_id']}:overdue")),
                 Cell(r["findings"]),
             ])
         return Panel(
             "cadres", _("帮扶干部"), [_("干部"), _("结对户数"), _("本月达标率"), _("逾期户数"), _("未办结问题")], rows,
-            None, _("本乡镇(街道)在岗结对干部，逾期户多的在前。"),
+            None, _("本乡镇(街道)在岗结对干部，逾期户多的在前。") + self._freshness(),
         )
 
 

@@ -23,6 +23,7 @@ from accounts import areacodes
 from accounts.areacodes import AncestorCode
 from accounts.models import Area
 from beneficiaries.models import Household, HouseholdStatus, Pairing, QuarterlyReview
+from config.replica import read_cursor
 from services.models import Referral
 from visits import queries as visit_queries
 from visits import rules as visit_rules
@@ -285,13 +286,100 @@ def refresh_monthly(on: dt.date, count: int = 12) -> int:
     return len(totals)
 
 
+# --- this month's compliance and overdue, per village, kept by the nightly job -----------------
+
+DAILY_RUN = "run"  # the marker row of a run (its village: the prefecture), also when nothing was counted
+
+
+def refresh_daily(on: dt.date) -> int:
+    """The nightly job's other part (issue 25): this month's compliance (`month_schedules`) and
+    the overdue report's rows of the whole prefecture as judged on `on`, counted per village and
+    stored (oversight.DailyFigure) in place of the previous rows. Returns the rows stored."""
+    from django.db import transaction
+
+    from .models import DailyFigure
+
+    prefecture = Area.objects.get(code=areacodes.PREFECTURE_CODE)
+    cells: dict[tuple[str, str], list[int]] = {}
+    schedules = month_schedules(prefecture, on)
+    for village, tier, schedule in schedules.values():
+        cell = cells.setdefault((village, f"compliance:{tier}"), [0, 0, 0])
+        cell[0] += on_track(schedule)
+        cell[1] += 1
+    overdue = overdue_rows(prefecture, on)
+    for row in overdue:
+        cell = cells.setdefault((row.village, f"overdue:{_bucket(row.days, OVERDUE_BUCKETS)}"), [0, 0, 0])
+        cell[0] += 1
+        cell[1] += row.days
+        cell[2] = max(cell[2], row.days)
+    # The township's 帮扶干部 panel: per cadre and village, on track / judged / overdue (cadre_counts).
+    overdue_codes = {r.code for r in overdue}
+    for cadre_id, household_id, code, village in _active_pairs(prefecture, on).values_list(
+            "cadre_id", "household_id", "household__code", "household__village_id"):
+        cell = cells.setdefault((village, f"cadre:{cadre_id}"), [0, 0, 0])
+        if household_id in schedules:
+            cell[0] += on_track(schedules[household_id][2])
+            cell[1] += 1
+        cell[2] += code in overdue_codes
+    cells[(prefecture.code, DAILY_RUN)] = [0, 0, 0]
+    with transaction.atomic():
+        DailyFigure.objects.all().delete()
+        DailyFigure.objects.bulk_create(
+            [DailyFigure(village=village, figure=figure, value=value, total=total, maximum=maximum, computed_on=on)
+             for (village, figure), (value, total, maximum) in cells.items()], batch_size=5000)
+    return len(cells)
+
+
+def stored_daily(area: Area, on: dt.date) -> tuple[dict, dict] | None:
+    """(compliance_counts, overdue_counts) of `area` on `on` summed from the nightly job's rows, in
+    the shapes the live functions return; None unless the job judged exactly `on` (these figures
+    move every day)."""
+    from django.db.models import Max, Sum
+
+    from .models import DailyFigure
+
+    if not DailyFigure.objects.filter(figure=DAILY_RUN, computed_on=on).exists():
+        return None
+    level = child_level(area) or "village"
+    rows = (DailyFigure.objects.filter(village__startswith=area.prefix, computed_on=on).exclude(figure=DAILY_RUN)
+            .exclude(figure__startswith="cadre:")
+            .annotate(group=AncestorCode("village", level)).values("group", "figure")
+            .annotate(v=Sum("value"), t=Sum("total"), m=Max("maximum")).order_by())
+    compliance: dict[str, dict[str, list[int]]] = {}
+    overdue: dict[str, dict] = {}
+    for r in rows:
+        kind, _sep, key = r["figure"].partition(":")
+        if kind == "compliance":
+            compliance.setdefault(r["group"], {t: [0, 0] for t in TIERS})[key] = [r["v"], r["t"]]
+        else:
+            g = overdue.setdefault(r["group"], {"total": 0, "days_max": 0, "days_sum": 0,
+                                                **{b[0]: 0 for b in OVERDUE_BUCKETS}})
+            g[key] += r["v"]
+            g["total"] += r["v"]
+            g["days_sum"] += r["t"]
+            g["days_max"] = max(g["days_max"], r["m"])
+    return compliance, overdue
+
+
+def stored_cadres(area: Area, on: dt.date) -> dict[int, tuple[int, int, int]]:
+    """{cadre id: (on track, judged, overdue)} of the households in `area` from the nightly rows
+    (callers check stored_daily first)."""
+    from django.db.models import Sum
+
+    from .models import DailyFigure
+
+    rows = (DailyFigure.objects.filter(village__startswith=area.prefix, computed_on=on, figure__startswith="cadre:")
+            .values("figure").annotate(v=Sum("value"), t=Sum("total"), m=Sum("maximum")).order_by())
+    return {int(r["figure"].partition(":")[2]): (r["v"], r["t"], r["m"]) for r in rows}
+
+
 def monthly_compliance_live(area: Area, on: dt.date, count: int = 12) -> dict[dt.date, dict[str, list[int]]]:
     """{month: {tier: [met, households]}} over the `count` closed months before `on`, computed now."""
     months = closed_months(on, count)
     out = {m: {t: [0, 0] for t in TIERS} for m in months}
     sql = _monthly_sql("SELECT first, tier, count(*) FILTER (WHERE counted >= need), count(*) FROM required "
                        "WHERE need > 0 GROUP BY first, tier")
-    with connection.cursor() as cur:
+    with read_cursor() as cur:
         cur.execute(sql, _monthly_params(area, months[0], months[-1]))
         for first, tier, met, total in cur.fetchall():
             out[first][tier] = [met, total]
@@ -301,7 +389,7 @@ def monthly_compliance_live(area: Area, on: dt.date, count: int = 12) -> dict[dt
 def monthly_ids(area: Area, month: dt.date, tier: str, met: bool) -> QuerySet[Household]:
     sql = _monthly_sql("SELECT id FROM required WHERE need > 0 AND tier = %(tier)s AND "
                        + ("counted >= need" if met else "counted < need"))
-    with connection.cursor() as cur:
+    with read_cursor() as cur:
         cur.execute(sql, {**_monthly_params(area, month, month), "tier": tier})
         ids = [r[0] for r in cur.fetchall()]
     return Household.objects.filter(id__in=ids)
@@ -466,16 +554,23 @@ def review_status(area: Area, on: dt.date) -> dict[str, dict[str, str]]:
 # --- per cadre (township dashboard) -----------------------------------------------------------
 
 
-def cadre_counts(area: Area, on: dt.date, schedules=None, overdue: list[OverdueRow] | None = None) -> list[dict]:
-    """Per cadre paired in the area on `on`: households, on track this month, overdue, open findings."""
-    pairs = list(
-        Pairing.objects.filter(household__village__code__startswith=area.prefix, started_on__lte=on,
-                               household__status=HouseholdStatus.ACTIVE)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
-        .values_list("cadre_id", "cadre__name", "household_id", "household__code")
-    )
-    schedules = month_schedules(area, on) if schedules is None else schedules
-    overdue_codes = {r.code for r in (overdue_rows(area, on) if overdue is None else overdue)}
+def _active_pairs(area: Area, on: dt.date) -> QuerySet[Pairing]:
+    return (Pairing.objects.filter(household__village__code__startswith=area.prefix, started_on__lte=on,
+                                   household__status=HouseholdStatus.ACTIVE)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on)))
+
+
+def cadre_counts(area: Area, on: dt.date, schedules=None, overdue: list[OverdueRow] | None = None,
+                 judged: dict[int, tuple[int, int, int]] | None = None) -> list[dict]:
+    """Per cadre paired in the area on `on`: households, on track this month, overdue, open findings.
+    `judged` (stored_cadres: on track, judged, overdue per cadre) replaces the schedules and the
+    overdue rows."""
+    pairs = list(_active_pairs(area, on).values_list("cadre_id", "cadre__name", "household_id", "household__code"))
+    if judged is not None:
+        schedules, overdue_codes = {}, set()
+    else:
+        schedules = month_schedules(area, on) if schedules is None else schedules
+        overdue_codes = {r.code for r in (overdue_rows(area, on) if overdue is None else overdue)}
     open_by_household = dict(
         _open_findings(area, on).values("household_id").annotate(n=Count("id")).values_list("household_id", "n")
     )
@@ -489,6 +584,9 @@ def cadre_counts(area: Area, on: dt.date, schedules=None, overdue: list[OverdueR
             row["on_track"] += on_track(schedules[hid][2])
         row["overdue"] += code in overdue_codes
         row["findings"] += open_by_household.get(hid, 0)
+    for cadre_id, (on_track_n, classified, overdue_n) in (judged or {}).items():
+        if cadre_id in out:
+            out[cadre_id].update(on_track=on_track_n, classified=classified, overdue=overdue_n)
     return sorted(out.values(), key=lambda r: (-r["overdue"], r["name"]))
 
 
@@ -503,6 +601,6 @@ def cadre_ids(area: Area, on: dt.date, cadre_id: int) -> QuerySet[Household]:
 def monthly_household_rows(area: Area, first: dt.date, last: dt.date) -> list[tuple[int, str, dt.date, bool]]:
     """[(household id, village code, month, met)] for each household judged in each month."""
     sql = _monthly_sql("SELECT id, village_id, first, counted >= need FROM required WHERE need > 0")
-    with connection.cursor() as cur:
+    with read_cursor() as cur:
         cur.execute(sql, _monthly_params(area, first, last))
         return cur.fetchall()

@@ -367,3 +367,29 @@ class MonthlyCompliance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area} {self.month:%Y-%m} {self.tier}: {self.met}/{self.households}"
+
+
+class DailyFigure(models.Model):
+    """This month's visit compliance and the overdue households of one village as judged on
+    `computed_on`, kept by the nightly job (oversight.tasks.refresh_monthly_figures; issue 25):
+    the dashboards sum these rows up to their areas instead of judging every household's schedule
+    and the overdue report's rows on each view.
+
+    `figure` is "compliance:<tier>" (value: households on track, total: households judged) or
+    "overdue:<bucket>" (value: overdue households, total: their days overdue summed, maximum:
+    the longest)."""
+
+    village = models.CharField(_("村(居)区划代码"), max_length=12)
+    figure = models.CharField(_("指标"), max_length=16)
+    value = models.PositiveIntegerField(_("户数"))
+    total = models.PositiveIntegerField(_("合计"))
+    maximum = models.PositiveIntegerField(_("最大值"), default=0)
+    computed_on = models.DateField(_("统计日期"))
+
+    class Meta:
+        verbose_name = _("每日看板统计")
+        verbose_name_plural = _("每日看板统计")
+        constraints = [models.UniqueConstraint(fields=["village", "figure"], name="dailyfigure_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.figure} {self.computed_on}: {self.value}/{self.total}"

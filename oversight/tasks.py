@@ -18,11 +18,13 @@ def build_village_books(job_id: int) -> int:
 
 @shared_task(name="oversight.tasks.refresh_monthly_figures")
 def refresh_monthly_figures(date: str | None = None) -> int:
-    """Nightly (config/settings/base.py CELERY_BEAT_SCHEDULE): the dashboards' closed-month figures."""
+    """Nightly (config/settings/base.py CELERY_BEAT_SCHEDULE): the dashboards' closed-month figures,
+    and this month's compliance and overdue households per village."""
     import datetime as dt
 
     from django.utils import timezone
 
     from . import figures
 
-    return figures.refresh_monthly(dt.date.fromisoformat(date) if date else timezone.localdate())
+    on = dt.date.fromisoformat(date) if date else timezone.localdate()
+    return figures.refresh_monthly(on) + figures.refresh_daily(on)

@@ -20,6 +20,7 @@ from accounts.models import Area, Notification, Role, User, short_area_name
 from accounts.scoping import get_object_for_user, has_role, scope_queryset
 from beneficiaries.models import Cadre, Classification, Household, HouseholdStatus, Pairing, Person, Relation
 from beneficiaries.queries import head_name_subquery  # noqa: F401 (re-exported for visits' callers)
+from config.replica import read_cursor
 
 from . import rules
 from .models import (
@@ -244,7 +245,7 @@ def month_schedules_sql(ids: Iterable[int], today: dt.date) -> dict[int, dict]:
 
 
 def _dict_rows(sql: str, params: dict) -> list[dict]:
-    with connection.cursor() as cur:
+    with read_cursor() as cur:  # on the replica in a use_replica() block (the overdue report)
         cur.execute(sql, params)
         names = [col.name for col in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -359,6 +359,51 @@ def pages(today, first):
     return figures
 
 
+# --- dashboards: computed live vs the nightly job's figures (issue 25) ------------------------------
+
+
+def dashboards(today, first):
+    """Each dashboard (township, county, prefecture) as a request, first with no stored figures
+    (every panel computed on the view), then after the nightly job (timed) has stored them. The
+    panels' cells are checked equal both ways before anything is timed."""
+    import as_request
+
+    from oversight import figures as dashboard_figures
+    from oversight.dashboards import Dashboard
+    from oversight.models import DailyFigure, MonthlyCompliance
+
+    out = []
+    users = {level: _user(f"bench_{level}") for level in ("township", "county", "prefecture")}
+    clients = {level: as_request.client_for(user) for level, user in users.items()}
+    codes = {level: users[level].roles.first().area_id for level in users}
+    with as_request.on_day(today):
+        from accounts.models import Area
+
+        def cells(code):
+            board = Dashboard(Area.objects.get(code=code), today)
+            return [[(c.value, c.url, c.note) for c in row] for p in board.panels() for row in [*p.rows, p.footer]]
+
+        MonthlyCompliance.objects.all().delete()
+        DailyFigure.objects.all().delete()
+        live_cells = {level: cells(code) for level, code in codes.items()}
+        for level, code in codes.items():
+            t_req, _x = median_pairs(lambda level=level, code=code: as_request.body(
+                clients[level], f"/oversight/dashboard/{code}/"), lambda: None, pairs=1)
+            out.append((f"dashboard, {level}, computed live", t_req, None, "no stored figures"))
+        for label, refresh, what in (("closed months", dashboard_figures.refresh_monthly, "area × month × tier"),
+                                     ("the day's", dashboard_figures.refresh_daily, "village × figure")):
+            t = time.perf_counter()
+            stored = refresh(today)
+            out.append((f"nightly: dashboards' {label} figures", time.perf_counter() - t, None, f"{stored:,} rows ({what})"))
+        for level, code in codes.items():
+            if cells(code) != live_cells[level]:
+                raise SystemExit(f"!! dashboard {level}: the stored figures differ from the live ones")
+            t_req, _x = median_pairs(lambda level=level, code=code: as_request.body(
+                clients[level], f"/oversight/dashboard/{code}/"), lambda: None, pairs=3)
+            out.append((f"dashboard, {level}, nightly figures", t_req, None, "median of 3"))
+    return out
+
+
 # --- as requests (issue 25) -------------------------------------------------------------------------
 
 
@@ -438,6 +483,10 @@ def requests(today, first):
         stored = dashboard_figures.refresh_monthly(today)  # what the nightly job does before the day's views
         figures.append(("nightly: dashboards' closed-month figures", time.perf_counter() - t, None,
                         f"{stored:,} rows (area × month × tier)"))
+        t = time.perf_counter()
+        stored = dashboard_figures.refresh_daily(today)  # and this month's compliance and overdue per village
+        figures.append(("nightly: dashboards' figures of the day", time.perf_counter() - t, None,
+                        f"{stored:,} rows (village × figure)"))
         for level in ("township", "county", "prefecture"):
             code = users[level].roles.first().area_id
             t_req, _x = median_pairs(lambda level=level, code=code: as_request.body(

@@ -106,6 +106,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = " ".join(filter(None, [_options.get("options", ""), "-c jit=off"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Reads of reports, dashboards and big exports may go to a streaming replica (config/replica.py).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**DATABASES["default"], **env.db("DATABASE_REPLICA_URL"), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
 # Two database roles (docs/deployment.md): DATABASE_URL connects as the application role, which
 # owns nothing; `manage.py migrate_as_owner` connects with MIGRATION_DATABASE_URL as the owning role.
 MIGRATION_DATABASE_URL = env("MIGRATION_DATABASE_URL", default="")

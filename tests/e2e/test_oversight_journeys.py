@@ -48,6 +48,29 @@ def test_prefecture_drills_from_a_countys_compliance_to_the_households(page, liv
     assert behind.code in rows and "王阿婆" in rows and "杨大伯" not in rows
 
 
+def test_prefecture_reads_the_nightly_figures_and_drills_to_the_same_households(page, live_server, login):
+    from oversight.tasks import refresh_monthly_figures
+
+    today = timezone.localdate()
+    user_with_role(Role.PREFECTURE, "522600000000", username="zhou_night", real_name="州民政局 杨主任")
+    behind = _household("王阿婆", "B", today - dt.timedelta(days=25))
+    _household("杨大伯", "B", today - dt.timedelta(days=2))
+    schedule_refresh(households=Household.objects.all(), today=today)
+    refresh_monthly_figures(today.isoformat())  # what beat runs at 01:30
+
+    login(page, "zhou_night")
+    page.goto(f"{live_server.url}/oversight/dashboard/522600000000/")
+    note = f"统计截至 {today:%Y-%m-%d} 凌晨（每晚更新；点击数字看到的是实时名单）"
+    assert note in page.locator("#panel-compliance").inner_text()
+    assert note in page.locator("#panel-overdue").inner_text()
+    leishan = page.get_by_test_id("table-compliance").locator("tbody tr", has_text="雷山县")
+    assert "1/2" in leishan.inner_text()
+    leishan.locator("td").nth(1).get_by_role("link").click()
+    assert "本月走访未达标家庭" in page.get_by_test_id("drill-title").inner_text()
+    rows = page.get_by_test_id("drill-households").inner_text()
+    assert behind.code in rows and "杨大伯" not in rows
+
+
 def test_county_runs_an_inspection_from_plan_to_rectified_problem(page, live_server, login):
     from tests.e2e.conftest import open_menu
 

@@ -62,7 +62,9 @@ def _port_answers(port: int) -> bool:
 class TempPostgres:
     """A PostgreSQL 15 cluster in a temporary folder, listening on 127.0.0.1:<free port>."""
 
-    def __init__(self) -> None:
+    def __init__(self, primary: TempPostgres | None = None) -> None:
+        """A new cluster (initdb), or with `primary` (running) a streaming replica of it:
+        `pg_basebackup -R` writes standby.signal and primary_conninfo; start() starts it in recovery."""
         self.root = Path(tempfile.mkdtemp(prefix="care-fault-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "postgres.log"
@@ -70,6 +72,12 @@ class TempPostgres:
         os.chmod(self.root, 0o755)
         if os.geteuid() == 0:
             shutil.chown(self.root, PG_OS_USER)
+        if primary is not None:
+            subprocess.run(_as_postgres([str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port),
+                                         "-U", "postgres", "-D", str(self.data), "-R", "-X", "stream",
+                                         "-c", "fast", "--no-sync"]),
+                           check=True, capture_output=True, timeout=120)
+            return
         subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
                                      "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
                        check=True, capture_output=True, timeout=60)
