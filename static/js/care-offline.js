@@ -116,6 +116,9 @@
           badge.appendChild(extra);
         }
         extra.textContent = fix ? " · 需处理 " + fix : "";
+        // only deliveries waiting (a village committee has no 我的结对户): the badge opens their list
+        var deliveriesOnly = entries.length && entries.every(function (e) { return e.kind && e.kind !== "visit"; });
+        badge.href = deliveriesOnly && cfg.deliveriesUrl ? cfg.deliveriesUrl : cfg.mineUrl;
       }
       renderPanel(entries);
       return n;

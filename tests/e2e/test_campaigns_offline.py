@@ -96,6 +96,7 @@ def test_a_village_records_deliveries_offline_and_they_arrive_once(phone_page, l
     page.get_by_role("button", name="保存发放记录").click()
     expect(page.get_by_test_id("offline-form-state")).to_contain_text("已存在本机，待上传")
     _outbox_badge(page, 1)
+    expect(page.get_by_test_id("outbox-badge")).to_have_attribute("href", "/campaigns/todo/")
     _both(page, "campaign-deliver-offline")
 
     page.goto(f"{live_server.url}/campaigns/households/{row.pk}/water/")  # from the phone
