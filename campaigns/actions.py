@@ -56,6 +56,24 @@ def _reaches(actor: User, household: Household) -> bool:
 # --- declaring a campaign ------------------------------------------------------------------------
 
 
+def _period_scope_errors(*, kind, area, areas, starts_on, ends_on, assess_by, tiers, limited_mobility_tiers,
+                         water_every_days) -> dict[str, str]:
+    """What declaring and editing both check: the period, the deadline in it, a target group,
+    the areas inside the declaring area, a water interval."""
+    errors: dict[str, str] = {}
+    if ends_on < starts_on:
+        errors["ends_on"] = _t("结束日期不能早于开始日期。")
+    elif not starts_on <= assess_by <= ends_on:
+        errors["assess_by"] = _t("评估截止日期应在行动期间内。")
+    if not tiers and not limited_mobility_tiers:
+        errors["tiers"] = _t("请至少选择一类纳入对象。")
+    if any(not a.code.startswith(area.code[: {"county": 6, "prefecture": 4}.get(area.level, 12)]) for a in areas):
+        errors["areas"] = _t("实施区划须在部署区划之内。")
+    if kind == CampaignKind.WATER and not water_every_days:
+        errors["water_every_days"] = _t("季节性缺水行动请填写送水间隔天数。")
+    return errors
+
+
 @transaction.atomic
 def campaign_declare(*, actor: User, kind: str, name: str, area: Area, starts_on: dt.date, ends_on: dt.date,
                      assess_by: dt.date, tiers: Sequence[str], limited_mobility_tiers: Sequence[str] = (),
@@ -68,16 +86,9 @@ def campaign_declare(*, actor: User, kind: str, name: str, area: Area, starts_on
     errors: dict[str, str] = {}
     if area.level not in (AreaLevel.COUNTY, AreaLevel.PREFECTURE):
         errors["area"] = _t("专项行动由县(市)或州部署，请选择县(市)或州。")
-    if ends_on < starts_on:
-        errors["ends_on"] = _t("结束日期不能早于开始日期。")
-    elif not starts_on <= assess_by <= ends_on:
-        errors["assess_by"] = _t("评估截止日期应在行动期间内。")
-    if not tiers and not limited_mobility_tiers:
-        errors["tiers"] = _t("请至少选择一类纳入对象。")
-    if any(not a.code.startswith(area.code[: {"county": 6, "prefecture": 4}.get(area.level, 12)]) for a in areas):
-        errors["areas"] = _t("实施区划须在部署区划之内。")
-    if kind == CampaignKind.WATER and not water_every_days:
-        errors["water_every_days"] = _t("季节性缺水行动请填写送水间隔天数。")
+    errors |= _period_scope_errors(kind=kind, area=area, areas=areas, starts_on=starts_on, ends_on=ends_on,
+                                   assess_by=assess_by, tiers=tiers, limited_mobility_tiers=limited_mobility_tiers,
+                                   water_every_days=water_every_days)
     questions = [q.strip() for q in questions if q.strip()]
     if kind == CampaignKind.OTHER and not questions:
         errors["questions"] = _t("其他专项行动请填写至少一个评估问题。")
@@ -96,6 +107,98 @@ def campaign_declare(*, actor: User, kind: str, name: str, area: Area, starts_on
         "kind": kind, "area": area.code, "areas": [a.code for a in areas], "starts_on": starts_on.isoformat(),
         "ends_on": ends_on.isoformat(), "tiers": list(tiers), "limited_mobility_tiers": list(limited_mobility_tiers),
         "households": added})
+    return campaign
+
+
+def _snapshot(campaign: Campaign) -> dict:
+    return {"name": campaign.name, "starts_on": campaign.starts_on.isoformat(), "ends_on": campaign.ends_on.isoformat(),
+            "assess_by": campaign.assess_by.isoformat(), "tiers": list(campaign.tiers),
+            "limited_mobility_tiers": list(campaign.limited_mobility_tiers),
+            "areas": sorted(campaign.areas.values_list("code", flat=True)),
+            "water_every_days": campaign.water_every_days, "note": campaign.note}
+
+
+def _water_reschedule(campaign: Campaign) -> None:
+    """Recompute every scheduled household's next water day after the period or the interval
+    changed (one UPDATE): N days after its last delivery, else its first day; none after the end."""
+    if campaign.kind != CampaignKind.WATER:
+        return
+    rows, water = CampaignHousehold._meta.db_table, WaterDelivery._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {rows} r SET next_water_due_on = CASE WHEN d.due <= %s THEN d.due END FROM ("
+            f" SELECT r2.id, COALESCE((SELECT MAX(w.delivered_on) FROM {water} w WHERE w.campaign_id = r2.campaign_id"
+            f" AND w.household_id = r2.household_id) + %s::int, GREATEST(%s::date, r2.added_on)) AS due"
+            f" FROM {rows} r2 WHERE r2.campaign_id = %s AND r2.can_fetch_water IS NOT TRUE) d WHERE r.id = d.id",
+            [campaign.ends_on, campaign.water_every_days, campaign.starts_on, campaign.pk])
+
+
+def _require_open_to(actor: User, campaign: Campaign, today: dt.date) -> None:
+    require(_covers(actor, campaign.area_id, DECLARERS), _("只有部署该行动的县(市)或州民政部门可以修改或提前结束。"))
+    if campaign.closed_on is not None or campaign.ends_on < today:
+        raise ValidationError(_t("专项行动已结束，不能再修改。"))
+
+
+@transaction.atomic
+def campaign_update(*, actor: User, campaign: Campaign, name: str, starts_on: dt.date, ends_on: dt.date,
+                    assess_by: dt.date, tiers: Sequence[str], limited_mobility_tiers: Sequence[str] = (),
+                    areas: Sequence[Area] = (), water_every_days: int | None = None, note: str = "",
+                    today: dt.date, request: HttpRequest | None = None) -> Campaign:
+    """The declaring county or prefecture corrects a campaign before it ends: name, period,
+    deadline, areas, target groups, water interval. Households newly in scope are listed; none
+    is removed (what was assessed or delivered stays). The water schedule follows the period."""
+    campaign = Campaign.objects.select_for_update().select_related("area").get(pk=campaign.pk)
+    _require_open_to(actor, campaign, today)
+    errors = _period_scope_errors(kind=campaign.kind, area=campaign.area, areas=areas, starts_on=starts_on,
+                                  ends_on=ends_on, assess_by=assess_by, tiers=tiers,
+                                  limited_mobility_tiers=limited_mobility_tiers, water_every_days=water_every_days)
+    if campaign.starts_on <= today and starts_on != campaign.starts_on:
+        errors.setdefault("starts_on", _t("行动已开始，不能改开始日期。"))
+    elif starts_on < today and starts_on != campaign.starts_on:
+        errors.setdefault("starts_on", _t("开始日期不能早于今天。"))
+    if ends_on < today:
+        errors.setdefault("ends_on", _t("结束日期不能早于今天；要现在结束，请用“提前结束”。"))
+    if errors:
+        raise ValidationError(errors)
+    before = _snapshot(campaign)
+    campaign.name, campaign.starts_on, campaign.ends_on, campaign.assess_by = name.strip(), starts_on, ends_on, assess_by
+    campaign.tiers, campaign.limited_mobility_tiers = sorted(set(tiers)), sorted(set(limited_mobility_tiers))
+    if campaign.kind == CampaignKind.WATER:
+        campaign.water_every_days = water_every_days
+    campaign.note = note.strip()
+    campaign.full_clean()
+    campaign.save()
+    campaign.areas.set(areas)
+    added = campaign_scope_refresh(campaign=campaign, today=today)
+    _water_reschedule(campaign)
+    after = _snapshot(campaign)
+    audit_record(actor=actor, action=AuditAction.CHANGE, obj=campaign, request=request, details={
+        "changed": {k: [before[k], after[k]] for k in after if before[k] != after[k]}, "households_added": added})
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(*, actor: User, campaign: Campaign, reason: str, today: dt.date,
+                   request: HttpRequest | None = None) -> Campaign:
+    """End a campaign early: today is its last day (a campaign not begun yet is cancelled), no
+    water is due any more and the open missed-delivery alerts close."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _require_open_to(actor, campaign, today)
+    if not reason.strip():
+        raise ValidationError({"reason": _t("请填写提前结束的原因。")})
+    before = {"starts_on": campaign.starts_on.isoformat(), "ends_on": campaign.ends_on.isoformat(),
+              "assess_by": campaign.assess_by.isoformat()}
+    campaign.starts_on = min(campaign.starts_on, today)
+    campaign.ends_on = today
+    campaign.assess_by = min(max(campaign.assess_by, campaign.starts_on), today)
+    campaign.closed_on, campaign.closed_by, campaign.close_reason = today, actor, reason.strip()
+    campaign.save(update_fields=["starts_on", "ends_on", "assess_by", "closed_on", "closed_by", "close_reason"])
+    rows = CampaignHousehold.objects.filter(campaign=campaign)
+    rows.exclude(next_water_due_on=None).update(next_water_due_on=None)
+    closed = WaterAlert.objects.filter(row__campaign=campaign, closed_on__isnull=True).update(closed_on=today)
+    audit_record(actor=actor, action=AuditAction.CHANGE, obj=campaign, request=request, details={
+        "closed_early": True, "reason": reason.strip(), "before": before, "ends_on": today.isoformat(),
+        "water_alerts_closed": closed})
     return campaign
 
 

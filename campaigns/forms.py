@@ -53,6 +53,22 @@ class CampaignForm(forms.Form):
         return [q.strip()[:60] for q in self.cleaned_data["questions"].splitlines() if q.strip()]
 
 
+class CampaignEditForm(CampaignForm):
+    """What the declaring county or prefecture may correct before the campaign ends (the kind,
+    the declaring area, the assessor and the questions stay)."""
+
+    def __init__(self, *args, campaign, townships, **kwargs):
+        super().__init__(*args, areas=Area.objects.none(), townships=townships, **kwargs)
+        for name in ("kind", "area", "assessor", "questions"):
+            del self.fields[name]
+        if campaign.kind != CampaignKind.WATER:
+            del self.fields["water_every_days"]
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(label=_("提前结束原因"), max_length=200)
+
+
 class AssessmentForm(forms.Form):
     """A campaign's questions. In the visit form each campaign's fields carry the prefix
     `campaign-<row id>` so several campaigns can be answered in one visit."""

@@ -59,6 +59,10 @@ class Campaign(models.Model):
     note = models.CharField(_("说明"), max_length=200, blank=True)
     declared_by = models.ForeignKey(User, verbose_name=_("部署人"), on_delete=models.PROTECT, related_name="+")
     declared_at = models.DateTimeField(_("部署时间"), auto_now_add=True)
+    closed_on = models.DateField(_("提前结束日期"), null=True, blank=True)
+    closed_by = models.ForeignKey(User, verbose_name=_("提前结束人"), on_delete=models.PROTECT, related_name="+",
+                                  null=True, blank=True)
+    close_reason = models.CharField(_("提前结束原因"), max_length=200, blank=True)
 
     scope_rule = ScopeRule(area="area__code", assignment=_campaign_assignment)
 

@@ -120,6 +120,30 @@ def unassessed(user: User, today: dt.date) -> QuerySet[CampaignHousehold]:
     )
 
 
+def to_deliver(user: User, today: dt.date) -> QuerySet[CampaignNeed]:
+    """Confirmed needs of running campaigns not yet fully delivered, for the cadre's and the
+    village's offline delivery pages (docs/offline.md)."""
+    return (
+        scope_queryset(user, CampaignNeed.objects.filter(status=NeedStatus.CONFIRMED, delivered__lt=F("quantity")))
+        .filter(campaign__starts_on__lte=today, campaign__ends_on__gte=today)
+        .select_related("campaign", "household", "household__village")
+        .annotate(head_name=head_name(), remaining=F("quantity") - F("delivered"))
+        .order_by("campaign_id", "household__village_id", "household__code", "item")
+    )
+
+
+def water_schedule(user: User, today: dt.date) -> QuerySet[CampaignHousehold]:
+    """Households on a running water campaign's schedule, the first due first."""
+    return (
+        scope_queryset(user, CampaignHousehold.objects.filter(campaign__kind=CampaignKind.WATER)
+                       .exclude(can_fetch_water=True))
+        .filter(campaign__starts_on__lte=today, campaign__ends_on__gte=today)
+        .select_related("campaign", "household", "household__village")
+        .annotate(head_name=head_name())
+        .order_by(F("next_water_due_on").asc(nulls_last=True), "household__village_id", "household__code")
+    )
+
+
 def unassessed_households(user: User, today: dt.date) -> dict[int, str]:
     """{household id: campaign deadline} of the households still to assess in the visit (one query)."""
     rows = unassessed(user, today).filter(campaign__assessor="cadre").values_list("household_id",
@@ -212,7 +236,10 @@ def township_figures(county: Area, year: int, on: dt.date) -> list[dict]:
                                                         assessed_on__lte=F("campaign__assess_by"))),
                   needs_confirmed=Count("id", filter=Q(has_confirmed=True)),
                   delivered=Count("id", filter=Q(is_delivered=True)),
-                  water_missed=Count("id", filter=Q(missed=True)))
+                  water_missed=Count("id", filter=Q(missed=True)),
+                  # 落实: assessed by the deadline, confirmed needs delivered in full, no water missed
+                  done=Count("id", filter=Q(assessed_on__isnull=False, assessed_on__lte=F("campaign__assess_by"),
+                                            missed=False) & (Q(has_confirmed=False) | Q(is_delivered=True))))
         .order_by("township")
     )
     rows = list(rows)
@@ -221,6 +248,7 @@ def township_figures(county: Area, year: int, on: dt.date) -> list[dict]:
         r["name"] = names.get(r["township"], r["township"])
         r["assessed_rate"] = round(100 * r["assessed_on_time"] / r["in_scope"], 1) if r["in_scope"] else None
         r["delivered_rate"] = round(100 * r["delivered"] / r["needs_confirmed"], 1) if r["needs_confirmed"] else None
+        r["done_rate"] = round(100 * r["done"] / r["in_scope"], 1) if r["in_scope"] else None
     return rows
 
 

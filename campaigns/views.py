@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +24,9 @@ from accounts.scoping import area_prefixes, get_object_for_user, has_role, scope
 from . import actions, exports, queries, rules
 from .forms import (
     AssessmentForm,
+    CampaignEditForm,
     CampaignForm,
+    CloseForm,
     DeliveryForm,
     DonationForm,
     NeedAddForm,
@@ -31,7 +35,7 @@ from .forms import (
     WaterDeliveryForm,
     assessment_initial,
 )
-from .models import CampaignKind, Delivery, Item, NeedSource, NeedStatus
+from .models import CampaignKind, Delivery, Item, NeedSource, NeedStatus, WaterDelivery
 
 
 def _official(user) -> bool:
@@ -60,6 +64,39 @@ def _area_param(request, campaign) -> Area:
     if code:
         return get_object_for_user(request.user, Area, code=code)
     return _home_area(request.user, campaign)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    """The browser outbox posts with Accept: application/json (docs/offline.md)."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _login_required_json(view):
+    """Like login_required, but a JSON request without a session gets 401, not the login page,
+    so the outbox keeps the entry until the next login."""
+    guarded = login_required(view)
+
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if _wants_json(request) and not request.user.is_authenticated:
+            return JsonResponse({"ok": False, "login_required": True}, status=401)
+        return guarded(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _json_errors(form) -> JsonResponse:
+    return JsonResponse({"ok": False, "errors": {k: [str(e) for e in v] for k, v in form.errors.items()}},
+                        status=400)
+
+
+def _json_saved(request, model, token, obj, row, message) -> JsonResponse:
+    """The outbox's answer: 201 for a new record, 200 for a token already stored."""
+    return JsonResponse({"ok": True, "created": getattr(obj, "_created", True), "id": obj.pk,
+                         "client_token": str(token or ""), "household_name": row.head_name or row.household.code,
+                         "redirect": reverse("campaigns:row", args=[row.pk]), "message": str(message)},
+                        status=201 if getattr(obj, "_created", True) else 200)
 
 
 # --- campaigns, declaring, board ----------------------------------------------------------------
@@ -106,6 +143,68 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/new.html", {"form": form})
 
 
+def _may_manage(user, campaign) -> bool:
+    """The declaring county or prefecture (or above) edits and closes its campaign."""
+    return user.is_superuser or any(campaign.area_id.startswith(p)
+                                    for p in area_prefixes(user, {Role.COUNTY, Role.PREFECTURE}))
+
+
+@login_required
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a declared campaign before it ends (period, deadline, areas, target groups)."""
+    today = timezone.localdate()
+    campaign = queries.get_campaign_for_user(request.user, pk)
+    if not _may_manage(request.user, campaign):
+        raise Http404
+    townships = scope_queryset(request.user, Area.objects.filter(level=AreaLevel.TOWNSHIP)).order_by("code")
+    initial = {"name": campaign.name, "areas": list(campaign.areas.all()), "starts_on": campaign.starts_on,
+               "ends_on": campaign.ends_on, "assess_by": campaign.assess_by, "tiers": campaign.tiers,
+               "limited_mobility_tiers": campaign.limited_mobility_tiers,
+               "water_every_days": campaign.water_every_days, "note": campaign.note}
+    form = CampaignEditForm(request.POST or None, campaign=campaign, townships=townships, initial=initial)
+    ended = campaign.closed_on is not None or campaign.ends_on < today
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.campaign_update(
+                actor=request.user, campaign=campaign, name=d["name"], areas=list(d["areas"]),
+                starts_on=d["starts_on"], ends_on=d["ends_on"], assess_by=d["assess_by"], tiers=d["tiers"],
+                limited_mobility_tiers=d["limited_mobility_tiers"], water_every_days=d.get("water_every_days"),
+                note=d["note"], today=today, request=request)
+        except ValidationError as exc:
+            apply_form_errors(form, exc)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, _("专项行动已修改。"))
+            return redirect("campaigns:board", campaign.pk)
+    return render(request, "campaigns/edit.html", {"campaign": campaign, "form": form, "ended": ended,
+                                                   "close_form": CloseForm()})
+
+
+@login_required
+@require_POST
+def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
+    today = timezone.localdate()
+    campaign = queries.get_campaign_for_user(request.user, pk)
+    if not _may_manage(request.user, campaign):
+        raise Http404
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写提前结束的原因。"))
+        return redirect("campaigns:edit", campaign.pk)
+    try:
+        actions.campaign_close(actor=request.user, campaign=campaign, reason=form.cleaned_data["reason"],
+                               today=today, request=request)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("campaigns:edit", campaign.pk)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, _("专项行动已提前结束，今天为最后一天。"))
+    return redirect("campaigns:board", campaign.pk)
+
+
 @login_required
 def board(request: HttpRequest, pk: int) -> HttpResponse:
     if not _official(request.user):
@@ -121,7 +220,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
         "state_label": rules.STATE_LABELS[rules.state(campaign.starts_on, campaign.ends_on, today)],
         "can_confirm": _can(request.user, Role.TOWNSHIP, Role.COUNTY, Role.PREFECTURE),
         "drill_level": area.level != AreaLevel.VILLAGE and area.level != AreaLevel.TOWNSHIP,
-        "is_water": campaign.kind == CampaignKind.WATER,
+        "is_water": campaign.kind == CampaignKind.WATER, "may_manage": _may_manage(request.user, campaign),
     })
 
 
@@ -156,6 +255,8 @@ def todo(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/todo.html", {
         "rows": rows, "today": today, "alerts": list(queries.open_water_alerts(request.user)[:100]),
         "is_cadre": has_role(request.user, Role.CADRE),
+        "to_deliver": list(queries.to_deliver(request.user, today)[:200]),
+        "water_rows": list(queries.water_schedule(request.user, today)[:200]),
     })
 
 
@@ -170,7 +271,7 @@ def row_detail(request: HttpRequest, pk: int) -> HttpResponse:
     row = queries.get_row_for_user(request.user, pk)
     campaign = row.campaign
     form = AssessmentForm(request.POST or None, campaign=campaign, prefix="a", initial=assessment_initial(row))
-    water_form = WaterDeliveryForm(None, initial={"delivered_on": today})
+    water_form = WaterDeliveryForm(None, initial={"delivered_on": today, "client_token": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         data = actions.AssessmentInput(**{f: d.get(f) for f in rules.question_fields(campaign.kind)},
@@ -185,7 +286,7 @@ def row_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("评估已保存。"))
             return redirect("campaigns:row", row.pk)
-    from .models import CampaignNeed, WaterDelivery
+    from .models import CampaignNeed
 
     needs = list(CampaignNeed.objects.filter(campaign=campaign, household=row.household).order_by("item"))
     deliveries = list(Delivery.objects.filter(campaign=campaign, household=row.household)
@@ -201,24 +302,46 @@ def row_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@login_required
-@require_POST
+@_login_required_json
 def water_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """The water delivery form of one household (kept on the phone for offline use), and the URL
+    both the household's page and the outbox post to."""
     today = timezone.localdate()
-    row = queries.get_row_for_user(request.user, pk)
+    as_json = _wants_json(request)
+    try:
+        row = queries.get_row_for_user(request.user, pk)
+    except Http404:
+        if as_json:
+            return JsonResponse({"ok": False, "not_found": True}, status=404)
+        raise
+    if request.method != "POST":
+        form = WaterDeliveryForm(None, initial={"delivered_on": today, "client_token": uuid.uuid4()})
+        return render(request, "campaigns/water.html", {"row": row, "campaign": row.campaign, "form": form,
+                                                         "today": today})
     form = WaterDeliveryForm(request.POST)
     if form.is_valid():
+        token = form.cleaned_data.get("client_token")
+        existed = token is not None and WaterDelivery.objects.filter(recorded_by=request.user,
+                                                                     client_token=token).exists()
         try:
-            actions.water_delivery_record(actor=request.user, row=row, today=today, request=request,
-                                          **form.cleaned_data)
+            delivery = actions.water_delivery_record(actor=request.user, row=row, today=today, request=request,
+                                                     **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            apply_form_errors(form, exc)
         except PermissionDenied:
+            if as_json:
+                return JsonResponse({"ok": False, "not_found": True}, status=404)
             raise Http404 from None
         else:
+            delivery._created = not existed
+            if as_json:
+                return _json_saved(request, WaterDelivery, token, delivery, row, _("送水记录已保存。"))
             messages.success(request, _("送水记录已保存。"))
-    else:
-        messages.error(request, _("送水记录未保存：请填写送水日期、水量和送水人。"))
+            return redirect("campaigns:row", row.pk)
+    if as_json:
+        return _json_errors(form)
+    errors = [e for errs in form.errors.values() for e in errs]
+    messages.error(request, _("送水记录未保存：") + "；".join(str(e) for e in errors))
     return redirect("campaigns:row", row.pk)
 
 
@@ -286,24 +409,42 @@ def needs(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@login_required
+@_login_required_json
 def deliver(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record a delivery against a confirmed need: quantity, date, who received it, proof."""
+    """Record a delivery against a confirmed need: quantity, date, who received it, proof. The
+    page is kept on the phone for offline use; the outbox posts here with JSON."""
     today = timezone.localdate()
-    need = queries.get_need_for_user(request.user, pk)
+    as_json = _wants_json(request)
+    try:
+        need = queries.get_need_for_user(request.user, pk)
+    except Http404:
+        if as_json:
+            return JsonResponse({"ok": False, "not_found": True}, status=404)
+        raise
     form = DeliveryForm(request.POST or None, request.FILES or None, today=today,
                         initial={"quantity": need.quantity - need.delivered})
     if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data.get("client_token")
+        existed = token is not None and Delivery.objects.filter(recorded_by=request.user, client_token=token).exists()
         try:
-            actions.delivery_record(actor=request.user, need=need, today=today, request=request, **form.cleaned_data)
+            delivery = actions.delivery_record(actor=request.user, need=need, today=today, request=request,
+                                               **form.cleaned_data)
         except ValidationError as exc:
             apply_form_errors(form, exc)
         except PermissionDenied:
+            if as_json:
+                return JsonResponse({"ok": False, "not_found": True}, status=404)
             raise Http404 from None
         else:
+            row = queries.get_row_for_user(request.user,
+                                           need.campaign.households.get(household=need.household).pk)
+            delivery._created = not existed
+            if as_json:
+                return _json_saved(request, Delivery, token, delivery, row, _("发放记录已保存。"))
             messages.success(request, _("发放记录已保存。"))
-            row = need.campaign.households.get(household=need.household)
             return redirect("campaigns:row", row.pk)
+    if request.method == "POST" and as_json:
+        return _json_errors(form)
     return render(request, "campaigns/deliver.html", {"need": need, "form": form})
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import areacodes
 from accounts.models import Area
 from beneficiaries.models import Pairing
+from campaigns import queries as campaign_queries
 from services.models import Referral
 from visits.models import Finding
 
@@ -31,11 +32,12 @@ INDICATORS = {
     "referral_timeliness": _("转介按时办结率"),
     "custody_checks": _("代管账户检查率"),
     "inspection_rectified": _("督导问题按期整改率"),
+    "campaign_done": _("专项行动落实率"),
 }
 CADRE_INDICATORS = ("visit_compliance", "findings_on_time", "spot_check_rate", "referral_timeliness",
                     "inspection_rectified")
-DEFAULT_WEIGHTS = {"visit_compliance": 35, "findings_on_time": 15, "spot_check_rate": 15,
-                   "referral_timeliness": 10, "custody_checks": 10, "inspection_rectified": 15}
+DEFAULT_WEIGHTS = {"visit_compliance": 30, "findings_on_time": 15, "spot_check_rate": 15,
+                   "referral_timeliness": 10, "custody_checks": 10, "inspection_rectified": 10, "campaign_done": 10}
 DEFAULT_EXCELLENT, DEFAULT_PASSING = 90, 60
 
 
@@ -146,6 +148,13 @@ def score_sheet(county: Area, year: int, kind: str, setting: AssessmentSetting |
         unit = area_code if township else cadre
         add("inspection_rectified", unit, status == ProblemStatus.CLOSED and closed <= due)
 
+    # 7. campaigns begun in the year (townships only): households in scope assessed by the
+    #    deadline, their confirmed needs delivered in full and no water delivery missed.
+    if township:
+        for r in campaign_queries.township_figures(county, year, on):
+            if r["township"] in rows:
+                tallies["campaign_done"][r["township"]] = [r["done"], r["in_scope"]]
+
     out = []
     for unit, row in rows.items():
         for k in keys:
@@ -200,6 +209,8 @@ def _figure_url(key: str, row: ScoreRow, county: Area, on: dt.date, township: bo
         return reverse("oversight:problem_list") + (f"?area={row.key}" if township else f"?cadre={row.key}")
     if not township:
         return reverse("oversight:drill", args=[county.code]) + f"?figure=cadre&key={row.key}&on={on.isoformat()}"
+    if key == "campaign_done":
+        return reverse("oversight:assessment") + f"?county={county.code}&year={on.year}&kind=township#campaigns"
     anchors = {"visit_compliance": "#panel-monthly", "findings_on_time": "#panel-findings",
                "referral_timeliness": "#panel-referrals", "custody_checks": "#panel-custody"}
     return board + anchors.get(key, "")

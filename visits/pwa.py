@@ -35,6 +35,8 @@ SHELL_STATIC = (
     OUTBOX_STATIC,
     "js/care-offline.js",
     "js/visit-form.js",
+    "js/offline-form.js",
+    "js/signature-pad.js",
     "icons/icon-192.png",
 )
 ICONS = (

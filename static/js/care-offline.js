@@ -18,6 +18,9 @@
 
   function $(sel, el) { return (el || document).querySelector(sel); }
   function isMine() { return location.pathname === cfg.mineUrl; }
+  /* A page that keeps itself and the forms it links to for offline use: 我的结对户, or a page
+     with a [data-offline-keep] list (the campaigns' delivery and water forms). */
+  function keepList() { return isMine() ? $('[data-testid="my-households"]') : $("[data-offline-keep]"); }
   function hasCaches() { return typeof window.caches !== "undefined"; }
 
   // --- flash messages that survive one navigation (sessionStorage, no personal data beyond a name)
@@ -60,7 +63,7 @@
       li.className = "list-group-item small d-flex justify-content-between align-items-start gap-2";
       li.dataset.testid = "outbox-entry";
       var left = document.createElement("div");
-      var visited = (e.fields.filter(function (kv) { return kv[0] === "visited_on"; })[0] || [])[1] || "";
+      var visited = (e.fields.filter(function (kv) { return kv[0] === "visited_on" || kv[0] === "delivered_on"; })[0] || [])[1] || "";
       left.textContent = e.householdName + " · " + visited + (e.photos && e.photos.length ? " · 照片 " + e.photos.length + " 张" : "");
       var status = document.createElement("div");
       status.className = "text-muted";
@@ -70,7 +73,15 @@
       }
       left.appendChild(status);
       li.appendChild(left);
-      if (e.status === "invalid") {
+      if ((e.status === "invalid" || e.status === "gone") && e.kind && e.kind !== "visit") {
+        // a delivery the server sent back (e.g. already delivered by someone else): read, then drop
+        var drop = document.createElement("button");
+        drop.type = "button";
+        drop.className = "btn btn-sm btn-outline-secondary text-nowrap";
+        drop.textContent = "删除";
+        drop.addEventListener("click", function () { O.remove(e.token).then(refresh); });
+        li.appendChild(drop);
+      } else if (e.status === "invalid") {
         var a = document.createElement("a");
         a.className = "btn btn-sm btn-outline-secondary text-nowrap";
         a.href = e.url + "#outbox=" + e.token;
@@ -105,6 +116,9 @@
           badge.appendChild(extra);
         }
         extra.textContent = fix ? " · 需处理 " + fix : "";
+        // only deliveries waiting (a village committee has no 我的结对户): the badge opens their list
+        var deliveriesOnly = entries.length && entries.every(function (e) { return e.kind && e.kind !== "visit"; });
+        badge.href = deliveriesOnly && cfg.deliveriesUrl ? cfg.deliveriesUrl : cfg.mineUrl;
       }
       renderPanel(entries);
       return n;
@@ -112,7 +126,7 @@
   }
 
   function buildPanel() {
-    var list = $('[data-testid="my-households"]');
+    var list = keepList();
     if (!list || !user) return;
     var panel = document.createElement("div");
     panel.id = "outbox-panel";
@@ -150,10 +164,10 @@
       flushing = null;
       progress(null);
       if (result.stored.length) {
-        var names = result.stored.map(function (s) { return s.household; }).join("、");
-        flash("已上传 " + result.stored.length + " 条走访：" + names);
-        if (isMine()) { location.replace(cfg.mineUrl); return result; }
-        showFlashes();
+        uploadedFlash(result.stored);
+        if (keepList()) { location.replace(location.pathname); return result; }
+        // an offline form page goes on to the record's page and shows the message there
+        if (!$("form[data-offline-form]")) showFlashes();
       }
       if (result.retry) {
         retryTimer = setTimeout(flush, retryDelay);
@@ -170,12 +184,23 @@
     return flushing;
   }
 
+  /* 已上传 N 条走访：… / 已上传 N 条发放、送水记录：… (the outbox holds both since campaigns). */
+  var quiet = {};  // tokens whose form page shows the server's own message (offline-form.js)
+  function uploadedFlash(stored) {
+    stored = stored.filter(function (s) { return !quiet[s.token]; });
+    var visits = stored.filter(function (s) { return !s.kind || s.kind === "visit"; });
+    var others = stored.filter(function (s) { return s.kind && s.kind !== "visit"; });
+    var names = function (l) { return l.map(function (s) { return s.household; }).join("、"); };
+    if (visits.length) flash("已上传 " + visits.length + " 条走访：" + names(visits));
+    if (others.length) flash("已上传 " + others.length + " 条发放、送水记录：" + names(others));
+  }
+
   function onlineState() {
     var s = $("[data-testid=offline-state]");
-    if (s) s.textContent = navigator.onLine ? "" : "当前离线，走访会先存在本机";
+    if (s) s.textContent = navigator.onLine ? "" : (isMine() ? "当前离线，走访会先存在本机" : "当前离线，登记会先存在本机");
     var banner = $("#offline-banner");
     if (!navigator.onLine && !banner && user) {
-      banner = showAlert("当前离线：显示的是上次联网时保存在本机的内容。走访可以照常记录，联网后自动上传。", "secondary", "offline-banner");
+      banner = showAlert("当前离线：显示的是上次联网时保存在本机的内容。走访、发放和送水可以照常记录，联网后自动上传。", "secondary", "offline-banner");
       if (banner) banner.id = "offline-banner";
     } else if (navigator.onLine && banner) {
       banner.remove();
@@ -203,14 +228,16 @@
   }
 
   function keepMine() {
-    if (!isMine() || !navigator.onLine) return;
-    var urls = [cfg.mineUrl];
-    document.querySelectorAll('[data-testid="household-row"][href]').forEach(function (a) { urls.push(a.href); });
+    if (!keepList() || !navigator.onLine) return;
+    var urls = [location.pathname];
+    var links = isMine() ? '[data-testid="household-row"][href]' : "[data-offline-keep-link][href]";
+    document.querySelectorAll(links).forEach(function (a) { urls.push(a.href); });
     var ready = "serviceWorker" in navigator ? navigator.serviceWorker.ready : Promise.resolve();
     keep(urls).then(function (n) {
       return ready.then(function () {
         var s = $("[data-testid=offline-state]");
-        if (s && navigator.onLine) s.textContent = "已保存 " + (n - 1 > 0 ? n - 1 : 0) + " 户走访表，离线可用";
+        var kept = n - 1 > 0 ? n - 1 : 0;
+        if (s && navigator.onLine) s.textContent = isMine() ? "已保存 " + kept + " 户走访表，离线可用" : "已保存 " + kept + " 张登记表，离线可用";
         document.documentElement.dataset.offlineReady = String(n);
       });
     });
@@ -252,9 +279,9 @@
     navigator.serviceWorker.register(cfg.swUrl, { scope: "/" }).catch(function () {});
     navigator.serviceWorker.addEventListener("message", function (ev) {
       if (ev.data && ev.data.type === "outbox-changed") {
-        if (ev.data.stored && ev.data.stored.length && isMine()) {
-          flash("已上传 " + ev.data.stored.length + " 条走访：" + ev.data.stored.map(function (s) { return s.household; }).join("、"));
-          location.replace(cfg.mineUrl);
+        if (ev.data.stored && ev.data.stored.length && keepList()) {
+          uploadedFlash(ev.data.stored);
+          location.replace(location.pathname);
           return;
         }
         refresh();
@@ -286,5 +313,6 @@
     return flush();
   });
 
-  window.CareOffline = { user: user, refresh: refresh, flush: flush, flash: flash, showAlert: showAlert };
+  window.CareOffline = { user: user, refresh: refresh, flush: flush, flash: flash, showAlert: showAlert,
+    quiet: function (token) { quiet[token] = true; } };
 })();

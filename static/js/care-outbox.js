@@ -175,7 +175,8 @@
               return send(entry, { csrf: opts.csrf, onProgress: opts.onProgress && function (f) { opts.onProgress(entry, f); } })
                 .then(function (out) {
                   if (out.kind === "stored") {
-                    result.stored.push({ token: entry.token, household: entry.householdName, json: out.json });
+                    result.stored.push({ token: entry.token, household: entry.householdName, kind: entry.kind || "visit",
+                      json: out.json });
                     return confirmed(entry.token);
                   }
                   if (out.kind === "login") { result.login = true; entry.status = "login"; }

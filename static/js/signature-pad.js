@@ -22,6 +22,7 @@
     });
     canvas.addEventListener("pointermove", function (e) {
       if (!drawing) return; var p = at(e); ctx.lineTo(p[0], p[1]); ctx.stroke(); drawn = true;
+      canvas.dataset.drawn = "1";
     });
     ["pointerup", "pointercancel", "pointerleave"].forEach(function (t) {
       canvas.addEventListener(t, function () { drawing = false; });
@@ -29,9 +30,11 @@
     var clear = form.querySelector("[data-signature-clear]");
     if (clear) clear.addEventListener("click", function () {
       ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false; input.value = "";
+      canvas.dataset.drawn = "";
     });
     form.addEventListener("submit", function (e) {
-      if (!drawn || !input || typeof DataTransfer !== "function") return;
+      // offline-form.js sends the form through the outbox and takes the drawing itself
+      if (form.dataset.offlineActive || !drawn || !input || typeof DataTransfer !== "function") return;
       e.preventDefault();
       canvas.toBlob(function (blob) {
         var dt = new DataTransfer();

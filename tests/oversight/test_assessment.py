@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 YEAR = 2026
 TODAY = dt.date(2027, 1, 15)
 WEIGHTS = {"visit_compliance": 40, "findings_on_time": 20, "spot_check_rate": 10, "referral_timeliness": 10,
-           "custody_checks": 10, "inspection_rectified": 10}
+           "custody_checks": 10, "inspection_rectified": 10, "campaign_done": 0}
 
 
 @pytest.fixture
