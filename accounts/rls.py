@@ -73,6 +73,7 @@ def apply(scope: str, user_id: str = "", *, connection=None) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, %s, false), set_config(%s, %s, false)",
                        [SETTING_SCOPE, scope, SETTING_USER, user_id])
+    connection.care_scope = (scope, user_id)
 
 
 def apply_for_user(user, *, connection=None) -> None:
@@ -96,10 +97,12 @@ def _on_connection_created(sender, connection, **kwargs) -> None:
         # A web process: nothing until a request sets its user's scope.
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config(%s, '', false), set_config(%s, '', false)", [SETTING_SCOPE, SETTING_USER])
+        connection.care_scope = (NONE, "")
         return
     logger.info("care.scope = system for a new connection (%s)", _process_label())
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, '*', false), set_config(%s, '', false)", [SETTING_SCOPE, SETTING_USER])
+    connection.care_scope = (SYSTEM, "")
 
 
 connection_created.connect(_on_connection_created, dispatch_uid="care_rls_connection_created")
@@ -119,6 +122,21 @@ except ImportError:  # pragma: no cover
     pass
 
 
+def _nothing_before_first_statement():
+    done = False
+
+    def wrapper(execute, sql, params, many, context):
+        nonlocal done
+        if not done:
+            done = True
+            connection = context["connection"]
+            if getattr(connection, "care_scope", None) != (NONE, ""):
+                apply(NONE, "", connection=connection)
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
 class RowScopeMiddleware:
     """After authentication: the request's user's scope, set before the view runs."""
 
@@ -130,8 +148,15 @@ class RowScopeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _in_request.set(True)
         try:
-            apply_for_user(getattr(request, "user", None))
-            return self.get_response(request)
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                apply_for_user(user)
+                return self.get_response(request)
+            # Anonymous: the scope "nothing" is set before the request's first statement, if the
+            # connection holds another one; a request that reads no table (a favicon, the API
+            # schema) touches no database.
+            with default_connection.execute_wrapper(_nothing_before_first_statement()):
+                return self.get_response(request)
         finally:
             _in_request.reset(token)
 

@@ -102,10 +102,21 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { cardify(document); pickers(document); });
+  /* A table that scrolls sideways in its own box (a phone) must be reachable by keyboard: the box
+   * takes the focus (WCAG 2.1.1; axe "scrollable-region-focusable") when it really scrolls. */
+  function scrollers(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(".table-responsive"), function (box) {
+      if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { cardify(document); pickers(document); scrollers(document); });
   document.addEventListener("htmx:afterSwap", function (e) {
     cardify(e.target.closest("main") || document);
     pickers(e.target);
+    scrollers(e.target.closest("main") || document);
   });
   window.careCardify = cardify;
 })();

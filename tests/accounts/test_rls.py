@@ -56,6 +56,9 @@ def become_app_role():
 
 @pytest.fixture
 def app_role():
+    # The scope is a session setting of the connection: an earlier test's request on this worker
+    # may have left its user's scope there. The test's own rows are written in the system scope.
+    rls.apply(rls.SYSTEM)
     return become_app_role()
 
 
