@@ -330,7 +330,7 @@ class StockEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.area_id} {self.item} #{self.seq} {self.delta:+d}"
+        return f"{self.area_id} {self.get_item_display()} #{self.seq} {self.delta:+d}"  # a label, never the code
 
 
 class WaterDelivery(models.Model):

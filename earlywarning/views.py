@@ -102,6 +102,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "verification": queries.verification_of(warning), "form": form,
         "can_verify": actions.can_verify(request.user) and warning.is_open,
         "now": timezone.now(),
+        "back_url": reverse("earlywarning:desk") if _official(request) else reverse("visits:mine"),
     })
 
 
@@ -123,7 +124,9 @@ def help_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=help_request.household, request=request,
                  details={"page": "help_request", "help_request": help_request.pk})
     return render(request, "earlywarning/help_request.html", {
-        "help_request": help_request, "form": form, "can_close": actions.can_close_help(request.user)})
+        "help_request": help_request, "form": form, "can_close": actions.can_close_help(request.user),
+        # The warnings page is the officials'; a cadre goes back to the list the request came from.
+        "back_url": reverse("earlywarning:desk") if _official(request) else reverse("visits:mine")})
 
 
 @login_required

@@ -531,7 +531,9 @@ def visit_conflicts(user: User, today: dt.date) -> list[Visit]:
 
 
 def inbox(user: User) -> QuerySet[Notification]:
-    return scope_queryset(user, Notification.objects.select_related("household")).order_by("-created_at", "-id")
+    # One's own messages, whatever else the scope admits (a message names a household by its head).
+    return scope_queryset(user, Notification.objects.filter(recipient=user).select_related("household")).order_by(
+        "-created_at", "-id")
 
 
 def unread_count(user: User) -> int:

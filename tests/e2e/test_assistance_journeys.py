@@ -117,7 +117,7 @@ def test_a_flood_roll_call_on_phones_one_offline_and_the_board_shows_who_is_unkn
     # 张 has signal.
     online = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
     login(online, "ganbu_zhang")
-    open_menu(online, "应急事件")
+    open_menu(online, "救助应急", "应急事件")
     online.wait_for_url("**/emergencies/")  # the list has loaded before its link is looked for
     online.get_by_role("link", name="点名核查").first.click()
     online.wait_for_url("**/roll-call/")
@@ -138,7 +138,7 @@ def test_a_flood_roll_call_on_phones_one_offline_and_the_board_shows_who_is_unkn
     offline = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
     phone = offline.new_page()
     login(phone, "ganbu_wang")
-    open_menu(phone, "应急事件")
+    open_menu(phone, "救助应急", "应急事件")
     phone.wait_for_url("**/emergencies/")  # the list has loaded before its link is looked for
     phone.get_by_role("link", name="点名核查").first.click()
     phone.wait_for_url("**/roll-call/")

@@ -180,7 +180,10 @@ class TempRedis:
 def app_env(*, database_url: str, redis_url: str, media_root: Path) -> dict[str, str]:
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.ops.fault_settings", "DATABASE_URL": database_url,
             "REDIS_URL": redis_url, "MEDIA_ROOT": str(media_root), "PYTHONUNBUFFERED": "1",
-            "CONN_MAX_AGE": "60"}
+            "CONN_MAX_AGE": "60",
+            # MEDIA_ROOT is the test's own folder already: the test settings must not add the
+            # xdist worker's subfolder to it a second time in the application's processes.
+            "PYTEST_XDIST_WORKER": ""}
 
 
 class Process:

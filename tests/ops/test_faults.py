@@ -392,7 +392,9 @@ def test_a_full_media_disk_refuses_the_photo_in_chinese_and_keeps_the_visit(full
     PairingFactory(household=household, cadre=cadre, started_on=dt.date(2026, 5, 1))
     client.force_login(user)
     token = str(uuid.uuid4())
-    photo = SimpleUploadedFile("visit.jpg", b"\xff\xd8\xff\xe0" + b"x" * 40_000, content_type="image/jpeg")
+    from tests.factories import jpeg_bytes
+
+    photo = SimpleUploadedFile("visit.jpg", jpeg_bytes(), content_type="image/jpeg")  # a real photo: it is re-encoded
     with time_machine.travel(dt.datetime(2026, 6, 20, 9, tzinfo=dt.UTC), tick=False):
         answer = client.post(reverse("visits:record", args=[household.pk]),
                              form_answers(visited_on="2026-06-20", client_token=token, notes="送米送油", photos=[photo]),
