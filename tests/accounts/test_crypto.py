@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from accounts import crypto
 from beneficiaries.models import Household, Person
-from tests.factories import PersonFactory, id_number_for
+from tests.factories import PersonFactory
 
 AAD = "beneficiaries.person.id_number"
 KEY1 = "dev1:GLHqrG6IGDywytkmqwpwa1XdL0RdKJkxaXFMdOYhENw="
@@ -99,44 +99,6 @@ def test_missing_or_bad_keys_stop_with_a_clear_error():
         with override_settings(**bad), pytest.raises(ImproperlyConfigured):
             crypto.encrypt("x", aad=AAD)
     crypto.keyring.cache_clear()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_data_migration_encrypts_existing_plaintext_rows():
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    before = [("beneficiaries", "0003_quarterly_review")]
-    latest = executor.loader.graph.leaf_nodes()
-    executor.migrate(before)
-    old_apps = executor.loader.project_state(before).apps
-    Area = old_apps.get_model("accounts", "Area")
-    OldHousehold = old_apps.get_model("beneficiaries", "Household")
-    OldPerson = old_apps.get_model("beneficiaries", "Person")
-    village = Area.objects.filter(level="village").order_by("code").first()
-    household = OldHousehold.objects.create(code="MIG1", village=village, tier="", criteria=[])
-    number = id_number_for(5)
-    OldPerson.objects.create(household=household, name="旧数据", id_number=number, birth_date="1950-01-01",
-                             sex="M", relation="head")
-
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(latest)
-    person = Person.objects.get(household__code="MIG1")
-    stored, index = _raw(person)
-    assert stored.startswith("v1:dev1:") and number not in stored
-    assert index == crypto.blind_index(number)
-    assert person.id_number == number and Person.objects.get(id_number=number) == person
-    # Reversible: backwards decrypts to the plain number, forwards again encrypts it.
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id_number FROM beneficiaries_person WHERE id = %s", [person.pk])
-        assert cursor.fetchone()[0] == number
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(latest)
-    assert Person.objects.get(pk=person.pk).id_number == number
 
 
 @pytest.mark.django_db

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -69,33 +68,3 @@ def test_a_liaison_and_an_agencys_cadre_reach_what_they_did(client):
     HouseholdFactory(agency=agency)
     assert (agency.staff.count(), agency.households.count()) == (1, 1)
     assert ContentType.objects.get_for_model(Department).app_label == "accounts"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_an_existing_database_keeps_its_rows_content_types_and_permissions():
-    """Migrated back to before the move, a group is given a permission on departments and an
-    agency is created; migrated forward, all of it is still there under accounts."""
-    executor = MigrationExecutor(connection)
-    after = executor.loader.graph.leaf_nodes()
-    try:
-        executor.migrate(BEFORE)
-        ContentType.objects.clear_cache()
-        old = ContentType.objects.get(app_label="services", model="department")
-        group = Group.objects.create(name="部门维护")
-        group.permissions.add(Permission.objects.get(content_type=old, codename="change_department"))
-        with connection.cursor() as cur:
-            cur.execute("INSERT INTO beneficiaries_agency (name, county_id, phone) VALUES ('迁移前的机构', %s, '') "
-                        "RETURNING id", [COUNTY])
-            agency_pk = cur.fetchone()[0]
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(after)
-    finally:
-        MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-        ContentType.objects.clear_cache()
-    moved = ContentType.objects.get(pk=old.pk)
-    assert (moved.app_label, moved.model) == ("accounts", "department")
-    assert not ContentType.objects.filter(app_label="services", model="department").exists()
-    assert group.permissions.get().content_type_id == old.pk
-    assert Agency.objects.get(pk=agency_pk).name == "迁移前的机构"
-    assert Agency.objects.create(name="迁移后的机构", county_id=COUNTY).pk > agency_pk  # the sequence carried over

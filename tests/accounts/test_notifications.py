@@ -10,8 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.template import Context, Template
 from django.urls import reverse
 
@@ -246,28 +244,6 @@ def test_a_declined_referral_is_heard_too():
     service_actions.referral_transition(actor=liaison(), referral=referral, to_status=ReferralStatus.DECLINED,
                                         note="收入超过标准", now=at(2026, 3, 3))
     assert "收入超过标准" in Notification.objects.get(recipient=cadre, key=f"referral-outcome:{referral.pk}").title
-
-
-@pytest.mark.django_db(transaction=True)
-def test_moving_the_inbox_to_accounts_keeps_every_row():
-    user = UserFactory()
-    household = HouseholdFactory()
-    executor = MigrationExecutor(connection)
-    before = [("accounts", "0003_drop_redundant_prefix_index"), ("visits", "0003_visit_capture_checklist_position")]
-    after = executor.loader.graph.leaf_nodes()
-    try:
-        executor.migrate(before)
-        with connection.cursor() as cur:
-            cur.execute("INSERT INTO visits_notification (recipient_id, key, title, household_id, url, created_at) "
-                        "VALUES (%s, 'old:1', '迁移前的消息', %s, '', now())", [user.pk, household.pk])
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(after)
-    finally:
-        MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-    note = Notification.objects.get(key="old:1")
-    assert (note.recipient_id, note.household_id, note.title, note.channels) == (user.pk, household.pk, "迁移前的消息", [])
-    assert notify([user], key="new:1", title="迁移后") != []  # the id sequence carried over
 
 
 @pytest.mark.django_db
