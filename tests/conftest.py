@@ -59,6 +59,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_reference_data()
 
 
+def flush_test_database() -> None:
+    """Empty every table as a transactional test's teardown does, then reload the reference rows."""
+    from django.core.management import call_command
+
+    call_command("flush", verbosity=0, interactive=False, reset_sequences=False, allow_cascade=False,
+                 inhibit_post_migrate=False)
+    load_reference_data()
+
+
 def load_reference_data() -> None:
     from accounts.actions import areas_load
     from accounts.models import Area

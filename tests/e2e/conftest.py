@@ -133,6 +133,32 @@ def server_requests(live_server) -> ServerRequests:
     return SERVER
 
 
+@pytest.fixture(scope="module")
+def shared_demo(django_db_setup, django_db_blocker, live_server):
+    """The demo data (`seed_demo`, a small roster) seeded once for a module of journeys that only
+    read pages, and flushed after its last test as a transactional test's would be."""
+    from django.core.management import call_command
+
+    from tests.conftest import flush_test_database
+
+    with django_db_blocker.unblock():
+        call_command("seed_demo", households=40, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    yield
+    with django_db_blocker.unblock():
+        flush_test_database()
+
+
+@pytest.fixture
+def on_the_shared_demo(shared_demo, live_server, django_db_blocker):
+    """A journey on the module's shared demo database: no per-test database and no flush; the
+    test and the live server read and write the committed rows directly. A module uses it by
+    overriding pytest-django's autouse `_live_server_helper` with a fixture that requests it."""
+    live_server._live_server_modified_settings.enable()
+    with django_db_blocker.unblock():
+        yield
+    live_server._live_server_modified_settings.disable()
+
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
