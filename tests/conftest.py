@@ -1,4 +1,5 @@
 import os
+import re
 
 import pytest
 
@@ -49,6 +50,74 @@ def pytest_runtest_teardown(item, nextitem):
 
     with item.config.stash[blocking_manager_key].unblock():
         load_reference_data()
+
+
+# --- one migration per run: workers clone a template database ---------------------------------
+# Under xdist each worker would build its own test database by running every migration (half a
+# minute each, three at once on two cores). Instead the first worker builds
+# `test_<name>_template` once per run (under an advisory lock) and every worker copies it with
+# CREATE DATABASE … TEMPLATE (a second or two); pytest-django then keeps and migrates the copy
+# (nothing left to apply).
+
+
+def _worker(config) -> str | None:
+    return getattr(config, "workerinput", {}).get("workerid")
+
+
+@pytest.fixture(scope="session")
+def django_db_createdb(request) -> bool:
+    if _worker(request.config):
+        return False  # the worker's database was copied fresh (or kept) in django_db_modify_db_settings
+    return request.config.getvalue("create_db")
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request) -> bool:
+    return bool(_worker(request.config)) or request.config.getvalue("reuse_db")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request, django_db_blocker):
+    worker = _worker(request.config)
+    if worker:
+        with django_db_blocker.unblock():
+            _copy_from_template(request.config, worker)
+
+
+def _copy_from_template(config, worker: str) -> None:
+    from django.conf import settings
+    from django.db import connections
+
+    connection = connections["default"]
+    quote = connection.ops.quote_name
+    test_name = connection.settings_dict["TEST"]["NAME"]  # test_care_gw0
+    template = test_name.removesuffix(f"_{worker}") + "_template"
+    run = re.sub(r"[^0-9a-f]", "", config.workerinput.get("testrunuid", ""))
+    fresh = config.getvalue("create_db")
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [template])
+        try:
+            cursor.execute("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
+                           "WHERE datname IN (%s, %s)", [test_name, template])
+            found = dict(cursor.fetchall())
+            if test_name in found and not fresh:
+                return  # --reuse-db: keep the worker's database (pytest-django migrates it)
+            if template not in found or (fresh and found[template] != run):
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(template)}")
+                saved = connection.settings_dict["NAME"]
+                connection.settings_dict["TEST"]["NAME"] = template
+                try:
+                    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+                finally:
+                    connection.close()
+                    connection.settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = saved
+                    connection.settings_dict["TEST"]["NAME"] = test_name
+                # Built for this run (xdist's run id, hexadecimal): the other workers copy it as it is.
+                cursor.execute(f"COMMENT ON DATABASE {quote(template)} IS '{run}'")
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)}")
+            cursor.execute(f"CREATE DATABASE {quote(test_name)} TEMPLATE {quote(template)}")
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [template])
 
 
 @pytest.fixture(scope="session")
