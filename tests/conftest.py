@@ -122,19 +122,44 @@ def _copy_from_template(config, worker: str) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """With --reuse-db the kept test database may have been flushed by the last transactional
-    test of an earlier run; put the reference rows back once per session."""
+    """Every session starts from the same state, whatever an earlier run (--reuse-db) left: every
+    table flushed, the reference rows loaded. tests/dbreset.py copies that state and puts it back
+    after each transactional test."""
+    from django.core.management import call_command
+
+    from tests import dbreset
+
     with django_db_blocker.unblock():
+        call_command("flush", verbosity=0, interactive=False, reset_sequences=False, allow_cascade=False,
+                     inhibit_post_migrate=False)
         load_reference_data()
+        dbreset.snapshot()
 
 
 def flush_test_database() -> None:
-    """Empty every table as a transactional test's teardown does, then reload the reference rows."""
-    from django.core.management import call_command
+    """Empty every table as a transactional test's teardown does, keeping the reference rows."""
+    from tests import dbreset
 
-    call_command("flush", verbosity=0, interactive=False, reset_sequences=False, allow_cascade=False,
-                 inhibit_post_migrate=False)
-    load_reference_data()
+    dbreset.reset()
+
+
+def _fixture_teardown(self):
+    """TransactionTestCase's teardown (every transactional test's, under pytest-django): the
+    default database reset by tests/dbreset.py instead of Django's flush."""
+    from django.db import DEFAULT_DB_ALIAS
+
+    from tests import dbreset
+
+    for alias in self._databases_names(include_mirrors=False):
+        if alias != DEFAULT_DB_ALIAS:
+            raise NotImplementedError(f"tests/dbreset.py resets the default database only, not {alias!r}")
+        dbreset.reset()
+
+
+def pytest_configure(config):
+    from django.test.testcases import TransactionTestCase
+
+    TransactionTestCase._fixture_teardown = _fixture_teardown
 
 
 def load_reference_data() -> None:
