@@ -206,7 +206,39 @@ def household_child(column: str = "household_id") -> str:
     return f"{column} IN (SELECT id FROM beneficiaries_household)"
 
 
+def child_of(column: str, table: str) -> str:
+    """A row admitted when the parent row it names is (the parent table's own policy applies
+    inside the subquery)."""
+    return f"{column} IN (SELECT id FROM {table})"
+
+
+def area_in_scope(column: str) -> str:
+    """A row admitted when its area code starts with one of the scope's prefixes."""
+    return f"{column} LIKE ANY ((SELECT care_scope_patterns())::text[])"
+
+
+# The households a cadre user is (or was) paired with, read as the function's owner (SECURITY
+# DEFINER: the owner is not subject to RLS). The household policy calls it instead of reading
+# beneficiaries_pairing, so the pairing table can have its own policy (a household's child)
+# without the two policies referring to each other ("infinite recursion detected in policy").
+PAIRED_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION care_scope_paired_households() RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+$$ SELECT p.household_id FROM beneficiaries_pairing p JOIN beneficiaries_cadre c ON c.id = p.cadre_id
+   WHERE c.user_id = (SELECT care_scope_user()) $$;
+"""
+
+PAIRED_FUNCTION_DROP_SQL = "DROP FUNCTION IF EXISTS care_scope_paired_households();\n"
+
 HOUSEHOLD_USING = """(
+    village_id LIKE ANY ((SELECT care_scope_patterns())::text[])
+    OR id IN (SELECT care_scope_paired_households())
+    OR agency_id IN (SELECT c.agency_id FROM beneficiaries_cadre c
+                     WHERE c.user_id = (SELECT care_scope_user()) AND c.agency_id IS NOT NULL)
+)"""
+
+# The household policy of beneficiaries 0007 (before the pairing table had its own policy).
+HOUSEHOLD_USING_0007 = """(
     village_id LIKE ANY ((SELECT care_scope_patterns())::text[])
     OR id IN (SELECT p.household_id FROM beneficiaries_pairing p
               JOIN beneficiaries_cadre c ON c.id = p.cadre_id WHERE c.user_id = (SELECT care_scope_user()))
