@@ -377,3 +377,34 @@ def test_with_the_first_lock_removed_outsiders_still_see_no_row():
     assert seen > 1000
     assert not leaks, "\n".join(leaks[:50]) + f"\n… {len(leaks)} leaks"
     print(f"{seen} requests, {len(errors)} server errors with the first lock removed:", *errors[:20], sep="\n")
+
+
+def test_a_financial_supervisor_is_admitted_to_their_sample_only(app_role, village_code):
+    """The first lock's rule in the database: a user whose only role is financial supervisor
+    reaches the custody accounts (and their ledgers) a spot check of their areas sampled; they
+    draw the sample from the whole county's open accounts (ids only) although they see none."""
+    from custody import actions as custody_actions
+    from custody.models import CustodyAccount, SpotCheckSample
+    from custody.queries import open_account_ids
+    from tests.custody.factories import committee_user, deposit, open_account
+
+    committee = committee_user(village_code)
+    accounts = [open_account(village_code, committee) for _ in range(6)]
+    deposit(accounts[0], 1000)
+    supervisor = user_with_role(Role.FINANCIAL_SUPERVISOR, COUNTY, username="rls_jinrong")
+    outsider = user_with_role(Role.FINANCIAL_SUPERVISOR, OTHER_COUNTY, username="rls_kaili")
+    county = user_with_role(Role.COUNTY, COUNTY, username="rls_county_custody")
+
+    rls.apply_for_user(supervisor)
+    assert not CustodyAccount.objects.exists() and not LedgerEntry.objects.exists()
+    assert open_account_ids(COUNTY[:6]) == sorted(a.pk for a in accounts)
+    spot = custody_actions.spot_check_draw(area=Area.objects.get(code=COUNTY), percent=50, seed=7, actor=supervisor,
+                                           today=accounts[0].opened_on)
+    sampled = set(SpotCheckSample.objects.filter(spot_check=spot).values_list("account_id", flat=True))
+    assert len(sampled) == 3
+    assert set(CustodyAccount.objects.values_list("pk", flat=True)) == sampled
+    assert set(LedgerEntry.objects.values_list("account_id", flat=True)) <= sampled
+    rls.apply_for_user(outsider)
+    assert not CustodyAccount.objects.exists() and open_account_ids(COUNTY[:6]) == []
+    rls.apply_for_user(county)  # a county officer sees the county's accounts, sampled or not
+    assert CustodyAccount.objects.count() == 6 and LedgerEntry.objects.filter(account=accounts[0]).exists()
