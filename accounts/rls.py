@@ -19,7 +19,8 @@ A connection opened inside a web process outside a request gets no scope (empty 
 
 The prefixes are coarser than the first lock on purpose — geography, not every rule: a cadre is
 admitted only to the households they are or were paired with or their agency serves (no area);
-a financial supervisor to their county; a department liaison to the prefecture, an API token to
+a financial supervisor to their county, and to the custody accounts their spot checks sampled
+(the word `sampled` in the scope); a department liaison to the prefecture, an API token to
 its own area."""
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ SYSTEM = "*"
 NONE = ""  # no prefix at all: every protected table is empty
 SETTING_SCOPE = "care.scope"
 SETTING_USER = "care.user"
+# A word in care.scope (never a prefix: the patterns take digits only): the user's only role is
+# financial supervisor, so custody accounts are admitted by sample (custody migration 0009).
+SAMPLED = "sampled"
 
 _in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("care_rls_in_request", default=False)
 _web_process = False
@@ -64,6 +68,9 @@ def scope_for(user) -> tuple[str, str]:
         elif role.role == Role.DEPARTMENT:
             prefixes.add(PREFECTURE_PREFIX)
     kept = sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
+    roles = {role.role for role in user_roles(user)}
+    if roles == {Role.FINANCIAL_SUPERVISOR} and kept:
+        kept.append(SAMPLED)  # custody accounts: only those their areas' spot checks sampled
     return ",".join(kept), str(user.pk)
 
 

@@ -4,7 +4,8 @@ account (and through it to its ledger, checks, custodians, …) only when a spot
 under their scope sampled it — the first lock's rule, now in the database too. Their persons and
 households stay geographic (the county): the sample's pages name the person and household.
 
-- `care_scope_sampled_only()`: the request's user holds the financial-supervisor role and no other.
+- `care_scope_sampled_only()`: the scope carries the word `sampled` (accounts.rls.scope_for: the
+  request's user holds the financial-supervisor role and no other).
 - `care_scope_sampled_accounts()`: the accounts sampled by spot checks of the scope's areas, read as
   the owner (SECURITY DEFINER: the sample table's policy refers to the accounts).
 - `care_custody_open_accounts(prefix)`: the ids (nothing else) of the open accounts under an area
@@ -17,12 +18,8 @@ from django.db import migrations
 from accounts.rls import area_in_scope, child_of, enable_sql
 
 FUNCTIONS = """
-CREATE OR REPLACE FUNCTION care_scope_sampled_only() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
-$$ SELECT EXISTS (SELECT 1 FROM accounts_roleassignment r
-                  WHERE r.user_id = (SELECT care_scope_user()) AND r.role = 'financial_supervisor')
-      AND NOT EXISTS (SELECT 1 FROM accounts_roleassignment r
-                      WHERE r.user_id = (SELECT care_scope_user()) AND r.role <> 'financial_supervisor') $$;
+CREATE OR REPLACE FUNCTION care_scope_sampled_only() RETURNS boolean LANGUAGE sql STABLE AS
+$$ SELECT 'sampled' = ANY (string_to_array(coalesce(current_setting('care.scope', true), ''), ',')) $$;
 
 CREATE OR REPLACE FUNCTION care_scope_sampled_accounts() RETURNS SETOF bigint
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS

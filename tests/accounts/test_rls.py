@@ -408,3 +408,11 @@ def test_a_financial_supervisor_is_admitted_to_their_sample_only(app_role, villa
     assert not CustodyAccount.objects.exists() and open_account_ids(COUNTY[:6]) == []
     rls.apply_for_user(county)  # a county officer sees the county's accounts, sampled or not
     assert CustodyAccount.objects.count() == 6 and LedgerEntry.objects.filter(account=accounts[0]).exists()
+    # The children's policies ask care_scope_custody_accounts() (custody 0010): the same accounts.
+    user, cadre = cadre_user("rls_custody_cadre", home_village_id=village_code)
+    PairingFactory(household=accounts[1].person.household, cadre=cadre)
+    for who in (supervisor, outsider, county, user):
+        rls.apply_for_user(who)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT care_scope_custody_accounts()")
+            assert sorted(cursor.fetchone()[0]) == sorted(CustodyAccount.objects.values_list("pk", flat=True)), who
