@@ -18,17 +18,26 @@ from accounts.rls import area_in_scope, child_of, enable_sql
 FUNCTION = """
 CREATE OR REPLACE FUNCTION care_scope_custody_accounts() RETURNS bigint[]
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS
-$$ BEGIN
-   -- From the accounts (far fewer than persons) to their household: the household policy's rule
-   -- (accounts.rls.HOUSEHOLD_USING) on h, and the supervisor's sample.
-   RETURN ARRAY(
-       SELECT a.id FROM custody_custodyaccount a
-       JOIN beneficiaries_person p ON p.id = a.person_id JOIN beneficiaries_household h ON h.id = p.household_id
-       WHERE (h.village_id LIKE ANY ((SELECT care_scope_patterns())::text[])
-              OR h.id IN (SELECT care_scope_paired_households())
-              OR h.agency_id IN (SELECT c.agency_id FROM beneficiaries_cadre c
-                                 WHERE c.user_id = (SELECT care_scope_user()) AND c.agency_id IS NOT NULL))
-         AND (NOT (SELECT care_scope_sampled_only()) OR a.id IN (SELECT care_scope_sampled_accounts())));
+$$
+DECLARE
+    pats text[] := care_scope_patterns();
+    uid bigint := care_scope_user();
+    sampled boolean := care_scope_sampled_only();
+BEGIN
+    -- From the accounts (far fewer than persons) to their household: the household policy's rule
+    -- (accounts.rls.HOUSEHOLD_USING) on h, and the supervisor's sample (care_scope_sampled_accounts),
+    -- written out so that the one cached plan holds everything (no nested function to plan).
+    RETURN ARRAY(
+        SELECT a.id FROM custody_custodyaccount a
+        JOIN beneficiaries_person p ON p.id = a.person_id JOIN beneficiaries_household h ON h.id = p.household_id
+        WHERE (h.village_id LIKE ANY (pats)
+               OR h.id IN (SELECT pr.household_id FROM beneficiaries_pairing pr
+                           JOIN beneficiaries_cadre c ON c.id = pr.cadre_id WHERE c.user_id = uid)
+               OR h.agency_id IN (SELECT c.agency_id FROM beneficiaries_cadre c
+                                  WHERE c.user_id = uid AND c.agency_id IS NOT NULL))
+          AND (NOT sampled OR a.id IN (SELECT s.account_id FROM custody_spotchecksample s
+                                       JOIN custody_spotcheck sc ON sc.id = s.spot_check_id
+                                       WHERE sc.area_id LIKE ANY (pats))));
 END $$;
 """
 
