@@ -19,7 +19,8 @@ A connection opened inside a web process outside a request gets no scope (empty 
 
 The prefixes are coarser than the first lock on purpose — geography, not every rule: a cadre is
 admitted only to the households they are or were paired with or their agency serves (no area);
-a financial supervisor to their county; a department liaison to the prefecture, an API token to
+a financial supervisor to their county, and to the custody accounts their spot checks sampled
+(the word `sampled` in the scope); a department liaison to the prefecture, an API token to
 its own area."""
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ SYSTEM = "*"
 NONE = ""  # no prefix at all: every protected table is empty
 SETTING_SCOPE = "care.scope"
 SETTING_USER = "care.user"
+# A word in care.scope (never a prefix: the patterns take digits only): the user's only role is
+# financial supervisor, so custody accounts are admitted by sample (custody migration 0009).
+SAMPLED = "sampled"
 
 _in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("care_rls_in_request", default=False)
 _web_process = False
@@ -64,6 +68,9 @@ def scope_for(user) -> tuple[str, str]:
         elif role.role == Role.DEPARTMENT:
             prefixes.add(PREFECTURE_PREFIX)
     kept = sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
+    roles = {role.role for role in user_roles(user)}
+    if roles == {Role.FINANCIAL_SUPERVISOR} and kept:
+        kept.append(SAMPLED)  # custody accounts: only those their areas' spot checks sampled
     return ",".join(kept), str(user.pk)
 
 
@@ -206,7 +213,39 @@ def household_child(column: str = "household_id") -> str:
     return f"{column} IN (SELECT id FROM beneficiaries_household)"
 
 
+def child_of(column: str, table: str) -> str:
+    """A row admitted when the parent row it names is (the parent table's own policy applies
+    inside the subquery)."""
+    return f"{column} IN (SELECT id FROM {table})"
+
+
+def area_in_scope(column: str) -> str:
+    """A row admitted when its area code starts with one of the scope's prefixes."""
+    return f"{column} LIKE ANY ((SELECT care_scope_patterns())::text[])"
+
+
+# The households a cadre user is (or was) paired with, read as the function's owner (SECURITY
+# DEFINER: the owner is not subject to RLS). The household policy calls it instead of reading
+# beneficiaries_pairing, so the pairing table can have its own policy (a household's child)
+# without the two policies referring to each other ("infinite recursion detected in policy").
+PAIRED_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION care_scope_paired_households() RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+$$ SELECT p.household_id FROM beneficiaries_pairing p JOIN beneficiaries_cadre c ON c.id = p.cadre_id
+   WHERE c.user_id = (SELECT care_scope_user()) $$;
+"""
+
+PAIRED_FUNCTION_DROP_SQL = "DROP FUNCTION IF EXISTS care_scope_paired_households();\n"
+
 HOUSEHOLD_USING = """(
+    village_id LIKE ANY ((SELECT care_scope_patterns())::text[])
+    OR id IN (SELECT care_scope_paired_households())
+    OR agency_id IN (SELECT c.agency_id FROM beneficiaries_cadre c
+                     WHERE c.user_id = (SELECT care_scope_user()) AND c.agency_id IS NOT NULL)
+)"""
+
+# The household policy of beneficiaries 0007 (before the pairing table had its own policy).
+HOUSEHOLD_USING_0007 = """(
     village_id LIKE ANY ((SELECT care_scope_patterns())::text[])
     OR id IN (SELECT p.household_id FROM beneficiaries_pairing p
               JOIN beneficiaries_cadre c ON c.id = p.cadre_id WHERE c.user_id = (SELECT care_scope_user()))

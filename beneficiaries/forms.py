@@ -90,7 +90,7 @@ class PairingForm(forms.Form):
         super().__init__(*args, **kwargs)
         from .pickers import make_picker, picker_cadres
 
-        make_picker(self, "cadre", picker_cadres(user))  # searchable, with village and load
+        make_picker(self, "cadre", picker_cadres(user), user)  # searchable, with village and load
 
 
 class PairingEndForm(forms.Form):
@@ -119,7 +119,7 @@ class ReassignForm(forms.Form):
         super().__init__(*args, **kwargs)
         from .pickers import make_picker, picker_cadres
 
-        make_picker(self, "to_cadre", picker_cadres(user).exclude(pk=exclude.pk))
+        make_picker(self, "to_cadre", picker_cadres(user).exclude(pk=exclude.pk), user)
 
 
 class CarePlanForm(forms.ModelForm):

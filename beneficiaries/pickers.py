@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
+from accounts.phones import phone_for
 from beneficiaries.models import Cadre, PairingRelation
 
 from . import queries
@@ -19,12 +20,15 @@ from .forms import DATE
 PICKER_ATTRS = {"data-picker": "cadre", "data-placeholder": _lazy("输入姓名、村名或电话搜索")}
 
 
-def cadre_label(c: Cadre) -> str:
+def cadre_label(c: Cadre, viewer: User | None) -> str:
+    """The choice's text (what the search box matches): the phone as the phone policy shows it
+    to the viewer (accounts.phones.phone_for) — in full for a township, 139****5678 for a county."""
     load = getattr(c, "load_total", None)
     parts = [c.get_kind_display(), c.home_village.short_name]
     if load is not None:
         parts.append(_("已结对%(n)d户") % {"n": load})
-    parts.append(c.phone)
+    if c.phone:
+        parts.append(phone_for(viewer, c.phone))
     return f"{c.name}（{'，'.join(parts)}）"
 
 
@@ -35,19 +39,22 @@ def picker_cadres(user: User) -> QuerySet[Cadre]:
 
 
 class CadreChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args, **kwargs):
+    viewer: User | None = None  # whose phone policy the labels follow; None shows phones masked
+
+    def __init__(self, *args, viewer: User | None = None, **kwargs):
         kwargs.setdefault("widget", forms.Select(attrs=PICKER_ATTRS))
         super().__init__(*args, **kwargs)
+        self.viewer = viewer
 
     def label_from_instance(self, obj: Cadre) -> str:
-        return cadre_label(obj)
+        return cadre_label(obj, self.viewer)
 
 
-def make_picker(form: forms.Form, name: str, queryset: QuerySet[Cadre]) -> None:
+def make_picker(form: forms.Form, name: str, queryset: QuerySet[Cadre], viewer: User) -> None:
     """Turn a form's cadre select into the searchable picker (same field name, same label)."""
     old = form.fields[name]
     form.fields[name] = CadreChoiceField(label=old.label, queryset=queryset, required=old.required,
-                                         help_text=old.help_text, empty_label=_lazy("请选择或搜索"))
+                                         help_text=old.help_text, empty_label=_lazy("请选择或搜索"), viewer=viewer)
 
 
 class PairingChangeForm(forms.Form):
@@ -62,4 +69,5 @@ class PairingChangeForm(forms.Form):
     def __init__(self, *args, user: User, exclude: Cadre | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         qs = picker_cadres(user)
+        self.fields["cadre"].viewer = user
         self.fields["cadre"].queryset = qs.exclude(pk=exclude.pk) if exclude else qs

@@ -23,12 +23,11 @@ from accounts.actions import audit_record
 from accounts.files import document_as_stored, receipt_as_stored
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.permissions import require, require_role
-from accounts.scoping import area_prefixes, prefix_q, scope_queryset
+from accounts.scoping import area_prefixes, scope_queryset
 from beneficiaries.models import Person, SelfCare
 
 from . import rules
 from .models import (
-    ACCOUNT_AREA,
     AccountStatus,
     Caregiver,
     CheckResult,
@@ -489,10 +488,9 @@ def spot_check_draw(*, area: Area, percent: int, actor: User, today: date, seed:
         errors.append(_("只能在本人负责的区域内抽查。"))
     if not 1 <= percent <= 100:
         errors.append(_("抽查比例须在1%到100%之间。"))
-    population = list(
-        CustodyAccount.objects.filter(prefix_q(ACCOUNT_AREA, [area.prefix]), status=AccountStatus.OPEN)
-        .order_by("id").values_list("id", flat=True)
-    )
+    from .queries import open_account_ids
+
+    population = open_account_ids(area.prefix)
     if not population:
         errors.append(_("%(area)s 没有在管的代管账户，无法抽查。") % {"area": area.name})
     if errors:

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.areacodes import AncestorCode
 from accounts.models import Area, User
-from accounts.scoping import get_object_for_user, prefix_q, scope_queryset
+from accounts.scoping import get_object_for_user, scope_queryset
 from beneficiaries.models import Person, SelfCare
 
 from . import rules
@@ -191,8 +191,7 @@ def sample_view(user: User) -> SampleView | None:
     if user.is_superuser or not has_role(user, Role.FINANCIAL_SUPERVISOR):
         return None
     prefixes = supervisor_prefixes(user)
-    in_areas = CustodyAccount.objects.filter(status=AccountStatus.OPEN).filter(
-        prefix_q("person__household__village__code", prefixes)).count() if prefixes else 0
+    in_areas = sum(len(open_account_ids(p)) for p in prefixes)
     return SampleView(
         areas=list(Area.objects.filter(code__in=[p.ljust(12, "0") for p in prefixes]).order_by("code")),
         sampled=scope_queryset(user, CustodyAccount.objects.all()).count(),
@@ -315,3 +314,15 @@ def samples_of(user: User, spot_check: SpotCheck, today: date) -> QuerySet[SpotC
         )
         .order_by("account_id")
     )
+
+
+def open_account_ids(prefix: str) -> list[int]:
+    """The ids of the open accounts under an area prefix (sorted): a spot check's population.
+    Read through `care_custody_open_accounts` (custody 0009), which the second lock lets a
+    financial supervisor call for the areas of their scope although they see only their sample's
+    accounts; it gives ids, nothing else."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM care_custody_open_accounts(%s) AS id ORDER BY id", [prefix])
+        return [row[0] for row in cursor.fetchall()]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from accounts import rls
 from accounts.actions import audit_record, client_ip
 from accounts.models import AuditAction, Role
 from accounts.scoping import has_role, scope_queryset
@@ -204,9 +205,17 @@ def _over_limit(key: str, limit: int) -> bool:
         return False
 
 
+def _door_card_scope() -> None:
+    """The public page has no user: it reads its card (by the token only) and writes the help
+    request, its signal and the warning in the explicit, logged system scope (row-level security,
+    accounts/rls.py); it shows nothing but the village's name and the household's code."""
+    rls.system_scope("door card help page")
+
+
 @never_cache
 def help_page(request: HttpRequest, token: str) -> HttpResponse:
     """Public: the door card's QR. Only the village's name and the household's code are shown."""
+    _door_card_scope()
     card = queries.valid_card(token)
     if card is None:
         return render(request, "earlywarning/help_invalid.html", status=404)
@@ -232,6 +241,7 @@ def help_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 def help_sent(request: HttpRequest, token: str) -> HttpResponse:
+    _door_card_scope()
     card = queries.valid_card(token)
     if card is None:
         return render(request, "earlywarning/help_invalid.html", status=404)

@@ -21,8 +21,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts import areacodes
-from accounts.models import User
-from accounts.scoping import get_object_for_user, scope_queryset
+from accounts.models import Role, User
+from accounts.phones import phone_for
+from accounts.scoping import get_object_for_user, scope_queryset, user_roles
 from beneficiaries.models import Household, HouseholdStatus, Person, Relation, WorkCapacity
 from campaigns import queries as campaign_queries
 
@@ -235,3 +236,13 @@ def zero_employment(user: User, *, today: dt.date) -> QuerySet[Household]:
         )
         .order_by("village_id", "code")
     )
+
+
+def referral_contact_for(user: User, referral: Referral) -> str:
+    """A referral's contact number as `user` may read it (accounts.phones.phone_for): the liaison of
+    the department handling it calls the contact, so sees it in full — on the referral page and
+    through the departments' API (whose token user acts as that department's liaison); everyone
+    else as the phone policy says for their role."""
+    must_call = any(r.role == Role.DEPARTMENT and r.department_id == referral.department_id
+                    for r in user_roles(user))
+    return phone_for(user, referral.contact, must_call=must_call)

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from accounts.actions import audit_record
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
 from accounts.permissions import apply_form_errors
-from accounts.phones import phone_for
 from accounts.scoping import get_object_for_user, has_role, scope_queryset, user_roles
 from beneficiaries.idnumber import mask
 from beneficiaries.models import Household
@@ -132,8 +131,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_open_household": can_open_household, "now": now,
         "subject_id_masked": mask(referral.subject_id_number) if referral.subject_id_number else "",
         # The handling department's liaison calls the contact; others see it as the phone policy says.
-        "contact": phone_for(request.user, referral.contact, must_call=any(
-            r.role == Role.DEPARTMENT and r.department_id == referral.department_id for r in user_roles(request.user))),
+        "contact": queries.referral_contact_for(request.user, referral),
     })
 
 

@@ -7,6 +7,7 @@ nothing.
 
 Seeds the demo of 雷山县 (HOUSEHOLDS households) inside the test's transaction."""
 
+import os
 import statistics
 import time
 import uuid
@@ -17,20 +18,22 @@ from django.test import Client
 
 HOUSEHOLDS = 300
 RUNS = 11
-PAGES = ["/roster/", "/visits/desk/", "/custody/", "/services/inbox/", "/assistance/", "/services/referrals.xlsx"]
+PAGES = os.environ.get("RLS_PAGES", "/roster/,/visits/desk/,/custody/,/services/inbox/,/assistance/,/services/referrals.xlsx").split(",")
 
 
 @pytest.mark.django_db
 def test_rls_cost():
+    from django.utils.module_loading import import_string
+
     from accounts import demo as accounts_demo
-    from accounts.management.commands.seed_demo import Command
     from accounts.models import User
     from beneficiaries.models import Household
+    from config.demo import DEMO_STEPS
 
     accounts_demo.seed_users()
-    for step in Command().extra_steps():
-        if step.__name__ != "seed_prefecture":
-            step(households=HOUSEHOLDS, seed=7, stdout=None)
+    for path in DEMO_STEPS:
+        if not path.endswith(".seed_prefecture"):
+            import_string(path)(households=HOUSEHOLDS, seed=7, stdout=None)
     role = f"care_rls_bench_{uuid.uuid4().hex[:8]}"
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS")

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from accounts.rls import HOUSEHOLD_USING, disable_sql, enable_sql, household_child
+from accounts.rls import HOUSEHOLD_USING_0007, disable_sql, enable_sql, household_child
 
 
 class Migration(migrations.Migration):
@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
                     ("accounts", "0009_row_level_security_functions")]
 
     operations = [
-        migrations.RunSQL(enable_sql("beneficiaries_household", HOUSEHOLD_USING)
+        migrations.RunSQL(enable_sql("beneficiaries_household", HOUSEHOLD_USING_0007)
                           + enable_sql("beneficiaries_person", household_child()),
                           disable_sql("beneficiaries_person") + disable_sql("beneficiaries_household")),
     ]

@@ -19,6 +19,7 @@ from accounts.models import AuditAction
 from beneficiaries import idnumber
 from beneficiaries.models import Household, Person, Relation
 from services import actions as services_actions
+from services import queries as services_queries
 from services import rules as services_rules
 from services.models import ReferralStatus
 
@@ -147,13 +148,13 @@ def _household_row(h: Household, key: str) -> dict:
     return row
 
 
-def _referral(r) -> dict:
+def _referral(r, user) -> dict:
     return {
         "id": r.pk, "household_id": r.household_id, "household_code": r.household.code,
         "village_code": r.household.village_id, "village_name": r.household.village.short_name,
         "field": r.field.code, "field_name": r.field.name, "status": r.status,
         "status_label": str(ReferralStatus(r.status).label), "urgent": r.urgent, "overdue": bool(r.is_overdue),
-        "problem": r.problem, "contact": r.contact, "subject_name": r.subject_name,
+        "problem": r.problem, "contact": services_queries.referral_contact_for(user, r), "subject_name": r.subject_name,
         "subject_id_masked": idnumber.mask(r.subject_id_number) if r.subject_id_number else None,
         "submitted_at": r.submitted_at, "due_at": r.due_at, "closed_at": r.closed_at, "outcome": r.outcome,
         "decline_reason": r.decline_reason, "updated_at": r.updated_at,
@@ -179,7 +180,7 @@ class ReferralListView(ApiView):
         if q.get("updated_since"):
             qs = qs.filter(updated_at__gte=q["updated_since"])
         page = self.paginate_queryset(qs)
-        rows = [_referral(r) for r in page]
+        rows = [_referral(r, request.user) for r in page]
         _audit_read(request, object_type="services.referral", object_repr=str(_("接口读取转介列表")),
                     ids=[r["id"] for r in rows])
         return self.get_paginated_response(ReferralSerializer(rows, many=True).data)
@@ -196,7 +197,7 @@ def _detail(request, referral) -> dict:
     events = [{"action": e.action, "action_label": e.get_action_display(), "from_status": e.from_status,
                "to_status": e.to_status, "note": e.note, "at": e.at}
               for e in referral.events.order_by("at", "id")]
-    return ReferralDetailSerializer({**_referral(referral), "events": events}).data
+    return ReferralDetailSerializer({**_referral(referral, request.user), "events": events}).data
 
 
 @extend_schema(tags=["转介"], summary="一条转介及其办理记录", parameters=[REFERRAL_ID],

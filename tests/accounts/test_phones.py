@@ -118,3 +118,41 @@ def test_the_referral_export_masks_numbers_for_the_cadre_and_the_county_the_page
 def test_phone_for_masks_every_export_whoever_asks():
     assert phone_for(township_official(), PHONE, export=True) == "139****5678"
     assert phone_for(None, PHONE) == "139****5678"
+
+
+def test_the_departments_api_gives_a_referrals_contact_by_the_same_function(client):
+    """The API's `contact` goes through accounts.phones.phone_for like the referral page: the
+    handling department's liaison (the token's user) calls it, so in full; the function masks it
+    for anyone else — a county officer reading the same referral."""
+    from services.queries import referral_contact_for
+    from tests.exchange.factories import auth, make_token
+    from tests.services.factories import make_referral, paired_household
+
+    home, cadre = paired_household("api_phone_cadre")
+    referral = make_referral(actor=cadre, household=home, field_code="medical-aid")
+    _token, secret = make_token(area="522634000000")
+    rows = client.get(reverse("api:referrals"), **auth(secret)).json()["results"]
+    assert [(r["id"], r["contact"]) for r in rows] == [(referral.pk, PHONE)]
+    assert client.get(reverse("api:referral", args=[referral.pk]), **auth(secret)).json()["contact"] == PHONE
+    assert referral_contact_for(county_officer(), referral) == "139****5678"
+    other = liaison("education", username="api_phone_other")
+    assert referral_contact_for(other, referral) == "139****5678"
+
+
+def test_the_cadre_pickers_labels_show_phones_as_the_policy_says(village_code):
+    """The picker's choices (the text its search box matches): in full for a township, masked for
+    a county officer — on the pairing change, the new pairing and the bulk transfer forms."""
+    from beneficiaries.forms import PairingForm, ReassignForm
+    from beneficiaries.pickers import PairingChangeForm
+
+    cadre = CadreFactory(name="李芳", home_village_id=village_code, phone=CADRE_PHONE)
+    other = CadreFactory(name="王强", home_village_id=village_code, phone="13700001111")
+    for user, shown, hidden in ((township_official(), CADRE_PHONE, None),
+                                (county_officer(), "138****4321", CADRE_PHONE)):
+        for form in (PairingChangeForm(user=user, exclude=other), PairingForm(user=user),
+                     ReassignForm(user=user, exclude=other)):
+            field = form.fields["to_cadre" if "to_cadre" in form.fields else "cadre"]
+            labels = [str(label) for _value, label in field.choices if "李芳" in str(label)]
+            assert labels and all(shown in label for label in labels), (user, type(form).__name__, labels)
+            assert hidden is None or not any(hidden in label for label in labels)
+    assert cadre.pk
