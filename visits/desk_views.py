@@ -14,7 +14,7 @@ from accounts.models import Area, AreaLevel
 from accounts.scoping import get_object_for_user, scope_queryset
 from beneficiaries.display import head_name_subquery
 
-from . import panels, queries
+from . import panels, queries, row_html
 from .desk_queries import download_areas, group_by_township, overdue_households
 from .forms import AreaMonthForm
 from .models import Escalation, EscalationKind, Finding, FindingStatus, Notification
@@ -97,8 +97,19 @@ def desk(request: HttpRequest) -> HttpResponse:
     if request.GET.get("area"):
         area = get_object_for_user(user, Area, code=request.GET["area"])
     context = desk_data(user, today, area, request.GET.get("page"))
+    summary = context["desk"]
     context["panels"] = panels.panels_for(panels.DESK, request, today)
     context["ledger_form"] = AreaMonthForm(areas=download_areas(user), area_list=context["areas"], initial={
         "month": today.strftime("%Y-%m"), "area": area.code if area else None})
-    context["household_base"] = reverse("visits:household", args=[0]).removesuffix("0/")  # once, not per row
+    household_base = reverse("visits:household", args=[0]).removesuffix("0/")  # once, not per row
+    # The long lists as HTML from Python (visits/row_html.py; issue 25): the template engine's
+    # per-cell cost was most of the page at 100 rows and a few hundred cadres and areas.
+    context["overdue_rows_html"] = row_html.overdue_rows(context["groups"], user=user, household_base=household_base,
+                                                         show_townships=context["show_townships"])
+    context["by_village_html"] = row_html.count_rows(summary.overdue_by_village, label_key="village__name",
+                                                     link_key="village_id")
+    context["by_cadre_html"] = row_html.count_rows(summary.overdue_by_cadre, label_key="cadre")
+    context["area_options"] = row_html.area_options(context["areas"])
+    context["area_options_selected"] = (row_html.area_options(context["areas"], area.code) if area
+                                        else context["area_options"])
     return render(request, "visits/desk.html", context)
