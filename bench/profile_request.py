@@ -37,9 +37,9 @@ def main() -> None:
     import as_request
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from scale import TODAY
 
     from accounts.models import User
-    from scale import TODAY
 
     client = as_request.client_for(User.objects.get(username=args.user))
     with as_request.on_day(TODAY):
