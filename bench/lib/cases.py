@@ -53,7 +53,7 @@ def _user(username):
 # due-date refresh — the rules of visits.rules.next_due written as SQL: the base (last counted
 # visit, else the clock start), one candidate from the tier held at the base and one per later tier
 # change, each moved by the paused days up to it (a recursive CTE, repeated until stable; an
-# open-ended pause means no due date), the earliest winning — then the job's own statements.
+# open-ended pause means no due date), the earliest winning — then the job's steps, written below.
 JOB_REFRESH_FLOOR = """
 WITH RECURSIVE changed AS (
     SELECT household_id AS id FROM beneficiaries_classification WHERE decided_at >= %(since)s
@@ -130,29 +130,68 @@ ON CONFLICT (recipient_id, key) DO NOTHING
 """
 
 
-def _job_statements(today):
-    """The daily job as plain SQL: change detection and due-date refresh (JOB_REFRESH_FLOOR), close
-    stale, open alerts + notify the cadres, escalate to township and county + notify them — the
-    same rows and effects as visits.actions.overdue_alerts."""
-    from django.utils import timezone
+# The job's other steps in plain SQL, written here (not the project's _CLOSE_STALE, _OPEN_ALERTS
+# and _ESCALATE: their cost must show against something they do not share). The household's label
+# in titles and summaries: head (or 无户主), the village's name, the code — the job's wording.
+_LABEL = """concat_ws(' · ', coalesce((SELECT pe.name FROM beneficiaries_person pe WHERE pe.household_id = h.id
+                                       AND pe.relation = 'head' ORDER BY pe.id LIMIT 1), '（无户主）'),
+                     regexp_replace(regexp_replace(v.name, '(.)社区居民委员会$', '\\1社区'),
+                                    '(.)(村民委员会|居民委员会|村委会)$', '\\1'), h.code)"""
 
-    from visits import actions, rules
-    from visits.models import EscalationLevel
+CLOSE_STALE_FLOOR = """
+WITH closed AS (
+    UPDATE visits_overduealert a SET closed_on = %(today)s FROM beneficiaries_household h
+    WHERE a.household_id = h.id AND a.closed_on IS NULL
+      AND (h.status <> 'active' OR h.next_due_on IS DISTINCT FROM a.due_on)
+    RETURNING a.id)
+UPDATE visits_escalation e SET closed_on = %(today)s FROM closed WHERE e.alert_id = closed.id AND e.closed_on IS NULL
+"""
+
+OPEN_ALERTS_FLOOR = f"""
+WITH new AS (
+    INSERT INTO visits_overduealert (household_id, due_on, opened_on)
+    SELECT id, next_due_on, %(today)s FROM beneficiaries_household WHERE status = 'active' AND next_due_on < %(today)s
+    ON CONFLICT (household_id, due_on) DO NOTHING RETURNING id, household_id, due_on)
+SELECT new.id, new.household_id, {_LABEL}, new.due_on, c.user_id
+FROM new JOIN beneficiaries_household h ON h.id = new.household_id JOIN accounts_area v ON v.code = h.village_id
+LEFT JOIN beneficiaries_pairing p ON p.household_id = h.id AND p.ended_on IS NULL
+LEFT JOIN beneficiaries_cadre c ON c.id = p.cadre_id
+"""
+
+ESCALATE_FLOOR = f"""
+WITH new AS (
+    INSERT INTO visits_escalation (household_id, kind, level, area_id, alert_id, summary, opened_on)
+    SELECT a.household_id, 'overdue', %(level)s, rpad(left(h.village_id, %(width)s), 12, '0'), a.id,
+           {_LABEL} || '（' || a.due_on || '）', %(today)s
+    FROM visits_overduealert a JOIN beneficiaries_household h ON h.id = a.household_id
+    JOIN accounts_area v ON v.code = h.village_id
+    WHERE a.closed_on IS NULL AND a.due_on <= %(cutoff)s
+    ON CONFLICT (alert_id, level) DO NOTHING RETURNING id, household_id, area_id, summary)
+SELECT new.id, new.household_id, new.summary, r.user_id
+FROM new LEFT JOIN accounts_roleassignment r ON r.area_id = new.area_id AND r.role = %(level)s
+"""
+
+
+def _job_statements(today):
+    """The daily job as plain SQL written here: change detection and due-date refresh
+    (JOB_REFRESH_FLOOR), close stale, open alerts + notify the cadres, escalate to township (7
+    days) and county (30 days) + notify them — the same rows and effects as
+    visits.actions.overdue_alerts (compared before timing)."""
+    from django.utils import timezone
 
     since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time.min))
     with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(1)")
         cur.execute(JOB_REFRESH_FLOOR, {"today": today, "since": since, "yesterday": today - dt.timedelta(days=1)})
-        params = actions._job_params(today)
-        cur.execute(actions._CLOSE_STALE, params)
-        cur.execute(actions._OPEN_ALERTS, params)
+        cur.execute(CLOSE_STALE_FLOOR, {"today": today})
+        cur.execute(OPEN_ALERTS_FLOOR, {"today": today})
         opened = [r for r in cur.fetchall() if r[4]]
         cur.execute(NOTIFY_FLOOR, {"users": [r[4] for r in opened], "keys": [f"overdue:{r[0]}" for r in opened],
                                    "titles": [f"逾期未走访：{r[2]}，应访日期 {r[3]}" for r in opened],
                                    "households": [r[1] for r in opened], "channels": []})
-        for level, width, days in ((EscalationLevel.TOWNSHIP, 9, rules.ESCALATE_TOWNSHIP_DAYS),
-                                   (EscalationLevel.COUNTY, 6, rules.ESCALATE_COUNTY_DAYS)):
-            cur.execute(actions._ESCALATE, {**params, "level": level, "width": width,
-                                            "cutoff": today - dt.timedelta(days=days), "summary": "%s（%s）"})
+        for level, width, days in (("township", 9, 7), ("county", 6, 30)):
+            cur.execute(ESCALATE_FLOOR, {"today": today, "level": level, "width": width,
+                                         "cutoff": today - dt.timedelta(days=days)})
             escalated = [r for r in cur.fetchall() if r[3]]
             cur.execute(NOTIFY_FLOOR, {"users": [r[3] for r in escalated],
                                        "keys": [f"escalation:{r[0]}" for r in escalated],
