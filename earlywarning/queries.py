@@ -11,7 +11,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area, User
-from accounts.scoping import area_prefixes, get_object_for_user, scope_queryset
+from accounts.scoping import get_object_for_user, scope_queryset
 from beneficiaries.models import Household, Pairing
 
 from .models import CareWarning, DoorCard, HelpRequest, Verification, WarningLevel
@@ -55,23 +55,20 @@ def open_kinds(user: User, *, mine: bool = False) -> set[str]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
     from beneficiaries.models import Cadre
+    from beneficiaries.reach import household_reach_sql
 
-    pairing, cadre, household = Pairing._meta.db_table, Cadre._meta.db_table, Household._meta.db_table
-    paired = f"""SELECT p.household_id FROM {pairing} p JOIN {cadre} c ON c.id = p.cadre_id
-                 WHERE c.user_id = %(user)s AND p.ended_on IS NULL"""
+    pairing, cadre = Pairing._meta.db_table, Cadre._meta.db_table
+    params = {"user": user.pk}
     if mine:
-        reach = f"x.household_id IN ({paired})"
-    elif user.is_superuser:
-        reach = "true"
+        reach = f"""x.household_id IN (SELECT p.household_id FROM {pairing} p JOIN {cadre} c ON c.id = p.cadre_id
+                                        WHERE c.user_id = %(user)s AND p.ended_on IS NULL)"""
     else:
-        reach = f"""(x.household_id IN ({paired}) OR x.household_id IN (
-            SELECT h.id FROM {household} h WHERE h.village_id LIKE ANY (%(prefixes)s)
-            OR h.agency_id IN (SELECT c.agency_id FROM {cadre} c WHERE c.user_id = %(user)s)))"""
+        reach, more = household_reach_sql(user, "x.household_id")
+        params.update(more)
     sql = f"""SELECT EXISTS (SELECT 1 FROM {CareWarning._meta.db_table} x WHERE x.verified_at IS NULL AND {reach}),
                      EXISTS (SELECT 1 FROM {HelpRequest._meta.db_table} x WHERE x.closed_at IS NULL AND {reach})"""
-    prefixes = [f"{p}%" for p in area_prefixes(user)] if not mine and not user.is_superuser else []
     with connection.cursor() as cur:
-        cur.execute(sql, {"user": user.pk, "prefixes": prefixes})
+        cur.execute(sql, params)
         warnings, help_requests = cur.fetchone()
     return {k for k, present in (("warnings", warnings), ("help_requests", help_requests)) if present}
 

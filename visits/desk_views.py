@@ -15,7 +15,7 @@ from accounts.scoping import get_object_for_user, scope_queryset
 from beneficiaries.display import head_name_subquery
 
 from . import panels, queries, row_html
-from .desk_queries import download_areas, group_by_township, overdue_households
+from .desk_queries import download_areas, group_by_township, lists_with_rows, overdue_households
 from .forms import AreaMonthForm
 from .models import Escalation, EscalationKind, Finding, FindingStatus, Notification
 
@@ -72,7 +72,8 @@ def desk_data(user, today, area: Area | None = None, page_number=None) -> dict:
         households.set_count(summary.overdue_total)
     page = Paginator(households, PAGE_SIZE).get_page(page_number)
     groups = group_by_township(list(page.object_list))
-    escalations = open_escalations(user, area)
+    present = lists_with_rows(user, today)  # the usually empty lists are built only when they have rows
+    escalations = open_escalations(user, area) if "escalations" in present else []
     areas = list(download_areas(user))
     return {
         "desk": summary,
@@ -82,7 +83,7 @@ def desk_data(user, today, area: Area | None = None, page_number=None) -> dict:
         "groups": groups,
         "show_townships": len(groups) > 1 or sum(a.level == AreaLevel.TOWNSHIP for a in areas) > 1,
         "escalations": escalations,
-        "conflicts": queries.visit_conflicts(user, today),
+        "conflicts": queries.visit_conflicts(user, today) if "conflicts" in present else [],
         "unread_count": sum(1 for e in escalations if e.unread),
         "special_count": sum(1 for e in escalations if e.kind == EscalationKind.SPECIAL),
         "findings": open_findings(user, today, area),
