@@ -112,3 +112,36 @@ def _menu(roles: frozenset[str], language: str | None, script_prefix: str) -> li
         groups[item.group]["children"].append(link)
     # A group with a single link is just that link.
     return [e["children"][0] if len(e.get("children", ())) == 1 else e for e in entries]
+
+
+def menu_html(items: list[dict], path: str, notifications_url: str, unread) -> str:
+    """The menu's <li> entries as base.html showed them (a link, or a drop-down of links; the
+    current page's link active; the 消息 entry with its unread badge), written in Python: the
+    template loop cost ~1 ms of every page (issue 25). `unread` is read only when the 消息 entry
+    is in the menu (it is the lazy count of accounts.notifications.unread). Returns safe HTML:
+    labels and URLs are escaped here."""
+    from html import escape
+
+    from django.utils.translation import gettext as _
+
+    def link(entry: dict, css: str) -> str:
+        url = entry["url"]
+        badge = ""
+        if url == notifications_url:
+            if unread:  # as {% if unread_notifications %}: evaluates the lazy count
+                badge = (f'<span class="badge rounded-pill text-bg-warning ms-1" data-testid="unread-badge" '
+                         f'title="{escape(_("未读消息"))}">{escape(str(unread))}<span class="visually-hidden">'
+                         f'{escape(_("条未读消息"))}</span></span>')
+        active = " active" if path == url else ""
+        return f'<a class="{css}{active}" href="{escape(url)}">{escape(entry["label"])}{badge}</a>'
+
+    out = []
+    for item in items:
+        if item.get("children"):
+            children = "".join(f"<li>{link(child, 'dropdown-item')}</li>" for child in item["children"])
+            out.append(f'<li class="nav-item dropdown">\n<a class="nav-link dropdown-toggle" href="#" role="button" '
+                       f'data-bs-toggle="dropdown" aria-expanded="false">{escape(item["label"])}</a>\n'
+                       f'<ul class="dropdown-menu">{children}</ul>\n</li>')
+        else:
+            out.append(f'<li class="nav-item">{link(item, "nav-link")}</li>')
+    return "\n".join(out)

@@ -98,7 +98,13 @@ def notify_many(messages: Sequence[Message]) -> list[int]:
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The 消息 badge of every page: one plain statement (the ORM's count() costs ~1 ms of Python
+    a request to build; issue 25). Same rows as Notification.objects.filter(recipient=user,
+    read_at__isnull=True), under the same row-level security."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {Notification._meta.db_table} WHERE recipient_id = %s AND read_at IS NULL",
+                    [user.pk])
+        return cur.fetchone()[0]
 
 
 def mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:

@@ -128,7 +128,8 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--db", default=DB_NAME, help="bench database name (created on the same server)")
-    parser.add_argument("--only", default="", help="comma-separated parts: job,pages,requests,dashboards,reports,imports,exports")
+    parser.add_argument("--only", default="", help="comma-separated parts: job,pages,page_requests,requests,dashboards,reports,imports,exports "
+                        "(requests: page_requests and the downloads, nightly figures, dashboards)")
     parser.add_argument("--history-days", type=int, default=0,
                         help="days of visit history (default: 730 up to 100,000 households, 465 above: ~30 visits each)")
     parser.add_argument("--check-due", action="store_true",

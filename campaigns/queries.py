@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -26,6 +27,7 @@ from accounts.scoping import get_object_for_user, scope_queryset
 from beneficiaries.models import Household, HouseholdStatus, Person, Relation, SelfCare
 
 from .models import (
+    Assessor,
     Campaign,
     CampaignHousehold,
     CampaignKind,
@@ -145,8 +147,15 @@ def water_schedule(user: User, today: dt.date) -> QuerySet[CampaignHousehold]:
 
 
 def unassessed_households(user: User, today: dt.date) -> dict[int, str]:
-    """{household id: campaign deadline} of the households still to assess in the visit (one query)."""
-    rows = unassessed(user, today).filter(campaign__assessor="cadre").values_list("household_id",
+    """{household id: campaign deadline} of the households still to assess in the visit (one
+    query; one small one when no campaign assessed by cadres runs today — the usual case on the
+    cadre's list, opened all day: the scoped query is then skipped, issue 25)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {Campaign._meta.db_table} WHERE starts_on <= %s AND ends_on >= %s "
+                    "AND assessor = %s)", [today, today, Assessor.CADRE])
+        if not cur.fetchone()[0]:
+            return {}
+    rows = unassessed(user, today).filter(campaign__assessor=Assessor.CADRE).values_list("household_id",
                                                                                    "campaign__assess_by")
     return {h: d for h, d in reversed(list(rows))}
 

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import math
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
@@ -25,6 +28,7 @@ from django.conf import settings
 from django.db import connections
 
 REPLICA = "replica"
+logger = logging.getLogger(__name__)
 
 # None outside a use_replica() block; inside it a one-item list: [True] once the block has written.
 _block: ContextVar[list[bool] | None] = ContextVar("care_replica_block", default=None)
@@ -63,14 +67,61 @@ def on_replica(view: Callable) -> Callable:
     return wrapped
 
 
+# Fallback to the primary (issue 25): a replica that cannot be asked, or whose replay lags more
+# than REPLICA_MAX_LAG_SECONDS, serves nothing; the primary answers instead. Its health is checked
+# at most once per REPLICA_CHECK_SECONDS per process (one small query on the replica), not per
+# query; between checks the last answer stands. Both can be set in settings (defaults below).
+DEFAULT_MAX_LAG_SECONDS = 300
+DEFAULT_CHECK_SECONDS = 10
+_health = {"checked_at": -math.inf, "usable": True}
+_health_lock = threading.Lock()
+
+
+def _max_lag() -> int:
+    return getattr(settings, "REPLICA_MAX_LAG_SECONDS", DEFAULT_MAX_LAG_SECONDS)
+
+
+def replica_usable() -> bool:
+    """True if the replica answered its last check with a lag within REPLICA_MAX_LAG_SECONDS.
+    Re-checked when the last check is older than REPLICA_CHECK_SECONDS; while one thread checks,
+    the others use the last answer. A failed check closes the replica connection, so the next
+    check connects afresh."""
+    now = time.monotonic()
+    if now - _health["checked_at"] < getattr(settings, "REPLICA_CHECK_SECONDS", DEFAULT_CHECK_SECONDS):
+        return _health["usable"]
+    if not _health_lock.acquire(blocking=False):
+        return _health["usable"]
+    try:
+        lag = replica_lag()
+        usable = lag is not None and lag <= _max_lag()
+        if lag is None:
+            with contextlib.suppress(Exception):
+                connections[REPLICA].close()
+        if usable != _health["usable"]:
+            logger.warning("replica %s (lag %s s, limit %s s)", "usable again" if usable else
+                           "not used: reads go to the primary", lag, _max_lag())
+        _health.update(checked_at=time.monotonic(), usable=usable)
+        return usable
+    finally:
+        _health_lock.release()
+
+
+def forget_health() -> None:
+    """Check the replica again on the next read (tests; after a failover)."""
+    _health.update(checked_at=-math.inf, usable=True)
+
+
 class ReplicaRouter:
-    """`DATABASE_ROUTERS`: reads in a use_replica() block to the replica, everything else to default."""
+    """`DATABASE_ROUTERS`: reads in a use_replica() block to the replica, everything else to default
+    (and those reads too while the replica is down or lags too far: `replica_usable()`)."""
 
     def db_for_read(self, model, **hints) -> str | None:
         block = _block.get()
         if block is None or block[0] or not configured():
             return None
         if connections["default"].in_atomic_block:
+            return None
+        if not replica_usable():
             return None
         return REPLICA
 

@@ -51,13 +51,16 @@ def _official(request: HttpRequest) -> bool:
 
 
 def cadre_panel_context(request: HttpRequest, today: dt.date) -> dict:
-    return {"warnings": queries.open_warnings(request.user, mine=True, limit=20),
-            "help_requests": queries.open_help_requests(request.user, mine=True, limit=20)}
+    present = queries.open_kinds(request.user, mine=True)  # one small query; the lists only when they have rows
+    return {"warnings": queries.open_warnings(request.user, mine=True, limit=20) if "warnings" in present else [],
+            "help_requests": queries.open_help_requests(request.user, mine=True, limit=20)
+            if "help_requests" in present else []}
 
 
 def desk_panel_context(request: HttpRequest, today: dt.date) -> dict:
-    return {"warnings": queries.open_warnings(request.user, limit=20),
-            "help_requests": queries.open_help_requests(request.user, limit=20),
+    present = queries.open_kinds(request.user)
+    return {"warnings": queries.open_warnings(request.user, limit=20) if "warnings" in present else [],
+            "help_requests": queries.open_help_requests(request.user, limit=20) if "help_requests" in present else [],
             "desk_url": reverse("earlywarning:desk")}
 
 

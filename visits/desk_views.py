@@ -14,8 +14,8 @@ from accounts.models import Area, AreaLevel
 from accounts.scoping import get_object_for_user, scope_queryset
 from beneficiaries.display import head_name_subquery
 
-from . import panels, queries
-from .desk_queries import download_areas, group_by_township, overdue_households
+from . import panels, queries, row_html
+from .desk_queries import download_areas, group_by_township, lists_with_rows, overdue_households
 from .forms import AreaMonthForm
 from .models import Escalation, EscalationKind, Finding, FindingStatus, Notification
 
@@ -72,7 +72,8 @@ def desk_data(user, today, area: Area | None = None, page_number=None) -> dict:
         households.set_count(summary.overdue_total)
     page = Paginator(households, PAGE_SIZE).get_page(page_number)
     groups = group_by_township(list(page.object_list))
-    escalations = open_escalations(user, area)
+    present = lists_with_rows(user, today)  # the usually empty lists are built only when they have rows
+    escalations = open_escalations(user, area) if "escalations" in present else []
     areas = list(download_areas(user))
     return {
         "desk": summary,
@@ -82,7 +83,7 @@ def desk_data(user, today, area: Area | None = None, page_number=None) -> dict:
         "groups": groups,
         "show_townships": len(groups) > 1 or sum(a.level == AreaLevel.TOWNSHIP for a in areas) > 1,
         "escalations": escalations,
-        "conflicts": queries.visit_conflicts(user, today),
+        "conflicts": queries.visit_conflicts(user, today) if "conflicts" in present else [],
         "unread_count": sum(1 for e in escalations if e.unread),
         "special_count": sum(1 for e in escalations if e.kind == EscalationKind.SPECIAL),
         "findings": open_findings(user, today, area),
@@ -97,8 +98,19 @@ def desk(request: HttpRequest) -> HttpResponse:
     if request.GET.get("area"):
         area = get_object_for_user(user, Area, code=request.GET["area"])
     context = desk_data(user, today, area, request.GET.get("page"))
+    summary = context["desk"]
     context["panels"] = panels.panels_for(panels.DESK, request, today)
     context["ledger_form"] = AreaMonthForm(areas=download_areas(user), area_list=context["areas"], initial={
         "month": today.strftime("%Y-%m"), "area": area.code if area else None})
-    context["household_base"] = reverse("visits:household", args=[0]).removesuffix("0/")  # once, not per row
+    household_base = reverse("visits:household", args=[0]).removesuffix("0/")  # once, not per row
+    # The long lists as HTML from Python (visits/row_html.py; issue 25): the template engine's
+    # per-cell cost was most of the page at 100 rows and a few hundred cadres and areas.
+    context["overdue_rows_html"] = row_html.overdue_rows(context["groups"], user=user, household_base=household_base,
+                                                         show_townships=context["show_townships"])
+    context["by_village_html"] = row_html.count_rows(summary.overdue_by_village, label_key="village__name",
+                                                     link_key="village_id")
+    context["by_cadre_html"] = row_html.count_rows(summary.overdue_by_cadre, label_key="cadre")
+    context["area_options"] = row_html.area_options(context["areas"])
+    context["area_options_selected"] = (row_html.area_options(context["areas"], area.code) if area
+                                        else context["area_options"])
     return render(request, "visits/desk.html", context)

@@ -7,6 +7,9 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area, AreaLevel
@@ -189,8 +192,22 @@ class PolicyForm(forms.Form):
     reason = forms.CharField(label=_("调整理由"), max_length=200)
 
 
+class LongSelect(forms.Select):
+    """A Select whose options are written by one format string each rather than a template per
+    option: the desk's ledger form lists every county and township of a prefecture (hundreds;
+    ~0.1 ms an option through Django's widget templates, issue 25). Same markup; no optgroups."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = {**self.build_attrs(self.attrs, attrs), "name": name}
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join("", '<option value="{}"{}>{}</option>', (
+            (str(v), mark_safe(" selected") if str(v) in chosen else "", label)  # noqa: S308 — a constant
+            for v, label in self.choices))
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
 class AreaMonthForm(forms.Form):
-    area = forms.ModelChoiceField(label=_("区划"), queryset=Area.objects.none())
+    area = forms.ModelChoiceField(label=_("区划"), queryset=Area.objects.none(), widget=LongSelect)
     month = forms.CharField(label=_("月份"), widget=forms.DateInput(attrs={"type": "month"}))
 
     def __init__(self, *args, areas, area_list=None, **kwargs):

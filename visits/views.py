@@ -28,7 +28,7 @@ from campaigns import queries as campaign_queries
 from campaigns import visit as campaign_visit
 from config.replica import on_replica, streamed
 
-from . import actions, checklist, exports, imports, panels, queries
+from . import actions, checklist, exports, imports, panels, queries, row_html
 from .forms import (
     AreaMonthForm,
     ImportForm,
@@ -64,7 +64,8 @@ def my_households(request: HttpRequest) -> HttpResponse:
     # Households a running campaign still waits to hear about (answered in the visit form).
     campaign_todo = campaign_queries.unassessed_households(request.user, today)
     return render(request, "visits/my_households.html", {
-        "rows": rows, "today": today, "household_base": household_base, "campaign_todo": campaign_todo,
+        "rows": rows, "today": today, "campaign_todo": campaign_todo,
+        "rows_html": row_html.cadre_rows(rows, household_base=household_base, campaign_todo=campaign_todo),
         "panels": panels.panels_for(panels.CADRE_LIST, request, today)})
 
 

@@ -125,3 +125,14 @@ def is_official(user) -> bool:
     from accounts.scoping import has_role
 
     return bool(user.is_authenticated and (user.is_superuser or has_role(user, *AREA_ROLES)))
+
+
+@register.simple_tag(takes_context=True)
+def nav_menu(context) -> str:
+    """base.html's menu entries (accounts.navigation.menu_html), from the context processors'
+    nav_items, notifications_url and lazy unread_notifications."""
+    from accounts.navigation import menu_html
+
+    request = context.get("request")
+    return mark_safe(menu_html(context.get("nav_items") or [], getattr(request, "path", ""),  # noqa: S308 — escaped there
+                               context.get("notifications_url", ""), context.get("unread_notifications", 0)))

@@ -53,7 +53,7 @@ def _user(username):
 # due-date refresh — the rules of visits.rules.next_due written as SQL: the base (last counted
 # visit, else the clock start), one candidate from the tier held at the base and one per later tier
 # change, each moved by the paused days up to it (a recursive CTE, repeated until stable; an
-# open-ended pause means no due date), the earliest winning — then the job's own statements.
+# open-ended pause means no due date), the earliest winning — then the job's steps, written below.
 JOB_REFRESH_FLOOR = """
 WITH RECURSIVE changed AS (
     SELECT household_id AS id FROM beneficiaries_classification WHERE decided_at >= %(since)s
@@ -130,29 +130,68 @@ ON CONFLICT (recipient_id, key) DO NOTHING
 """
 
 
-def _job_statements(today):
-    """The daily job as plain SQL: change detection and due-date refresh (JOB_REFRESH_FLOOR), close
-    stale, open alerts + notify the cadres, escalate to township and county + notify them — the
-    same rows and effects as visits.actions.overdue_alerts."""
-    from django.utils import timezone
+# The job's other steps in plain SQL, written here (not the project's _CLOSE_STALE, _OPEN_ALERTS
+# and _ESCALATE: their cost must show against something they do not share). The household's label
+# in titles and summaries: head (or 无户主), the village's name, the code — the job's wording.
+_LABEL = """concat_ws(' · ', coalesce((SELECT pe.name FROM beneficiaries_person pe WHERE pe.household_id = h.id
+                                       AND pe.relation = 'head' ORDER BY pe.id LIMIT 1), '（无户主）'),
+                     regexp_replace(regexp_replace(v.name, '(.)社区居民委员会$', '\\1社区'),
+                                    '(.)(村民委员会|居民委员会|村委会)$', '\\1'), h.code)"""
 
-    from visits import actions, rules
-    from visits.models import EscalationLevel
+CLOSE_STALE_FLOOR = """
+WITH closed AS (
+    UPDATE visits_overduealert a SET closed_on = %(today)s FROM beneficiaries_household h
+    WHERE a.household_id = h.id AND a.closed_on IS NULL
+      AND (h.status <> 'active' OR h.next_due_on IS DISTINCT FROM a.due_on)
+    RETURNING a.id)
+UPDATE visits_escalation e SET closed_on = %(today)s FROM closed WHERE e.alert_id = closed.id AND e.closed_on IS NULL
+"""
+
+OPEN_ALERTS_FLOOR = f"""
+WITH new AS (
+    INSERT INTO visits_overduealert (household_id, due_on, opened_on)
+    SELECT id, next_due_on, %(today)s FROM beneficiaries_household WHERE status = 'active' AND next_due_on < %(today)s
+    ON CONFLICT (household_id, due_on) DO NOTHING RETURNING id, household_id, due_on)
+SELECT new.id, new.household_id, {_LABEL}, new.due_on, c.user_id
+FROM new JOIN beneficiaries_household h ON h.id = new.household_id JOIN accounts_area v ON v.code = h.village_id
+LEFT JOIN beneficiaries_pairing p ON p.household_id = h.id AND p.ended_on IS NULL
+LEFT JOIN beneficiaries_cadre c ON c.id = p.cadre_id
+"""
+
+ESCALATE_FLOOR = f"""
+WITH new AS (
+    INSERT INTO visits_escalation (household_id, kind, level, area_id, alert_id, summary, opened_on)
+    SELECT a.household_id, 'overdue', %(level)s, rpad(left(h.village_id, %(width)s), 12, '0'), a.id,
+           {_LABEL} || '（' || a.due_on || '）', %(today)s
+    FROM visits_overduealert a JOIN beneficiaries_household h ON h.id = a.household_id
+    JOIN accounts_area v ON v.code = h.village_id
+    WHERE a.closed_on IS NULL AND a.due_on <= %(cutoff)s
+    ON CONFLICT (alert_id, level) DO NOTHING RETURNING id, household_id, area_id, summary)
+SELECT new.id, new.household_id, new.summary, r.user_id
+FROM new LEFT JOIN accounts_roleassignment r ON r.area_id = new.area_id AND r.role = %(level)s
+"""
+
+
+def _job_statements(today):
+    """The daily job as plain SQL written here: change detection and due-date refresh
+    (JOB_REFRESH_FLOOR), close stale, open alerts + notify the cadres, escalate to township (7
+    days) and county (30 days) + notify them — the same rows and effects as
+    visits.actions.overdue_alerts (compared before timing)."""
+    from django.utils import timezone
 
     since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time.min))
     with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(1)")
         cur.execute(JOB_REFRESH_FLOOR, {"today": today, "since": since, "yesterday": today - dt.timedelta(days=1)})
-        params = actions._job_params(today)
-        cur.execute(actions._CLOSE_STALE, params)
-        cur.execute(actions._OPEN_ALERTS, params)
+        cur.execute(CLOSE_STALE_FLOOR, {"today": today})
+        cur.execute(OPEN_ALERTS_FLOOR, {"today": today})
         opened = [r for r in cur.fetchall() if r[4]]
         cur.execute(NOTIFY_FLOOR, {"users": [r[4] for r in opened], "keys": [f"overdue:{r[0]}" for r in opened],
                                    "titles": [f"逾期未走访：{r[2]}，应访日期 {r[3]}" for r in opened],
                                    "households": [r[1] for r in opened], "channels": []})
-        for level, width, days in ((EscalationLevel.TOWNSHIP, 9, rules.ESCALATE_TOWNSHIP_DAYS),
-                                   (EscalationLevel.COUNTY, 6, rules.ESCALATE_COUNTY_DAYS)):
-            cur.execute(actions._ESCALATE, {**params, "level": level, "width": width,
-                                            "cutoff": today - dt.timedelta(days=days), "summary": "%s（%s）"})
+        for level, width, days in (("township", 9, 7), ("county", 6, 30)):
+            cur.execute(ESCALATE_FLOOR, {"today": today, "level": level, "width": width,
+                                         "cutoff": today - dt.timedelta(days=days)})
             escalated = [r for r in cur.fetchall() if r[3]]
             cur.execute(NOTIFY_FLOOR, {"users": [r[3] for r in escalated],
                                        "keys": [f"escalation:{r[0]}" for r in escalated],
@@ -407,16 +446,13 @@ def dashboards(today, first):
 # --- as requests (issue 25) -------------------------------------------------------------------------
 
 
-def requests(today, first):
-    """Each page and download as a request through the whole stack (bench/lib/as_request.py), as
+def page_requests(today, first):
+    """Each page as a request through the whole stack (bench/lib/as_request.py), as
     the user who opens it, beside the same floor as its function (rows checked against the page:
-    every household of the floor's page is linked from it; the CSV has the floor's rows). The
-    function's own time is given in the note. Downloads: time to the first byte, or to the answer
-    that sends a big one to a background job (the job itself is timed apart)."""
+    every household of the floor's page is linked from it). The function's own time is given in
+    the note. Then the household page and the visit form (GET and POST) of the cadre's first
+    household, each beside plain SQL reading (and writing) the same rows: household_requests."""
     import as_request
-
-    from imports import exports as export_jobs
-    from imports import tasks as import_tasks
 
     figures = []
     users = {level: _user(f"bench_{level}") for level in ("cadre", "township", "county", "prefecture")}
@@ -455,11 +491,158 @@ def requests(today, first):
         figures.append(("cadre list 我的结对户, as a request", t_req, t_floor, f"function {t_fn * 1000:.1f} ms; {len(rows)} rows"))
 
         household = rows[0][0]
-        for label, url in (("household visits page", f"/visits/households/{household}/"),
-                           ("visit form GET", f"/visits/households/{household}/record/")):
-            t_req, _x = median_pairs(lambda url=url: as_request.body(clients["cadre"], url), lambda: None, pairs=9)
-            figures.append((f"{label}, cadre, as a request", t_req, None, "no floor yet"))
+        figures += household_requests(clients["cadre"], users["cadre"], household, today)
+    return figures
 
+
+# The household page (visits/households/<pk>/) in plain SQL: the household with its village and
+# head, the schedule's inputs (counted visit dates, classifications, pauses, the county's policy),
+# the view's audit row, the timeline's count and first page of 20 visits with their photos, the
+# open findings and the pauses listed.
+HOUSEHOLD_PAGE_FLOOR = [
+    """SELECT h.*, a.name, (SELECT pe.name FROM beneficiaries_person pe WHERE pe.household_id = h.id
+              AND pe.relation = 'head' ORDER BY pe.id LIMIT 1)
+       FROM beneficiaries_household h JOIN accounts_area a ON a.code = h.village_id WHERE h.id = %(h)s""",
+    "SELECT visited_on FROM visits_visit WHERE household_id = %(h)s AND counted",
+    "SELECT tier, effective_on, id FROM beneficiaries_classification WHERE household_id = %(h)s",
+    "SELECT starts_on, ends_on FROM visits_pause WHERE household_id = %(h)s",
+    """SELECT DISTINCT ON (tier) tier, interval_days, monthly_minimum FROM visits_visitpolicy
+       WHERE county_id = (SELECT rpad(left(village_id, 6), 12, '0') FROM beneficiaries_household WHERE id = %(h)s)
+       AND effective_on <= %(on)s ORDER BY tier, effective_on DESC, id DESC""",
+    """INSERT INTO accounts_auditevent (actor_id, action, object_type, object_id, object_repr, at, ip, details)
+       VALUES (%(user)s, 'view', 'beneficiaries.household', %(h)s::text, '', now(), '127.0.0.1', '{}')""",
+    "SELECT count(*) FROM visits_visit WHERE household_id = %(h)s",
+    """SELECT v.*, u.real_name FROM visits_visit v LEFT JOIN accounts_user u ON u.id = v.visitor_id
+       WHERE v.household_id = %(h)s ORDER BY v.visited_on DESC, v.id DESC LIMIT 20""",
+    """SELECT p.* FROM visits_visitphoto p WHERE p.visit_id IN (SELECT id FROM visits_visit WHERE household_id = %(h)s
+       ORDER BY visited_on DESC, id DESC LIMIT 20)""",
+    "SELECT f.* FROM visits_finding f WHERE f.household_id = %(h)s AND f.status <> 'closed' ORDER BY f.due_on, f.id",
+    "SELECT p.* FROM visits_pause p WHERE p.household_id = %(h)s ORDER BY p.starts_on DESC",
+]
+
+# The visit form (GET) in plain SQL: the household with village and head, the running campaigns'
+# rows of the household, the last visit, whether a special period covers the village today, the
+# open findings.
+VISIT_FORM_FLOOR = [
+    HOUSEHOLD_PAGE_FLOOR[0],
+    """SELECT ch.* FROM campaigns_campaignhousehold ch JOIN campaigns_campaign c ON c.id = ch.campaign_id
+       WHERE ch.household_id = %(h)s AND c.starts_on <= %(on)s AND c.ends_on >= %(on)s""",
+    "SELECT v.* FROM visits_visit v WHERE v.household_id = %(h)s ORDER BY v.visited_on DESC, v.id DESC LIMIT 1",
+    """SELECT 1 FROM visits_specialperiod sp WHERE sp.area_id IN (SELECT a.code FROM accounts_area a
+       WHERE (SELECT village_id FROM beneficiaries_household WHERE id = %(h)s) LIKE rtrim(a.code, '0') || '%%')
+       AND sp.starts_on <= %(on)s AND sp.ends_on >= %(on)s LIMIT 1""",
+    HOUSEHOLD_PAGE_FLOOR[9],
+]
+
+# The visit form's POST in plain SQL: the visit inserted (every core item answered), the
+# household's stored due date moved on by its tier's interval, the audit row — in a transaction
+# rolled back, as ours is.
+VISIT_POST_FLOOR = [
+    """INSERT INTO visits_visit (visited_on, mode, counted, visitor_name, met_with, health, health_note, food, clothing,
+           housing, transport, medical, living_note, benefits, family_support, house_safety, water_safety, power_safety,
+           gas_safety, heating_safety, needs, wishes, notes, late_reason, source, recorded_at, household_id,
+           recorded_by_id, visitor_id, conflict, geo_status, hazards_fixed, wishes_not_asked)
+       VALUES (%(on)s, 'in_person', true, %(name)s, '', 'good', '', 'ok', 'ok', 'ok', 'ok', 'ok', '', '{dibao}',
+               'fulfilled', 'safe', 'safe', 'safe', 'none', 'safe', '{none}', '希望干部常来看看', '', '', 'web', now(),
+               %(h)s, %(user)s, %(user)s, '', '', '{}', false) RETURNING id""",
+    """UPDATE beneficiaries_household SET next_due_on = %(on)s::date + CASE tier WHEN 'A' THEN 10 WHEN 'B' THEN 15
+       ELSE 30 END WHERE id = %(h)s""",
+    """INSERT INTO accounts_auditevent (actor_id, action, object_type, object_id, object_repr, at, ip, details)
+       VALUES (%(user)s, 'create', 'visits.visit', '0', '', now(), '127.0.0.1', '{}')""",
+]
+
+VISIT_ANSWERS = {  # the visit form's POST: every core checklist item answered (as tests/visits/factories.py)
+    "health": "good", "food": "ok", "clothing": "ok", "housing": "ok", "transport": "ok", "medical": "ok",
+    "benefits": ["dibao"], "family_support": "fulfilled", "house_safety": "safe", "water_safety": "safe",
+    "power_safety": "safe", "gas_safety": "none", "heating_safety": "safe", "needs": ["none"],
+    "wishes": "希望干部常来看看", "mode": "in_person",
+}
+
+
+def _run_all(statements, params):
+    with connection.cursor() as cur:
+        out = []
+        for sql in statements:
+            cur.execute(sql, params)
+            out.append(cur.fetchall() if cur.description else cur.rowcount)
+        return out
+
+
+def household_requests(client, user, household: int, today):
+    """The household page, the visit form GET and its POST as the cadre, each beside its floor
+    (the statements above). Checked first: the page shows the floor's 20 visits' dates and the
+    household's code; the form names the household; the POST answers with its redirect and leaves
+    one more visit (rolled back, like the floor)."""
+    import as_request
+
+    from beneficiaries.models import Household
+    from visits.models import Visit
+
+    figures = []
+    params = {"h": household, "on": today, "user": user.pk, "name": user.real_name or user.username}
+    code = Household.objects.get(pk=household).code
+    url = f"/visits/households/{household}/"
+
+    def page():
+        return as_request.body(client, url)
+
+    def page_floor():
+        return rolled_back(lambda: _run_all(HOUSEHOLD_PAGE_FLOOR, params))  # the audit row, as ours, not kept
+
+    html, floor_rows = page().decode(), page_floor()
+    visits = floor_rows[7]
+    if code not in html or any(v[1].isoformat() not in html for v in visits):
+        raise SystemExit("!! household page: the floor's visits are not on the page")
+    t_req, t_floor = median_pairs(page, page_floor, pairs=9)
+    figures.append(("household visits page, cadre, as a request", t_req, t_floor,
+                    f"{len(visits)} of {floor_rows[6][0][0]:,} visits"))
+
+    form_url = f"/visits/households/{household}/record/"
+
+    def form():
+        return as_request.body(client, form_url)
+
+    def form_floor():
+        return _run_all(VISIT_FORM_FLOOR, params)
+
+    if code not in form().decode():
+        raise SystemExit("!! visit form: the household is not on the form")
+    t_req, t_floor = median_pairs(form, form_floor, pairs=9)
+    figures.append(("visit form GET, cadre, as a request", t_req, t_floor, "the household, its last visit, findings"))
+
+    def post():
+        response = client.post(form_url, {**VISIT_ANSWERS, "visited_on": today.isoformat()})
+        if response.status_code != 302:
+            raise SystemExit(f"!! visit form POST: HTTP {response.status_code}")
+        return Visit.objects.filter(household_id=household).count()
+
+    def post_floor():
+        _run_all(VISIT_POST_FLOOR, params)
+        return Visit.objects.filter(household_id=household).count()
+
+    before = Visit.objects.filter(household_id=household).count()
+    same("visit form POST", [rolled_back(post)], [rolled_back(post_floor)])
+    if rolled_back(post) != before + 1:
+        raise SystemExit("!! visit form POST: no visit recorded")
+    t_req, t_floor = median_pairs(lambda: rolled_back(post), lambda: rolled_back(post_floor), pairs=9)
+    figures.append(("visit form POST, cadre, as a request", t_req, t_floor, "one visit; rolled back, as the floor"))
+    return figures
+
+
+def requests(today, first):
+    """page_requests (the pages), then the downloads, the nightly figures and the dashboards as
+    requests (bench/lib/as_request.py): the CSV has the floor's rows; downloads are timed to the
+    first byte, or to the answer that sends a big one to a background job (the job itself is
+    timed apart)."""
+    import as_request
+
+    from imports import exports as export_jobs
+    from imports import tasks as import_tasks
+
+    figures = page_requests(today, first)
+    users = {level: _user(f"bench_{level}") for level in ("cadre", "township", "county", "prefecture")}
+    clients = {level: as_request.client_for(user) for level, user in users.items()}
+    with as_request.on_day(today):
         for label, prefix, level, area in (("county", "522634", "county", "522634000000"),
                                            ("prefecture", "5226", "prefecture", "")):
             params = {**_month_floor_params(today), "prefix": prefix + "%"}

@@ -213,3 +213,23 @@ def test_the_roster_s_door_card_prints_the_help_qr_while_the_token_is_valid(clie
     assert "有困难 扫码求助" in village.decode()
     actions.door_card_revoke(actor=township_user, card=card)
     assert "扫码查看（需登录）" in client.get(url).content.decode()
+
+
+def test_the_panels_probe_finds_open_rows_only_where_the_lists_would(client, card, paired, township_user,
+                                                                      other_township_user, county_user):
+    """The cadre's list and the desk skip the panel's list queries when `open_kinds` says nothing
+    is open (issue 25): it must see every row the lists would show (a superset of the scope)."""
+    from earlywarning import queries
+    from tests.factories import cadre_user
+
+    _household, cadre = paired
+    other_cadre, _ = cadre_user("cadre_li")
+    assert queries.open_kinds(cadre, mine=True) == set() == queries.open_kinds(township_user)
+    client.post(reverse("earlywarning:help", args=[card.token]), {"kinds": ["ill"], "text": "", "callback_phone": ""})
+    assert HelpRequest.objects.count() == 1 and CareWarning.objects.count() == 1
+    both = {"warnings", "help_requests"}
+    assert queries.open_kinds(cadre, mine=True) == both == queries.open_kinds(cadre)
+    assert queries.open_kinds(township_user) == both == queries.open_kinds(county_user)
+    assert queries.open_kinds(other_township_user) == set() == queries.open_kinds(other_cadre, mine=True)
+    for user in (cadre, township_user):  # where the probe says yes, the lists have the rows
+        assert queries.open_warnings(user, mine=user == cadre) and queries.open_help_requests(user, mine=user == cadre)

@@ -37,7 +37,7 @@ def _with_replica(settings_dict: dict) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)  # a test transaction would itself keep reads on the primary
-def test_the_router_sends_reads_to_the_replica_only_in_a_use_replica_block_and_never_after_a_write():
+def test_the_router_sends_reads_to_the_replica_only_in_a_use_replica_block_and_never_after_a_write(monkeypatch):
     from django.conf import settings
 
     from accounts.models import Area
@@ -47,6 +47,8 @@ def test_the_router_sends_reads_to_the_replica_only_in_a_use_replica_block_and_n
     with replica.use_replica():
         assert router.db_for_read(Area) is None and not replica.reading_replica()
     assert replica.replica_lag() is None
+    replica.forget_health()
+    monkeypatch.setattr(replica, "replica_lag", lambda: 0)  # a healthy replica (the fallback: below)
     with override_settings(DATABASES=_with_replica(settings.DATABASES)):
         assert router.db_for_read(Area) is None  # outside a block: the primary
         with replica.use_replica():
@@ -71,6 +73,77 @@ def test_the_router_sends_reads_to_the_replica_only_in_a_use_replica_block_and_n
         assert router.db_for_read(Area) is None
     assert router.db_for_write(Area) == "default"
     assert router.allow_migrate("default", "accounts") and not router.allow_migrate("replica", "accounts")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reads_fall_back_to_the_primary_while_the_replica_is_down_or_lags_checked_once_per_interval(monkeypatch):
+    """A replica that cannot be asked (lag None) or lags more than REPLICA_MAX_LAG_SECONDS serves
+    nothing; its health is asked at most once per REPLICA_CHECK_SECONDS, not per query."""
+    from django.conf import settings
+
+    from accounts.models import Area
+
+    router = replica.ReplicaRouter()
+    clock, lag, asked = [1000.0], [None], []
+    monkeypatch.setattr(replica.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(replica, "replica_lag", lambda: asked.append(clock[0]) or lag[0])
+    replica.forget_health()
+    try:
+        with override_settings(DATABASES=_with_replica(settings.DATABASES), REPLICA_MAX_LAG_SECONDS=60,
+                               REPLICA_CHECK_SECONDS=10), replica.use_replica():
+            # Down: every read of the block goes to the primary, and the replica is asked once.
+            assert [router.db_for_read(Area) for _ in range(50)] == [None] * 50 and not replica.reading_replica()
+            assert len(asked) == 1
+            lag[0] = 3  # back, 3 s behind: still the primary until the next check is due
+            clock[0] += 9.5
+            assert router.db_for_read(Area) is None and len(asked) == 1
+            clock[0] += 0.5
+            assert router.db_for_read(Area) == "replica" and len(asked) == 2
+            assert [router.db_for_read(Area) for _ in range(50)] == ["replica"] * 50 and len(asked) == 2
+            lag[0] = 61  # lagging past the limit: the primary again from the next check on
+            clock[0] += 10
+            assert router.db_for_read(Area) is None and len(asked) == 3 and replica.read_cursor().db.alias == "default"
+            lag[0] = 60  # at the limit: usable
+            clock[0] += 10
+            assert router.db_for_read(Area) == "replica" and len(asked) == 4
+    finally:
+        replica.forget_health()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replica_that_refuses_connections_is_not_used(monkeypatch):
+    """The real check against a server that is not there: replica_lag() is None, reads stay on the
+    primary, and the page still answers."""
+    from django.conf import settings
+
+    from accounts.models import Area
+
+    databases = _with_replica(settings.DATABASES)
+    databases["replica"].update(HOST="127.0.0.1", PORT="1", OPTIONS={**databases["replica"].get("OPTIONS", {}),
+                                                                   "connect_timeout": 2})
+    replica.forget_health()
+    try:
+        with override_settings(DATABASES=databases), replica.use_replica():
+            monkeypatch.setattr(replica, "connections", _Connections(databases))
+            assert replica.ReplicaRouter().db_for_read(Area) is None
+            assert list(Area.objects.values_list("code", flat=True)[:1]) is not None
+    finally:
+        replica.forget_health()
+
+
+class _Connections:
+    """django.db.connections with the test's `replica` alias (override_settings does not rebuild
+    the connection handler)."""
+
+    def __init__(self, databases):
+        from django.db.utils import ConnectionHandler
+
+        self._handler = ConnectionHandler(databases)
+
+    def __getitem__(self, alias):
+        if alias == "default":
+            return connections["default"]
+        return self._handler[alias]
 
 
 # --------------------------------------------------------------------------- a real streaming replica

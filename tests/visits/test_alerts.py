@@ -211,3 +211,28 @@ def test_the_overdue_message_and_escalation_name_the_head_and_the_village(paired
     title = Notification.objects.get(recipient=cadre).title
     assert title == f"逾期未走访：王阿婆 · {village} · {household.code}，应访日期 2026-06-11"
     assert Escalation.objects.get().summary.startswith(f"王阿婆 · {village} · {household.code} 逾期7天以上")
+
+
+def test_the_desk_probe_finds_a_special_report_wherever_the_desk_would_list_it(paired, township_user, county_user):
+    """The desk builds its special-report list only when visits.desk_queries.lists_with_rows finds
+    one (issue 25): a superset of the scope — the household's township and county see it, the
+    paired cadre too; another township does not; a visit conflict is found anywhere."""
+    from accounts.models import Role
+    from tests.conftest import OTHER_TOWNSHIP
+    from tests.factories import user_with_role
+    from visits.desk_queries import lists_with_rows
+    from visits.desk_views import open_escalations
+    from visits.models import Visit
+
+    household, cadre = paired
+    other = user_with_role(Role.TOWNSHIP, OTHER_TOWNSHIP, username="danjiang_probe")
+    day = D(2026, 6, 5)
+    assert lists_with_rows(township_user, day) == set()
+    visit_record(actor=cadre, household=household, data=visit_input(visited_on=day),
+                 findings=[FindingInput(kind="special", description="独居老人摔伤无人照料")], today=day)
+    for user in (township_user, county_user, cadre):
+        assert lists_with_rows(user, day) == {"escalations"}
+    assert [e.household_id for e in open_escalations(township_user)] == [household.pk]
+    assert lists_with_rows(other, day) == set() and open_escalations(other) == []
+    Visit.objects.filter(household=household).update(conflict="exited")
+    assert lists_with_rows(other, day) == {"conflicts"}
