@@ -38,7 +38,7 @@ from .forms import (
     ReviewCompleteForm,
     RosterFilterForm,
 )
-from .models import Criterion, Household, Pairing, Person
+from .models import Criterion, Household, Pairing, Person, Relation
 from .tabs import tabs_for
 
 PAGE_SIZE = 50
@@ -95,6 +95,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=household, request=request)
     for p in context["members"]:
         p.age = idnumber.age_on(p.birth_date, today)
+    # The heading names the household by its head (STYLE 21); the members are at hand already.
+    household.head_name = next((p.name for p in context["members"] if p.relation == Relation.HEAD), None)
     context.update(
         tabs=tabs_for(request, household),
         household=household,

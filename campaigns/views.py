@@ -383,7 +383,7 @@ def needs(request: HttpRequest, pk: int) -> HttpResponse:
         for need_id, need in by_id.items():
             raw = request.POST.get(f"quantity-{need_id}", "").strip()
             if not raw.isdigit():
-                errors.append(_("%(h)s 的%(i)s数量应为整数。") % {"h": need.household.code, "i": need.get_item_display()})
+                errors.append(_("%(h)s 的%(i)s数量应为整数。") % {"h": actions.need_name(need), "i": need.get_item_display()})
                 continue
             lines.append(actions.NeedLine(need, int(raw), request.POST.get(f"source-{need_id}", ""),
                                           cancel=request.POST.get(f"cancel-{need_id}") == "1"))
