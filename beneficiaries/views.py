@@ -21,6 +21,7 @@ from accounts.models import Area, AreaLevel, AuditAction
 from accounts.next_url import safe_next
 from accounts.otp import ask_for_second_factor, second_factor_passed
 from accounts.permissions import apply_form_errors, require
+from accounts.repeat import AlreadyDone, already_done
 from accounts.scoping import get_object_for_user, scope_queryset
 
 from . import actions, idnumber, queries, review_io, roster_io, rules
@@ -193,7 +194,11 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.classification_confirm(actor=request.user, household=household, today=today, request=request,
-                                           **form.cleaned_data)
+                                           once=True, **form.cleaned_data)
+        except AlreadyDone:
+            return already_done(request, safe_next(request) or reverse("beneficiaries:household_detail",
+                                                                        args=[household.pk]),
+                                detail=_("已认定为%(t)s类。") % {"t": form.cleaned_data["tier"]})
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -582,6 +587,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def review_complete(request: HttpRequest, pk: int) -> HttpResponse:
     review = queries.get_review_for_user(request.user, pk)
     _require(actions.can_classify(request.user))
+    if review.is_completed:  # a second press of 完成 (or a colleague's a moment ago): the page of what was done
+        return already_done(request, "beneficiaries:review_detail", review.pk, detail=_(
+            "%(y)d年第%(q)d季度动态调整已于%(t)s由%(u)s完成。") % {
+                "y": review.year, "q": review.quarter,
+                "t": timezone.localtime(review.completed_at).strftime("%Y-%m-%d %H:%M"),
+                "u": review.completed_by.real_name or review.completed_by.username if review.completed_by else ""})
     form = ReviewCompleteForm(request.POST)
     if form.is_valid():
         counts = queries.review_lists(request.user, review, timezone.localdate()).counts
@@ -591,9 +602,8 @@ def review_complete(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 _apply_errors(form, exc)
-            else:  # already completed (perhaps by a colleague a moment ago): say so on the page
-                messages.error(request, "；".join(exc.messages))
-                return redirect("beneficiaries:review_detail", review.pk)
+            else:  # completed by a colleague a moment ago: the page of what was done
+                return already_done(request, "beneficiaries:review_detail", review.pk, detail="；".join(exc.messages))
         else:
             messages.success(request, _("已完成%(y)d年第%(q)d季度动态调整。") % {"y": review.year, "q": review.quarter})
             return redirect("beneficiaries:review_detail", review.pk)

@@ -19,6 +19,7 @@ from accounts import sheets
 from accounts.actions import audit_record
 from accounts.models import AREA_ROLES, PREFIX_LENGTH, Area, AreaLevel, AuditAction, Role
 from accounts.permissions import apply_form_errors
+from accounts.repeat import already_done
 from accounts.scoping import area_prefixes, get_object_for_user, has_role, scope_queryset, user_roles
 
 from . import actions, exports, queries, rules
@@ -189,6 +190,9 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = queries.get_campaign_for_user(request.user, pk)
     if not _may_manage(request.user, campaign):
         raise Http404
+    if campaign.closed_on is not None:  # a second press of 提前结束: the board of the ended campaign
+        return already_done(request, "campaigns:board", campaign.pk,
+                            detail=_("专项行动已于 %(d)s 结束。") % {"d": campaign.closed_on.isoformat()})
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请填写提前结束的原因。"))
@@ -336,6 +340,8 @@ def water_new(request: HttpRequest, pk: int) -> HttpResponse:
             delivery._created = not existed
             if as_json:
                 return _json_saved(request, WaterDelivery, token, delivery, row, _("送水记录已保存。"))
+            if existed:  # the same form sent again: stored once
+                return already_done(request, "campaigns:row", row.pk, detail=_("送水记录已保存。"))
             messages.success(request, _("送水记录已保存。"))
             return redirect("campaigns:row", row.pk)
     if as_json:
@@ -441,6 +447,8 @@ def deliver(request: HttpRequest, pk: int) -> HttpResponse:
             delivery._created = not existed
             if as_json:
                 return _json_saved(request, Delivery, token, delivery, row, _("发放记录已保存。"))
+            if existed:  # the same form sent again: stored once
+                return already_done(request, "campaigns:row", row.pk, detail=_("发放记录已保存。"))
             messages.success(request, _("发放记录已保存。"))
             return redirect("campaigns:row", row.pk)
     if request.method == "POST" and as_json:
@@ -455,6 +463,8 @@ def delivery_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_for_user(request.user, Delivery.objects.select_related("household"), pk=pk)
     form = ReverseForm(request.POST)
     row = queries.get_row_for_user(request.user, delivery.campaign.households.get(household=delivery.household).pk)
+    if Delivery.objects.filter(reverses=delivery).exists():  # reversed already: the row's page, not an error
+        return already_done(request, "campaigns:row", row.pk, detail=_("该发放记录已冲正。"))
     if form.is_valid():
         try:
             actions.delivery_reverse(actor=request.user, delivery=delivery, reason=form.cleaned_data["reason"],

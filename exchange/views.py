@@ -18,6 +18,7 @@ from accounts import sheets
 from accounts.actions import audit_record
 from accounts.models import AuditAction
 from accounts.otp import ask_for_second_factor, second_factor_passed
+from accounts.repeat import already_done
 from accounts.scoping import get_object_for_user
 from beneficiaries import idnumber
 from beneficiaries.actions import can_reveal
@@ -204,6 +205,10 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     back = reverse("beneficiaries:review_detail", args=[review.pk]) + "#proposals"
     key = f"proposal-reason-{proposal.pk}"
+    if proposal.status != ProposalStatus.PENDING:
+        # A second press of 同意/不同意 (or a colleague's decision a moment ago): the page of what was done.
+        request.session.pop(key, None)
+        return already_done(request, back, detail=_("该提议已决定：%(s)s。") % {"s": proposal.get_status_display()})
     if not form.is_valid():
         request.session[key] = request.POST.get("reason", "")
         messages.error(request, _("请选择同意或不同意，并填写决定理由。"))
