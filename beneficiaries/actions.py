@@ -176,9 +176,12 @@ def suggestion_for(household: Household, today: date, members: Iterable[Person] 
 @transaction.atomic
 def classification_confirm(
     *, actor: User, household: Household, tier: str, criteria: Sequence[str], reason: str, today: date,
-    request: HttpRequest | None = None, once: bool = False,
+    request: HttpRequest | None = None, once: bool = False, effective_on: date | None = None,
 ) -> Classification:
     """A county officer confirms (or overrides) the tier of a household.
+
+    `effective_on`: the day the facts behind the decision took effect (a department's list day),
+    when earlier than the decision; the decision's day otherwise.
 
     `once` (the decision form): the same decision by the same officer already taken today is a
     repeated submit — ``AlreadyDone``, nothing appended (checked under the row lock).
@@ -203,15 +206,16 @@ def classification_confirm(
     if problems:
         raise ValidationError(problems)
     from_tier = household.tier
+    effective = min(effective_on, today) if effective_on is not None else today
     classification = Classification.objects.create(
         household=household, suggested_tier=suggestion.tier, suggested_criteria=list(suggestion.criteria),
-        from_tier=from_tier, tier=tier, criteria=criteria, reason=reason.strip(), effective_on=today,
+        from_tier=from_tier, tier=tier, criteria=criteria, reason=reason.strip(), effective_on=effective,
         decided_by=actor,
     )
     household.tier = tier
     household.criteria = criteria
     if from_tier != tier or household.tier_since is None:
-        household.tier_since = today
+        household.tier_since = effective
     household.save(update_fields=["tier", "criteria", "tier_since", "updated_at"])
     audit_record(
         actor=actor, action=AuditAction.CHANGE, obj=household, request=request,

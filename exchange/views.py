@@ -22,6 +22,7 @@ from accounts.repeat import already_done
 from accounts.scoping import get_object_for_user
 from beneficiaries import idnumber
 from beneficiaries.actions import can_reveal
+from beneficiaries.display import household_text
 from beneficiaries.queries import get_household_for_user, get_review_for_user, villages_for_user
 from beneficiaries.roster_io import write_csv
 
@@ -223,7 +224,8 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         request.session.pop(key, None)
         messages.success(request, _("已决定：%(k)s %(w)s — %(d)s。") % {
-            "k": proposal.get_kind_display(), "w": proposal.household or proposal.name,
+            "k": proposal.get_kind_display(),
+            "w": household_text(proposal.household) if proposal.household else proposal.name,
             "d": _("同意") if form.cleaned_data["decision"] == "accept" else _("不同意")})
     return redirect(back)
 
