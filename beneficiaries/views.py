@@ -26,6 +26,7 @@ from accounts.scoping import get_object_for_user, scope_queryset
 
 from . import actions, idnumber, queries, review_io, roster_io, rules
 from . import exports as roster_exports
+from .display import head_name_subquery
 from .forms import (
     CadreForm,
     CarePlanForm,
@@ -384,7 +385,8 @@ def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cadre = queries.get_cadre_for_user(request.user, pk)
     cadre.monthly_visits = queries.monthly_visits(cadre.load_a, cadre.load_b, cadre.load_c)
     households = queries.roster_households(request.user, queries.RosterFilters(cadre=cadre.pk))
-    history = scope_queryset(request.user, Pairing.objects.filter(cadre=cadre)).select_related("household")
+    history = scope_queryset(request.user, Pairing.objects.filter(cadre=cadre)).select_related(
+        "household__village").annotate(head_name=head_name_subquery("household_id"))
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=cadre, request=request)
     return render(request, "beneficiaries/cadre_detail.html", {
         "cadre": cadre, "households": households[:500], "history": history[:200],
