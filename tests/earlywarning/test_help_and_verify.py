@@ -213,3 +213,18 @@ def test_the_roster_s_door_card_prints_the_help_qr_while_the_token_is_valid(clie
     assert "有困难 扫码求助" in village.decode()
     actions.door_card_revoke(actor=township_user, card=card)
     assert "扫码查看（需登录）" in client.get(url).content.decode()
+
+
+def test_verifying_or_closing_twice_answers_the_page_of_what_was_done(client, warning, township_user, paired):
+    url = reverse("earlywarning:warning", args=[warning.pk])
+    data = {"outcome": "helped", "reason": "已上门，送医", "follow_up": "转介县医保局 医疗救助"}
+    assert login(client, township_user).post(url, data).status_code == 302
+    again = client.post(url, data, follow=True)
+    assert again.status_code == 200 and "此操作已完成" in again.content.decode()
+    assert Verification.objects.count() == 1
+    _household, cadre = paired
+    help_url = reverse("earlywarning:help_request", args=[HelpRequest.objects.get().pk])
+    client.logout()
+    assert login(client, cadre).post(help_url, {"outcome": "已联系家属"}).status_code == 302
+    again = client.post(help_url, {"outcome": "已联系家属"}, follow=True)
+    assert again.status_code == 200 and "此操作已完成" in again.content.decode()
