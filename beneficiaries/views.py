@@ -263,6 +263,11 @@ def pairing_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require(actions.can_edit_roster(request.user))
     form = PairingForm(request.POST or None, user=request.user, initial={"started_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
+        active = queries.active_pairing(household)
+        if active is not None and active.cadre_id == form.cleaned_data["cadre"].pk:
+            # A second press of 确认结对: the household's page, paired.
+            return already_done(request, "beneficiaries:household_detail", household.pk,
+                                detail=_("结对干部：%(c)s。") % {"c": active.cadre.name})
         try:
             actions.pairing_create(actor=request.user, household=household, request=request, **form.cleaned_data)
         except ValidationError as exc:
@@ -280,6 +285,8 @@ def pairing_end(request: HttpRequest, pairing_pk: int) -> HttpResponse:
     pairing = get_object_for_user(request.user, Pairing.objects.select_related("household", "cadre"), pk=pairing_pk)
     _require(actions.can_edit_roster(request.user))
     form = PairingEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+    if request.method == "POST" and pairing.ended_on is not None:  # a second press of 结束结对
+        return already_done(request, "beneficiaries:household_detail", pairing.household_id)
     if request.method == "POST" and form.is_valid():
         try:
             actions.pairing_end(actor=request.user, pairing=pairing, request=request, **form.cleaned_data)

@@ -29,7 +29,7 @@ from beneficiaries.roster_io import write_csv
 from . import actions, crosscheck, queries
 from .forms import CrossCheckForm, DecisionForm, EntryProposalForm, ProposalForm, TokenForm
 from .layouts import LAYOUTS
-from .models import ApiToken, ProposalKind, ProposalStatus
+from .models import ApiToken, Proposal, ProposalKind, ProposalStatus
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -73,6 +73,8 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if not actions.can_manage_tokens(request.user):
         raise Http404
     token = get_object_for_user(request.user, ApiToken, pk=pk)
+    if token.revoked_at is not None:  # a second press of 吊销
+        return already_done(request, "exchange:tokens")
     try:
         actions.token_revoke(actor=request.user, token=token, request=request)
     except (ValidationError, PermissionDenied) as exc:
@@ -161,6 +163,11 @@ def propose(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise Http404
     household = get_household_for_user(request.user, pk)
     form = ProposalForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid() and Proposal.objects.filter(
+            household=household, kind=kind, status=ProposalStatus.PENDING).exists():
+        # A second press of 提交申请: the household's page; the proposal waits for the county.
+        return already_done(request, "beneficiaries:household_detail", household.pk,
+                            detail=_("%(k)s申请已提交，待县(市)民政决定。") % {"k": ProposalKind(kind).label})
     if request.method == "POST" and form.is_valid():
         try:
             actions.proposal_create(actor=request.user, kind=kind, household=household, today=timezone.localdate(),

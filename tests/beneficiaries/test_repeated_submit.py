@@ -38,3 +38,27 @@ def test_the_same_decision_twice_is_recorded_once(client):
     with time_machine.travel(NOW, tick=False):
         client.post(url, {"tier": "A", "criteria": ["A1"], "reason": "复核后维持A类"})
     assert Classification.objects.filter(household=household).count() == 2
+
+
+def test_pairing_twice_and_ending_it_twice_answer_the_households_page(client):
+    from beneficiaries.models import Pairing
+    from tests.factories import CadreFactory
+
+    from .factories import township_official
+
+    household = HouseholdFactory()
+    PersonFactory(household=household, name="杨秀英")
+    cadre = CadreFactory(name="近处干部")
+    client.force_login(township_official())
+    url = reverse("beneficiaries:pairing_create", args=[household.pk])
+    data = {"cadre": cadre.pk, "relation": "nearby", "started_on": "2026-05-15"}
+    with time_machine.travel(NOW, tick=False):
+        assert client.post(url, data).status_code == 302
+        again = client.post(url, data, follow=True)
+    assert again.status_code == 200 and "此操作已完成" in again.content.decode()
+    pairing = Pairing.objects.get()
+    end = reverse("beneficiaries:pairing_end", args=[pairing.pk])
+    with time_machine.travel(NOW, tick=False):
+        assert client.post(end, {"ended_on": "2026-05-15", "reason": "干部调动"}).status_code == 302
+        again = client.post(end, {"ended_on": "2026-05-15", "reason": "干部调动"}, follow=True)
+    assert again.status_code == 200 and "此操作已完成" in again.content.decode()

@@ -69,3 +69,18 @@ def test_a_reassignment_after_closing_says_what_holds(client, finding, township_
         response = client.post(reverse("visits:finding_reassign", args=[finding.pk]),
                                {"reassign-owner": township_user.pk, "reassign-reason": "改派"}, follow=True)
     assert response.status_code == 200 and "已办结" in response.content.decode()
+
+
+def test_ending_a_pause_twice_answers_the_households_page(client, paired, township_user):
+    from visits.models import Pause
+
+    household, _cadre = paired
+    pause = Pause.objects.create(household=household, kind="hospital", starts_on=dt.date(2026, 6, 1), ends_on=None,
+                                 reason="住院", created_by=township_user)
+    client.force_login(township_user)
+    url = reverse("visits:pause_end", args=[pause.pk])
+    first, second = _twice(client, url, {"ends_on": "2026-06-04"})
+    assert first.status_code == 302
+    assert second.status_code == 200 and "此操作已完成" in second.content.decode()
+    pause.refresh_from_db()
+    assert pause.ends_on == dt.date(2026, 6, 4)
