@@ -24,7 +24,7 @@ from accounts.permissions import apply_form_errors, require
 from accounts.repeat import AlreadyDone, already_done
 from accounts.scoping import get_object_for_user, scope_queryset
 
-from . import actions, idnumber, queries, review_io, roster_io, rules
+from . import actions, display, idnumber, queries, review_io, roster_io, rules
 from . import exports as roster_exports
 from .display import head_name_subquery
 from .forms import (
@@ -127,7 +127,8 @@ def household_create(request: HttpRequest) -> HttpResponse:
             target = head if hasattr(exc, "error_dict") and set(exc.message_dict) & set(head.fields) else form
             _apply_errors(target, exc)
         else:
-            messages.success(request, _("已登记家庭 %(c)s。") % {"c": household.code})
+            messages.success(request, _("已登记家庭 %(c)s。") % {"c": display.household_label(
+                head_name=head.cleaned_data["name"], village_name=household.village.short_name, code=household.code)})
             return redirect("beneficiaries:household_detail", household.pk)
     return render(request, "beneficiaries/household_form.html", {"form": form, "head": head, "creating": True})
 
