@@ -36,7 +36,7 @@ from .forms import (
     WaterDeliveryForm,
     assessment_initial,
 )
-from .models import CampaignKind, Delivery, Item, NeedSource, NeedStatus, WaterDelivery
+from .models import CampaignKind, CampaignNeed, Delivery, Item, NeedSource, NeedStatus, WaterDelivery
 
 
 def _official(user) -> bool:
@@ -290,7 +290,6 @@ def row_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("评估已保存。"))
             return redirect("campaigns:row", row.pk)
-    from .models import CampaignNeed
 
     needs = list(CampaignNeed.objects.filter(campaign=campaign, household=row.household).order_by("item"))
     deliveries = list(Delivery.objects.filter(campaign=campaign, household=row.household)
@@ -357,6 +356,10 @@ def need_add(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     row = queries.get_row_for_user(request.user, pk)
     form = NeedAddForm(request.POST)
+    if form.is_valid() and CampaignNeed.objects.filter(
+            campaign=row.campaign, household=row.household, item=form.cleaned_data["item"],
+            quantity=form.cleaned_data["quantity"], source=form.cleaned_data["source"]).exists():
+        return already_done(request, "campaigns:row", row.pk)  # the same line added twice: listed once
     if form.is_valid():
         try:
             actions.need_add(actor=request.user, row=row, today=today, request=request, **form.cleaned_data)

@@ -55,3 +55,23 @@ def test_a_delivery_sent_twice_and_reversed_twice_is_stored_once(client):
     again = client.post(reverse_url, {"reason": "重复登记"}, follow=True)
     assert again.status_code == 200 and "此操作已完成" in again.content.decode()
     assert Delivery.objects.filter(reverses=delivery).count() == 1
+
+
+def test_adding_the_same_need_twice_lists_it_once(client):
+    from accounts.models import Role
+    from campaigns.models import CampaignNeed
+    from tests.factories import user_with_role
+
+    from .test_actions import _households
+
+    a, *_ = _households()
+    campaign = winter_campaign()
+    township = user_with_role(Role.TOWNSHIP, TOWNSHIP)
+    row = campaign.households.get(household=a)
+    client.force_login(township)
+    url = reverse("campaigns:need_add", args=[row.pk])
+    data = {"item": Item.GRAIN, "quantity": 2, "source": NeedSource.STOCK}
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data, follow=True)
+    assert again.status_code == 200 and "此操作已完成" in again.content.decode()
+    assert CampaignNeed.objects.filter(household=a, item=Item.GRAIN).count() == 1
