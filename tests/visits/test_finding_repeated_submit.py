@@ -84,3 +84,13 @@ def test_ending_a_pause_twice_answers_the_households_page(client, paired, townsh
     assert second.status_code == 200 and "此操作已完成" in second.content.decode()
     pause.refresh_from_db()
     assert pause.ends_on == dt.date(2026, 6, 4)
+
+
+def test_the_cadre_closing_twice_sees_the_closed_finding(client, finding, paired):
+    _household, cadre = paired
+    client.force_login(cadre)  # the paired fixture gives the cadre's login
+    url = reverse("visits:finding", args=[finding.pk])
+    first, second = _twice(client, url, {"to_status": "closed", "note": "已请电工更换电线"})
+    assert first.status_code == 302
+    assert second.status_code == 200 and "此操作已完成" in second.content.decode()
+    assert FindingEvent.objects.filter(finding=finding, to_status="closed").count() == 1
