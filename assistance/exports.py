@@ -11,7 +11,7 @@ from accounts import sheets
 MONEY = "#,##0.00"
 LEDGER_HEADERS = ["序号", "发生日期", "类型", "救助申请", "户编号", "村(居)", "发放方式", "收入(元)", "支出(元)",
                   "余额(元)", "摘要", "经办人", "记录时间"]
-REPORT_HEADERS = ["序号", "乡镇(街道)", "村(居)", "村(居)代码", "户编号", "类别", "核查结果", "核查时间", "说明"]
+REPORT_HEADERS = ["序号", "乡镇(街道)", "村(居)", "村(居)代码", "户编号", "类别", "核查结果", "核查时间", "说明", "户主"]
 
 
 def ledger_xlsx(fund, entries) -> bytes:
@@ -50,6 +50,7 @@ def emergency_xlsx(emergency, households, board: dict, status_labels: dict) -> b
             n, township, h.village.short_name, h.village_id, h.code, h.tier,
             str(status_labels.get(h.latest_status, "未核查")),
             localtime(h.latest_at).replace(tzinfo=None) if h.latest_at else None, h.latest_note or "",
+            getattr(h, "head_name", "") or "",
         ])
         if h.latest_at:
             ws.cell(row=ws.max_row, column=8).number_format = "yyyy-mm-dd hh:mm"

@@ -36,6 +36,11 @@ class OptionalYuanField(YuanField):
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _named_household(h) -> str:
+    """营上村 · 杨秀英（DEMO-000004）: the choice lists annotate the head's name (no query per option)."""
+    return f"{h.village.short_name} · {getattr(h, 'head_name', None) or _('（无户主）')}（{h.code}）"
+
+
 class HouseholdChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         head = getattr(obj, "head_name", None) or obj.code
@@ -145,7 +150,7 @@ class ReliefForm(forms.Form):
         kwargs["initial"].setdefault("given_on", timezone.localdate())
         super().__init__(*args, **kwargs)
         self.fields["household"].queryset = households
-        self.fields["household"].label_from_instance = lambda h: f"{h.village.short_name} · {h.code}"
+        self.fields["household"].label_from_instance = _named_household
 
     def clean_amount_fen(self):
         return self.cleaned_data.get("amount_fen") or 0
@@ -199,7 +204,7 @@ class ContributionForm(forms.Form):
         kwargs["initial"].setdefault("on", timezone.localdate())
         super().__init__(*args, **kwargs)
         self.fields["household"].queryset = households
-        self.fields["household"].label_from_instance = lambda h: f"{h.village.short_name} · {h.code}"
+        self.fields["household"].label_from_instance = _named_household
         self.fields["provider"].queryset = providers
 
     def clean_value_fen(self):

@@ -18,6 +18,7 @@ from accounts.actions import audit_record
 from accounts.models import AuditAction, Role
 from accounts.permissions import apply_form_errors
 from accounts.scoping import get_object_for_user, has_role, scope_queryset
+from beneficiaries.display import household_text
 from beneficiaries.models import Household, HouseholdStatus
 from services import queries as service_queries
 from services.models import ServiceProvider
@@ -82,13 +83,16 @@ def outcome_lists(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 messages.error(request, "；".join(exc.messages))
             else:
-                messages.success(request, _("已纳入危房台账：%(code)s") % {"code": household.code})
+                messages.success(request, _("已纳入危房台账：%(code)s") % {"code": household_text(household)})
             return redirect(f"{reverse('assistance:outcomes')}?tab=housing")
-        ctx["candidates"] = outcomes.housing_candidates(request.user)[:200]
-        ctx["page"] = Paginator(outcomes.housing_cases(request.user), 50).get_page(request.GET.get("page"))
+        ctx["candidates"] = outcomes.housing_candidates(request.user).annotate(
+            head_name=outcomes.head_name_subquery())[:200]
+        ctx["page"] = Paginator(outcomes.housing_cases(request.user).annotate(
+            head_name=outcomes.head_name_subquery("household_id")), 50).get_page(request.GET.get("page"))
     elif tab == "social":
         households = scope_queryset(request.user, Household.objects.filter(status=HouseholdStatus.ACTIVE)
-                                    ).select_related("village").order_by("village_id", "code")
+                                    ).select_related("village").annotate(
+                                        head_name=outcomes.head_name_subquery()).order_by("village_id", "code")
         form = forms.ContributionForm(request.POST or None, households=households,
                                       providers=scope_queryset(request.user, ServiceProvider.objects.all()))
         if request.method == "POST":
@@ -102,7 +106,8 @@ def outcome_lists(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, _("五社联动记录已登记。"))
                     return redirect(f"{reverse('assistance:outcomes')}?tab=social")
-        ctx["page"] = Paginator(outcomes.contributions(request.user), 50).get_page(request.GET.get("page"))
+        ctx["page"] = Paginator(outcomes.contributions(request.user).annotate(
+            head_name=outcomes.head_name_subquery("household_id")), 50).get_page(request.GET.get("page"))
     else:
         kinds = TAB_KINDS[tab]
         people = _people_for(request, tab)

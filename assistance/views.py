@@ -22,6 +22,7 @@ from accounts.files import upload_response
 from accounts.models import Area, AreaLevel, AuditAction, Role
 from accounts.permissions import apply_form_errors
 from accounts.scoping import area_prefixes, get_object_for_user, has_role, scope_queryset
+from beneficiaries.display import head_name, head_name_subquery, household_text
 from beneficiaries.models import Household, HouseholdStatus, Person, Relation
 from services.models import OneCaseDecision, Referral
 
@@ -65,7 +66,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status__in=rules.OPEN_STATUSES)
     elif status in ApplicationStatus.values:
         qs = qs.filter(status=status)
-    page = Paginator(qs.order_by("-raised_on", "-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.annotate(head_name=head_name_subquery("household_id")).order_by("-raised_on", "-id"), 50).get_page(
+        request.GET.get("page"))
     counts = dict(queries.applications_for(request.user).order_by().values_list("status").annotate(n=Count("id")))
     return render(request, "assistance/application_list.html", {
         "page": page, "status": status, "statuses": ApplicationStatus.choices, "counts": counts,
@@ -146,6 +148,7 @@ def _can(request: HttpRequest, app: AssistanceApplication) -> dict:
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_for_user(request.user, AssistanceApplication.objects.select_related(
         "household__village__parent", "county", "raised_by", "one_case_decision", "referral"), pk=pk)
+    app.household.head_name = head_name(app.household)  # named once, in the heading and the facts
     can = _can(request, app)
     today = timezone.localdate()
     step = request.POST.get("step", "")
@@ -292,7 +295,8 @@ def fund_detail(request: HttpRequest, code: str) -> HttpResponse:
         except ValidationError as exc:
             apply_form_errors(form if request.POST.get("step") == "allocate" else reverse_form, exc)
     entries = queries.entries_for(fund, request.user) if fund else ReserveEntry.objects.none()
-    page = Paginator(entries.order_by("-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(entries.select_related("application__household__village").annotate(
+        head_name=head_name_subquery("application__household_id")).order_by("-id"), 50).get_page(request.GET.get("page"))
     # A township reads its county's whole fund, but opens only its own applications.
     ids = [e.application_id for e in page.object_list if e.application_id]
     openable = set(queries.applications_for(request.user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
@@ -384,10 +388,11 @@ def emergency_detail(request: HttpRequest, pk: int) -> HttpResponse:
         listed = rows
     if request.GET.get("village"):
         listed = listed.filter(village_id=request.GET["village"])
-    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    page = Paginator(listed.annotate(head_name=head_name_subquery()), 50).get_page(request.GET.get("page"))
     can_relief = request.user.is_superuser or has_role(request.user, Role.VILLAGE_COMMITTEE, Role.TOWNSHIP,
                                                        Role.COUNTY)
-    relief_form = forms.ReliefForm(request.POST or None, households=rows.order_by("village_id", "code"))
+    relief_form = forms.ReliefForm(request.POST or None, households=rows.annotate(
+        head_name=head_name_subquery()).order_by("village_id", "code"))
     if request.method == "POST":
         if not can_relief:
             raise PermissionDenied(_("您不能登记救助发放。"))
@@ -408,7 +413,8 @@ def emergency_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assistance/emergency_detail.html", {
         "event": event, "board": board, "page": page, "show": show, "status_labels": STATUS_LABELS,
         "relief_form": relief_form, "can_relief": can_relief,
-        "reliefs": scope_queryset(request.user, event.reliefs.select_related("household__village"))[:50],
+        "reliefs": scope_queryset(request.user, event.reliefs.select_related("household__village")).annotate(
+            head_name=head_name_subquery("household_id"))[:50],
         "relief_total": queries.reliefs_total(event, request.user), "can_close": can_close,
         "areas": event.areas.all(),
     })
@@ -433,7 +439,8 @@ def emergency_close(request: HttpRequest, pk: int) -> HttpResponse:
 def emergency_report(request: HttpRequest, pk: int) -> HttpResponse:
     event = _emergency(request, pk)
     board = queries.board(event, request.user)
-    rows = list(queries.roll_call_rows(event, request.user).select_related("village__parent"))
+    rows = list(queries.roll_call_rows(event, request.user).select_related("village__parent").annotate(
+        head_name=head_name_subquery()))
     audit_record(actor=request.user, action=AuditAction.EXPORT, obj=event, request=request,
                  details={"report": "emergency_roll_call", "rows": len(rows)})
     if request.GET.get("format") == "xlsx":
@@ -490,11 +497,11 @@ def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
             return JsonResponse({"ok": True, "created": created, "household_id": household.pk,
                                  "household_code": household.code, "status": call.status, "label": label,
                                  "client_token": str(call.client_token)}, status=201 if created else 200)
-        messages.success(request, _("%(code)s：%(label)s") % {"code": household.code, "label": label})
+        messages.success(request, _("%(code)s：%(label)s") % {"code": household_text(household), "label": label})
         return redirect(f"{reverse('assistance:roll_call', args=[event.pk])}#h{household.pk}")
     village = request.GET.get("village", "")
     listed = rows.filter(village_id=village) if village else rows
-    page = Paginator(listed, 100).get_page(request.GET.get("page"))
+    page = Paginator(listed.annotate(head_name=head_name_subquery()), 100).get_page(request.GET.get("page"))
     return render(request, "assistance/roll_call.html", {
         "event": event, "page": page, "statuses": RollCallStatus.choices, "status_labels": STATUS_LABELS,
         "villages": rows.order_by("village_id").values_list("village_id", "village__name").distinct(),

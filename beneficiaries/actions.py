@@ -20,6 +20,7 @@ from accounts.actions import audit_record, changed_fields
 from accounts.models import Area, AreaLevel, AuditAction, Role, User
 from accounts.otp import second_factor_passed
 from accounts.permissions import require
+from accounts.repeat import AlreadyDone
 from accounts.scoping import area_prefixes, has_role, scope_queryset
 
 from . import events, idnumber, rules
@@ -175,9 +176,15 @@ def suggestion_for(household: Household, today: date, members: Iterable[Person] 
 @transaction.atomic
 def classification_confirm(
     *, actor: User, household: Household, tier: str, criteria: Sequence[str], reason: str, today: date,
-    request: HttpRequest | None = None,
+    request: HttpRequest | None = None, once: bool = False, effective_on: date | None = None,
 ) -> Classification:
     """A county officer confirms (or overrides) the tier of a household.
+
+    `effective_on`: the day the facts behind the decision took effect (a department's list day),
+    when earlier than the decision; the decision's day otherwise.
+
+    `once` (the decision form): the same decision by the same officer already taken today is a
+    repeated submit — ``AlreadyDone``, nothing appended (checked under the row lock).
 
     1. lock the household row, so two officers deciding at once are serialised;
     2. compute the rules' suggestion from the members' facts as they are now;
@@ -189,20 +196,26 @@ def classification_confirm(
     if household.status != HouseholdStatus.ACTIVE:
         raise ValidationError(_("该户已退出花名册，不能再认定类别。"))
     criteria = sorted(set(criteria))
+    if once:
+        last = Classification.objects.filter(household=household).order_by("-id").first()
+        if (last is not None and last.effective_on == today and last.decided_by_id == actor.pk and last.tier == tier
+                and sorted(last.criteria) == criteria and last.reason == reason.strip()):
+            raise AlreadyDone()
     suggestion = suggestion_for(household, today)
     problems = rules.decision_problems(tier=tier, criteria=criteria, reason=reason, suggestion=suggestion)
     if problems:
         raise ValidationError(problems)
     from_tier = household.tier
+    effective = min(effective_on, today) if effective_on is not None else today
     classification = Classification.objects.create(
         household=household, suggested_tier=suggestion.tier, suggested_criteria=list(suggestion.criteria),
-        from_tier=from_tier, tier=tier, criteria=criteria, reason=reason.strip(), effective_on=today,
+        from_tier=from_tier, tier=tier, criteria=criteria, reason=reason.strip(), effective_on=effective,
         decided_by=actor,
     )
     household.tier = tier
     household.criteria = criteria
     if from_tier != tier or household.tier_since is None:
-        household.tier_since = today
+        household.tier_since = effective
     household.save(update_fields=["tier", "criteria", "tier_since", "updated_at"])
     audit_record(
         actor=actor, action=AuditAction.CHANGE, obj=household, request=request,

@@ -293,6 +293,8 @@ def review_lists(user: User, review: QuarterlyReview, today: date) -> ReviewList
         ))
         .exclude(from_tier=F("tier"))
         .select_related("household", "household__village", "decided_by")
+        .annotate(head_name=Subquery(Person.objects.filter(household=OuterRef("household_id"), relation=Relation.HEAD)
+                                     .order_by("id").values("name")[:1]))
         .order_by("effective_on", "id")
     )
     return ReviewLists(start=start, end=end, mismatched=mismatched, entered=entered, exited=exited,

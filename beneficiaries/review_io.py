@@ -15,7 +15,7 @@ SHEETS = {
     "mismatched": ("与系统建议不一致", [*HOUSEHOLD_HEADERS, "当前类别", "系统建议类别", "系统建议标准"]),
     "entered": ("本季度新进入", [*HOUSEHOLD_HEADERS, "登记日期", "当前类别", "状态"]),
     "exited": ("本季度退出", [*HOUSEHOLD_HEADERS, "退出日期", "退出原因"]),
-    "tier_changes": ("本季度类别调整", ["户编号", "所在村(居)", "原类别", "新类别", "认定标准", "认定理由", "认定人", "生效日期"]),
+    "tier_changes": ("本季度类别调整", ["户编号", "所在村(居)", "原类别", "新类别", "认定标准", "认定理由", "认定人", "生效日期", "户主"]),
     "gaps": ("待认定或未结对", [*HOUSEHOLD_HEADERS, "当前类别", "结对干部", "问题"]),
 }
 
@@ -41,7 +41,7 @@ def review_rows(lists: ReviewLists) -> dict[str, list[list[Any]]]:
         "tier_changes": [
             [c.household.code, c.household.village.short_name, _tier(c.from_tier), c.tier, "、".join(c.criteria),
              c.reason, (c.decided_by.real_name or c.decided_by.username) if c.decided_by else "",
-             f"{c.effective_on:%Y-%m-%d}"]
+             f"{c.effective_on:%Y-%m-%d}", getattr(c, "head_name", "") or ""]
             for c in lists.tier_changes
         ],
         "gaps": [[*_household(h), _tier(h.tier), h.cadre_name or "",

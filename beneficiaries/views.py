@@ -21,10 +21,12 @@ from accounts.models import Area, AreaLevel, AuditAction
 from accounts.next_url import safe_next
 from accounts.otp import ask_for_second_factor, second_factor_passed
 from accounts.permissions import apply_form_errors, require
+from accounts.repeat import AlreadyDone, already_done
 from accounts.scoping import get_object_for_user, scope_queryset
 
-from . import actions, idnumber, queries, review_io, roster_io, rules
+from . import actions, display, idnumber, queries, review_io, roster_io, rules
 from . import exports as roster_exports
+from .display import head_name_subquery
 from .forms import (
     CadreForm,
     CarePlanForm,
@@ -38,7 +40,7 @@ from .forms import (
     ReviewCompleteForm,
     RosterFilterForm,
 )
-from .models import Criterion, Household, Pairing, Person
+from .models import Criterion, Household, Pairing, Person, Relation
 from .tabs import tabs_for
 
 PAGE_SIZE = 50
@@ -95,6 +97,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=household, request=request)
     for p in context["members"]:
         p.age = idnumber.age_on(p.birth_date, today)
+    # The heading names the household by its head (STYLE 21); the members are at hand already.
+    household.head_name = next((p.name for p in context["members"] if p.relation == Relation.HEAD), None)
     context.update(
         tabs=tabs_for(request, household),
         household=household,
@@ -123,7 +127,8 @@ def household_create(request: HttpRequest) -> HttpResponse:
             target = head if hasattr(exc, "error_dict") and set(exc.message_dict) & set(head.fields) else form
             _apply_errors(target, exc)
         else:
-            messages.success(request, _("已登记家庭 %(c)s。") % {"c": household.code})
+            messages.success(request, _("已登记家庭 %(c)s。") % {"c": display.household_label(
+                head_name=head.cleaned_data["name"], village_name=household.village.short_name, code=household.code)})
             return redirect("beneficiaries:household_detail", household.pk)
     return render(request, "beneficiaries/household_form.html", {"form": form, "head": head, "creating": True})
 
@@ -191,7 +196,11 @@ def classify(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.classification_confirm(actor=request.user, household=household, today=today, request=request,
-                                           **form.cleaned_data)
+                                           once=True, **form.cleaned_data)
+        except AlreadyDone:
+            return already_done(request, safe_next(request) or reverse("beneficiaries:household_detail",
+                                                                        args=[household.pk]),
+                                detail=_("已认定为%(t)s类。") % {"t": form.cleaned_data["tier"]})
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -255,6 +264,11 @@ def pairing_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require(actions.can_edit_roster(request.user))
     form = PairingForm(request.POST or None, user=request.user, initial={"started_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
+        active = queries.active_pairing(household)
+        if active is not None and active.cadre_id == form.cleaned_data["cadre"].pk:
+            # A second press of 确认结对: the household's page, paired.
+            return already_done(request, "beneficiaries:household_detail", household.pk,
+                                detail=_("结对干部：%(c)s。") % {"c": active.cadre.name})
         try:
             actions.pairing_create(actor=request.user, household=household, request=request, **form.cleaned_data)
         except ValidationError as exc:
@@ -272,6 +286,8 @@ def pairing_end(request: HttpRequest, pairing_pk: int) -> HttpResponse:
     pairing = get_object_for_user(request.user, Pairing.objects.select_related("household", "cadre"), pk=pairing_pk)
     _require(actions.can_edit_roster(request.user))
     form = PairingEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+    if request.method == "POST" and pairing.ended_on is not None:  # a second press of 结束结对
+        return already_done(request, "beneficiaries:household_detail", pairing.household_id)
     if request.method == "POST" and form.is_valid():
         try:
             actions.pairing_end(actor=request.user, pairing=pairing, request=request, **form.cleaned_data)
@@ -377,7 +393,8 @@ def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cadre = queries.get_cadre_for_user(request.user, pk)
     cadre.monthly_visits = queries.monthly_visits(cadre.load_a, cadre.load_b, cadre.load_c)
     households = queries.roster_households(request.user, queries.RosterFilters(cadre=cadre.pk))
-    history = scope_queryset(request.user, Pairing.objects.filter(cadre=cadre)).select_related("household")
+    history = scope_queryset(request.user, Pairing.objects.filter(cadre=cadre)).select_related(
+        "household__village").annotate(head_name=head_name_subquery("household_id"))
     audit_record(actor=request.user, action=AuditAction.VIEW, obj=cadre, request=request)
     return render(request, "beneficiaries/cadre_detail.html", {
         "cadre": cadre, "households": households[:500], "history": history[:200],
@@ -580,6 +597,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def review_complete(request: HttpRequest, pk: int) -> HttpResponse:
     review = queries.get_review_for_user(request.user, pk)
     _require(actions.can_classify(request.user))
+    if review.is_completed:  # a second press of 完成 (or a colleague's a moment ago): the page of what was done
+        return already_done(request, "beneficiaries:review_detail", review.pk, detail=_(
+            "%(y)d年第%(q)d季度动态调整已于%(t)s由%(u)s完成。") % {
+                "y": review.year, "q": review.quarter,
+                "t": timezone.localtime(review.completed_at).strftime("%Y-%m-%d %H:%M"),
+                "u": review.completed_by.real_name or review.completed_by.username if review.completed_by else ""})
     form = ReviewCompleteForm(request.POST)
     if form.is_valid():
         counts = queries.review_lists(request.user, review, timezone.localdate()).counts
@@ -589,9 +612,8 @@ def review_complete(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 _apply_errors(form, exc)
-            else:  # already completed (perhaps by a colleague a moment ago): say so on the page
-                messages.error(request, "；".join(exc.messages))
-                return redirect("beneficiaries:review_detail", review.pk)
+            else:  # completed by a colleague a moment ago: the page of what was done
+                return already_done(request, "beneficiaries:review_detail", review.pk, detail="；".join(exc.messages))
         else:
             messages.success(request, _("已完成%(y)d年第%(q)d季度动态调整。") % {"y": review.year, "q": review.quarter})
             return redirect("beneficiaries:review_detail", review.pk)

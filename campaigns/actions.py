@@ -21,6 +21,7 @@ from accounts.models import Area, AreaLevel, AuditAction, Role, RoleAssignment, 
 from accounts.notifications import Message, notify_many
 from accounts.permissions import require
 from accounts.scoping import area_prefixes, scope_queryset
+from beneficiaries.display import household_label, household_label_expression, household_text
 from beneficiaries.models import Household, Person
 
 from . import queries, rules
@@ -306,6 +307,15 @@ def assessment_record(*, actor: User, row: CampaignHousehold, data: AssessmentIn
 # --- the needs list ----------------------------------------------------------------------------------
 
 
+def need_name(need: CampaignNeed) -> str:
+    """The household of a need as a person reads it (head · village · code): the needs list
+    annotates the head's name, so naming a row costs no query."""
+    if hasattr(need, "head_name"):
+        return household_label(head_name=need.head_name, village_name=need.household.village.short_name,
+                               code=need.household.code)
+    return household_text(need.household)
+
+
 @dataclass(frozen=True)
 class NeedLine:
     need: CampaignNeed
@@ -326,13 +336,13 @@ def needs_confirm(*, actor: User, lines: Sequence[NeedLine], today: dt.date,
             raise ValidationError(_t("无权确认该需求清单。"))
         if line.cancel:
             if need.delivered:
-                errors.append(_t("%(h)s 的%(i)s已有发放，不能取消。") % {"h": need.household.code, "i": need.get_item_display()})
+                errors.append(_t("%(h)s 的%(i)s已有发放，不能取消。") % {"h": need_name(need), "i": need.get_item_display()})
             continue
         if line.quantity < max(1, need.delivered):
             errors.append(_t("%(h)s 的%(i)s数量不能少于 %(n)s。") % {
-                "h": need.household.code, "i": need.get_item_display(), "n": max(1, need.delivered)})
+                "h": need_name(need), "i": need.get_item_display(), "n": max(1, need.delivered)})
         if line.source not in NeedSource.values:
-            errors.append(_t("%(h)s 的%(i)s请选择来源。") % {"h": need.household.code, "i": need.get_item_display()})
+            errors.append(_t("%(h)s 的%(i)s请选择来源。") % {"h": need_name(need), "i": need.get_item_display()})
     if errors:
         raise ValidationError(errors)
     done = 0
@@ -589,7 +599,8 @@ def campaigns_daily(*, today: dt.date) -> dict[str, int]:
                 f"SELECT m.rid, m.hid, m.due, %s FROM ({sql}) m "
                 "ON CONFLICT (row_id, due_on) DO NOTHING RETURNING id", [today, *params])
             new_ids = [r[0] for r in cur.fetchall()]
-        alerts = list(WaterAlert.objects.filter(pk__in=new_ids).select_related("household", "row__campaign"))
+        alerts = list(WaterAlert.objects.filter(pk__in=new_ids).select_related("household", "row__campaign")
+                      .annotate(household_label=household_label_expression("household__")))
         villages = {a.household.village_id for a in alerts}
         townships = {ancestor_code(v, AreaLevel.TOWNSHIP) for v in villages}
         officials: dict[str, list[int]] = {}
@@ -600,7 +611,7 @@ def campaigns_daily(*, today: dt.date) -> dict[str, int]:
         messages = []
         for a in alerts:
             title = _t("送水逾期：%(code)s 应于 %(due)s 送水，尚未登记（%(c)s）。") % {
-                "code": a.household.code, "due": a.due_on.isoformat(), "c": a.row.campaign.name}
+                "code": a.household_label, "due": a.due_on.isoformat(), "c": a.row.campaign.name}
             for code in (a.household.village_id, ancestor_code(a.household.village_id, AreaLevel.TOWNSHIP)):
                 messages += [Message(u, f"water-alert:{a.pk}", title, a.household_id) for u in officials.get(code, [])]
         notify_many(messages)

@@ -19,6 +19,7 @@ from accounts import sheets
 from accounts.actions import audit_record
 from accounts.models import AREA_ROLES, PREFIX_LENGTH, Area, AreaLevel, AuditAction, Role
 from accounts.permissions import apply_form_errors
+from accounts.repeat import already_done
 from accounts.scoping import area_prefixes, get_object_for_user, has_role, scope_queryset, user_roles
 
 from . import actions, exports, queries, rules
@@ -35,7 +36,7 @@ from .forms import (
     WaterDeliveryForm,
     assessment_initial,
 )
-from .models import CampaignKind, Delivery, Item, NeedSource, NeedStatus, WaterDelivery
+from .models import CampaignKind, CampaignNeed, Delivery, Item, NeedSource, NeedStatus, WaterDelivery
 
 
 def _official(user) -> bool:
@@ -189,6 +190,9 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = queries.get_campaign_for_user(request.user, pk)
     if not _may_manage(request.user, campaign):
         raise Http404
+    if campaign.closed_on is not None:  # a second press of 提前结束: the board of the ended campaign
+        return already_done(request, "campaigns:board", campaign.pk,
+                            detail=_("专项行动已于 %(d)s 结束。") % {"d": campaign.closed_on.isoformat()})
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请填写提前结束的原因。"))
@@ -286,7 +290,6 @@ def row_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("评估已保存。"))
             return redirect("campaigns:row", row.pk)
-    from .models import CampaignNeed
 
     needs = list(CampaignNeed.objects.filter(campaign=campaign, household=row.household).order_by("item"))
     deliveries = list(Delivery.objects.filter(campaign=campaign, household=row.household)
@@ -336,6 +339,8 @@ def water_new(request: HttpRequest, pk: int) -> HttpResponse:
             delivery._created = not existed
             if as_json:
                 return _json_saved(request, WaterDelivery, token, delivery, row, _("送水记录已保存。"))
+            if existed:  # the same form sent again: stored once
+                return already_done(request, "campaigns:row", row.pk, detail=_("送水记录已保存。"))
             messages.success(request, _("送水记录已保存。"))
             return redirect("campaigns:row", row.pk)
     if as_json:
@@ -351,6 +356,10 @@ def need_add(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     row = queries.get_row_for_user(request.user, pk)
     form = NeedAddForm(request.POST)
+    if form.is_valid() and CampaignNeed.objects.filter(
+            campaign=row.campaign, household=row.household, item=form.cleaned_data["item"],
+            quantity=form.cleaned_data["quantity"], source=form.cleaned_data["source"]).exists():
+        return already_done(request, "campaigns:row", row.pk)  # the same line added twice: listed once
     if form.is_valid():
         try:
             actions.need_add(actor=request.user, row=row, today=today, request=request, **form.cleaned_data)
@@ -383,7 +392,7 @@ def needs(request: HttpRequest, pk: int) -> HttpResponse:
         for need_id, need in by_id.items():
             raw = request.POST.get(f"quantity-{need_id}", "").strip()
             if not raw.isdigit():
-                errors.append(_("%(h)s 的%(i)s数量应为整数。") % {"h": need.household.code, "i": need.get_item_display()})
+                errors.append(_("%(h)s 的%(i)s数量应为整数。") % {"h": actions.need_name(need), "i": need.get_item_display()})
                 continue
             lines.append(actions.NeedLine(need, int(raw), request.POST.get(f"source-{need_id}", ""),
                                           cancel=request.POST.get(f"cancel-{need_id}") == "1"))
@@ -441,6 +450,8 @@ def deliver(request: HttpRequest, pk: int) -> HttpResponse:
             delivery._created = not existed
             if as_json:
                 return _json_saved(request, Delivery, token, delivery, row, _("发放记录已保存。"))
+            if existed:  # the same form sent again: stored once
+                return already_done(request, "campaigns:row", row.pk, detail=_("发放记录已保存。"))
             messages.success(request, _("发放记录已保存。"))
             return redirect("campaigns:row", row.pk)
     if request.method == "POST" and as_json:
@@ -455,6 +466,8 @@ def delivery_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_for_user(request.user, Delivery.objects.select_related("household"), pk=pk)
     form = ReverseForm(request.POST)
     row = queries.get_row_for_user(request.user, delivery.campaign.households.get(household=delivery.household).pk)
+    if Delivery.objects.filter(reverses=delivery).exists():  # reversed already: the row's page, not an error
+        return already_done(request, "campaigns:row", row.pk, detail=_("该发放记录已冲正。"))
     if form.is_valid():
         try:
             actions.delivery_reverse(actor=request.user, delivery=delivery, reason=form.cleaned_data["reason"],

@@ -17,7 +17,7 @@ from accounts.actions import audit_record
 from accounts.models import AuditAction
 
 MISMATCH_SQL = """
-SELECT a.id, a.balance_fen, COALESCE(s.total, 0), substr(h.village_id, 1, 6) || '000000', p.household_id
+SELECT a.id, a.balance_fen, COALESCE(s.total, 0), substr(h.village_id, 1, 6) || '000000', p.household_id, p.name
 FROM custody_custodyaccount a
 JOIN beneficiaries_person p ON p.id = a.person_id
 JOIN beneficiaries_household h ON h.id = p.household_id
@@ -35,6 +35,7 @@ class Mismatch:
     ledger_sum_fen: int
     county_code: str
     household_id: int
+    person_name: str = ""
 
 
 def balance_mismatches() -> list[Mismatch]:
@@ -60,8 +61,8 @@ def balances_reconcile(*, today: dt.date) -> dict:
         notify_county(
             m.county_code,
             key=f"custody-reconcile:{m.account_id}:{today:%Y%m%d}",
-            title=_("代管账户 %(id)s 余额 %(balance)s 元与收支台账合计 %(sum)s 元不符，请核查")
-            % {"id": m.account_id, "balance": f"{m.balance_fen / 100:.2f}", "sum": f"{m.ledger_sum_fen / 100:.2f}"},
+            title=_("%(name)s 的代管账户 %(id)s 余额 %(balance)s 元与收支台账合计 %(sum)s 元不符，请核查")
+            % {"name": m.person_name, "id": m.account_id, "balance": f"{m.balance_fen / 100:.2f}", "sum": f"{m.ledger_sum_fen / 100:.2f}"},
             url=reverse("custody:account_detail", args=[m.account_id]),
             household_id=m.household_id,
         )

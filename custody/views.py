@@ -18,6 +18,7 @@ from accounts.actions import audit_record
 from accounts.files import upload_response
 from accounts.models import Area, AreaLevel, AuditAction, Role
 from accounts.permissions import apply_form_errors, require_role
+from accounts.repeat import already_done
 from accounts.scoping import get_object_for_user, has_role, prefix_q, scope_queryset
 
 from . import actions, exports, forms, queries, rules
@@ -131,6 +132,9 @@ def account_close(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     account = _account(request, pk, today)
     _require(request, *MANAGERS)
+    if not account.is_open:  # a second press of 销户: the account's page, closed
+        return already_done(request, "custody:account_detail", pk=account.pk, detail=_("账户已于 %(d)s 销户。") % {
+            "d": account.closed_on.isoformat() if account.closed_on else ""})
     form = forms.AccountCloseForm(request.POST or None, initial={"closed_on": today})
     if request.method == "POST" and form.is_valid():
         try:
@@ -247,7 +251,7 @@ def caregiver_appoint(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _posted(request, account, posting, what: str):
     if posting.replayed:
-        messages.info(request, _("该笔已经记账，重复提交没有重复记账。"))
+        messages.info(request, _("此操作已完成：该笔已经记账，重复提交没有重复记账。"))
     else:
         messages.success(request, _("%(what)s已记账，当前余额 %(b)s 元。")
                          % {"what": what, "b": rules.yuan(posting.entry.balance_after_fen)})
@@ -306,6 +310,10 @@ def reverse_entry(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     account = _account(request, pk, today)
     entry = get_object_for_user(request.user, LedgerEntry.objects.filter(account=account), pk=entry_pk)
     _require(request, *MANAGERS)
+    if request.method == "POST" and LedgerEntry.objects.filter(reverses=entry).exists():
+        # Reversed already (this form sent twice from two pages): the ledger, not an error.
+        return already_done(request, "custody:account_detail", pk=account.pk,
+                            detail=_("第 %(n)s 号记录已冲正。") % {"n": entry.pk})
     form = forms.ReverseForm(request.POST or None, initial={"entry_date": today})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -21,6 +21,7 @@ from accounts.models import AuditAction, Role, RoleAssignment, User
 from accounts.notifications import SMS, Message, notify_many
 from accounts.scoping import has_role, scope_queryset
 from assistance import warning_signals as assistance_signals
+from beneficiaries.display import household_label_expression
 from beneficiaries.models import Household, HouseholdStatus, Pairing
 from custody import warning_signals as custody_signals
 from exchange import warning_signals as exchange_signals
@@ -222,12 +223,16 @@ def _tell(warnings: list[CareWarning]) -> None:
     """The paired cadre and the township officials of each warning, in one insert."""
     if not warnings:
         return
-    villages = dict(Household.objects.filter(pk__in=[w.household_id for w in warnings]).values_list("pk", "village_id"))
+    households = list(Household.objects.filter(pk__in=[w.household_id for w in warnings]).annotate(
+        label=household_label_expression()).values_list("pk", "village_id", "label"))
+    villages = {pk: village for pk, village, _label in households}
+    labels = {pk: label for pk, _village, label in households}
     cadres = _cadre_users(villages)
     township = _officials(Role.TOWNSHIP, {township_of(v) for v in villages.values()})
     messages = []
     for w in warnings:
-        title = _("关爱预警（%(level)s）：请在期限内核查") % {"level": WarningLevel(w.level).label}
+        title = _("关爱预警（%(level)s）：%(household)s，请在期限内核查") % {
+            "level": WarningLevel(w.level).label, "household": labels[w.household_id]}
         url = reverse("earlywarning:warning", args=[w.pk])
         users = set(township.get(township_of(villages[w.household_id]), []))
         if w.household_id in cadres:

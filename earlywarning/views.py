@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from accounts import rls
 from accounts.actions import audit_record, client_ip
 from accounts.models import AuditAction, Role
+from accounts.repeat import already_done
 from accounts.scoping import has_role, scope_queryset
 
 from . import actions, queries, rules
@@ -86,6 +87,9 @@ def desk(request: HttpRequest) -> HttpResponse:
 def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     warning = queries.get_warning_for_user(request.user, pk)
     form = VerifyForm(request.POST or None)
+    if request.method == "POST" and warning.verified_at is not None and actions.can_verify(request.user):
+        # A second press of 核查 (or a colleague's a moment ago): the page of what was recorded.
+        return already_done(request, "earlywarning:warning", pk)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -114,6 +118,8 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def help_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     help_request = queries.get_help_request_for_user(request.user, pk)
     form = CloseHelpForm(request.POST or None)
+    if request.method == "POST" and help_request.closed_at is not None and actions.can_close_help(request.user):
+        return already_done(request, "earlywarning:help_request", pk)  # a second press of 办结
     if request.method == "POST" and form.is_valid():
         try:
             actions.help_request_close(actor=request.user, help_request=help_request, request=request,

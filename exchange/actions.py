@@ -151,7 +151,7 @@ def reason_label(proposal: Proposal) -> str:
 def proposal_create(
     *, actor: User, kind: str, reason: str, reason_text: str = "", household: Household | None = None,
     village: Area | None = None, name: str = "", id_number: str = "", address: str = "", household_code: str = "",
-    today: dt.date, request: HttpRequest | None = None,
+    today: dt.date, request: HttpRequest | None = None, effective_on: dt.date | None = None,
 ) -> Proposal:
     """A village committee, township or county proposes an entry, exit or re-entry (§5(4)).
     Nothing on the roster changes: the county decides in the quarterly review."""
@@ -164,6 +164,8 @@ def proposal_create(
         errors["reason"] = _("请从列表中选择理由。")
     elif reason == ProposalReason.OTHER and not reason_text.strip():
         errors["reason_text"] = _("选择“其他”时请填写具体理由。")
+    if effective_on is not None and effective_on > today:
+        errors["effective_on"] = _("事实发生日期不能晚于今天。")
     values: dict = {}
     if kind == ProposalKind.ENTRY:
         if village is None or village.level != AreaLevel.VILLAGE:
@@ -199,7 +201,7 @@ def proposal_create(
     if errors:
         raise ValidationError(errors)
     proposal = Proposal(kind=kind, reason=reason, reason_text=reason_text.strip(), county_id=county_code(where),
-                        proposed_by=actor, **values)
+                        proposed_by=actor, effective_on=effective_on, **values)
     try:
         with transaction.atomic():
             proposal.save()
@@ -208,6 +210,7 @@ def proposal_create(
     audit_record(actor=actor, action=AuditAction.CREATE, obj=proposal, request=request, details={
         "kind": kind, "reason": reason, "household": household.code if household else None,
         "village": proposal.village_id, "id_number": proposal.id_masked or None,
+        "effective_on": effective_on.isoformat() if effective_on else None,
     })
     return proposal
 
@@ -235,8 +238,11 @@ def person_by_id_number(number: str) -> Person | None:
 
 @transaction.atomic
 def source_date(proposal: Proposal) -> dt.date | None:
-    """The date the proposal's source fact took effect: for a death reported on a department's
-    list, the day the last of the household's members died; None when the source has no date."""
+    """The date the proposal's source fact took effect: the stored `effective_on` (a death, a move
+    away, turning 18, a department's list day); for a death proposed before it was stored, the day
+    the last of the household's members died; None when the source has no date."""
+    if proposal.effective_on is not None:
+        return proposal.effective_on
     dates = []
     for change in (proposal.facts or {}).get("changes", []):
         if change.get("field") == "died_on" and change.get("list"):
@@ -308,6 +314,7 @@ def _apply(*, actor: User, proposal: Proposal, decision_reason: str, today: dt.d
                 roster.classification_confirm(
                     actor=actor, household=household, tier=suggestion.tier, criteria=list(suggestion.criteria),
                     reason=_("部门数据比对：%(r)s") % {"r": decision_reason}, today=today, request=request,
+                    effective_on=source_date(proposal),
                 )
 
 

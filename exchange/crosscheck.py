@@ -295,7 +295,7 @@ def _entry(row: ListRow, layout: Layout, villages: set[str], today: dt.date) -> 
         return None
     return Proposal(
         kind=ProposalKind.ENTRY, reason=ProposalReason.CROSS_CHECK, county_id=county_code(row.village_code),
-        village_id=row.village_code, name=row.name, id_number=row.id_number, id_masked=idnumber.mask(row.id_number),
+        village_id=row.village_code, effective_on=today, name=row.name, id_number=row.id_number, id_masked=idnumber.mask(row.id_number),
         address=row.address, facts={"list_facts": row.facts, "suggested_tier": suggestion.tier,
                                     "suggested_criteria": list(suggestion.criteria), "row": row.row},
     )
@@ -304,8 +304,9 @@ def _entry(row: ListRow, layout: Layout, villages: set[str], today: dt.date) -> 
 def _household_proposal(hits: list[tuple[ListRow, Person]], people: list[Person], layout: Layout,
                         today: dt.date) -> Proposal | None:
     household = people[0].household
+    # Effective from the department's list day (the day it says so), a death from its date.
     base = {"county_id": county_code(household.village_id), "village_id": household.village_id,
-            "household": household, "reason": ProposalReason.CROSS_CHECK}
+            "household": household, "reason": ProposalReason.CROSS_CHECK, "effective_on": today}
     dead = [(row, person) for row, person in hits if row.died_on is not None]
     if dead:
         if household.status != HouseholdStatus.ACTIVE:
@@ -314,10 +315,11 @@ def _household_proposal(hits: list[tuple[ListRow, Person]], people: list[Person]
         died = [{"person": person.pk, "name": person.name, "field": "died_on", "label": _("死亡日期"),
                  "roster": None, "list": row.died_on.isoformat(), "roster_text": "—",
                  "list_text": row.died_on.isoformat()} for row, person in dead]
+        died_on = max(row.died_on for row, _person in dead)
         if every:
-            return Proposal(kind=ProposalKind.EXIT, **{**base, "reason": ProposalReason.DEATH},
+            return Proposal(kind=ProposalKind.EXIT, **{**base, "reason": ProposalReason.DEATH, "effective_on": died_on},
                             facts={"changes": died})
-        return Proposal(kind=ProposalKind.MISMATCH, **base, facts={"changes": died})
+        return Proposal(kind=ProposalKind.MISMATCH, **{**base, "effective_on": died_on}, facts={"changes": died})
 
     changes = []
     new_facts: dict[int, dict] = {}

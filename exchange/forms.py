@@ -49,6 +49,9 @@ class ProposalForm(forms.Form):
     reason = forms.ChoiceField(label=_("理由"), choices=())
     reason_text = forms.CharField(label=_("具体说明"), max_length=300, required=False,
                                   help_text=_("选择“其他”时必填"))
+    effective_on = forms.DateField(label=_("事实发生日期"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                   help_text=_("如死亡日期、迁出日期、年满18周岁之日；决定后从这一天起生效。不填则从决定之日起生效。"))
 
     def __init__(self, *args, kind: str, **kwargs):
         from .actions import REASONS_BY_KIND
@@ -56,6 +59,8 @@ class ProposalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = [("", _("请选择理由"))] + [
             (r.value, r.label) for r in REASONS_BY_KIND[ProposalKind(kind)]]
+        if kind != ProposalKind.EXIT:  # only an exit is applied from the fact's day
+            del self.fields["effective_on"]
 
 
 class EntryProposalForm(ProposalForm):

@@ -198,6 +198,10 @@ class Proposal(models.Model):
     # What a cross-check found: {"field": [roster value, list value]} for facts, and the
     # tier the rules suggest with them ("suggested_tier", "suggested_criteria").
     facts = models.JSONField(_("比对事实"), default=dict, blank=True)
+    # The day the fact behind the proposal took effect (a death, a move away, turning 18, the day
+    # a department's list says so): the decision applies from that day, not the day it is taken.
+    # Empty: the fact has no date of its own (the decision's day then).
+    effective_on = models.DateField(_("事实发生日期"), null=True, blank=True)
     cross_check = models.ForeignKey(
         CrossCheck, verbose_name=_("来源比对"), null=True, blank=True, on_delete=models.PROTECT, related_name="items"
     )

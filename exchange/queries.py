@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AREA_ROLES, Area, User
 from accounts.scoping import area_prefixes, get_object_for_user, scope_queryset
+from beneficiaries.display import head_name_subquery
 from beneficiaries.models import Household, HouseholdStatus, Person, QuarterlyReview, Relation, WorkCapacity
 from services.rules import birth_range
 from visits.models import Visit
@@ -20,9 +21,10 @@ from .models import CrossCheck, Proposal, ProposalStatus
 
 
 def proposals_for_user(user: User) -> QuerySet[Proposal]:
+    # The household is named by its head (STYLE 21) in the same query as the rows.
     return scope_queryset(user, Proposal.objects.all()).select_related(
         "household", "village", "cross_check", "proposed_by", "decided_by", "person",
-    ).order_by("-proposed_at", "-id")
+    ).annotate(head_name=head_name_subquery("household_id")).order_by("-proposed_at", "-id")
 
 
 def get_proposal_for_user(user: User, pk: int) -> Proposal:

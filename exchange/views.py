@@ -18,16 +18,18 @@ from accounts import sheets
 from accounts.actions import audit_record
 from accounts.models import AuditAction
 from accounts.otp import ask_for_second_factor, second_factor_passed
+from accounts.repeat import already_done
 from accounts.scoping import get_object_for_user
 from beneficiaries import idnumber
 from beneficiaries.actions import can_reveal
+from beneficiaries.display import household_text
 from beneficiaries.queries import get_household_for_user, get_review_for_user, villages_for_user
 from beneficiaries.roster_io import write_csv
 
 from . import actions, crosscheck, queries
 from .forms import CrossCheckForm, DecisionForm, EntryProposalForm, ProposalForm, TokenForm
 from .layouts import LAYOUTS
-from .models import ApiToken, ProposalKind, ProposalStatus
+from .models import ApiToken, Proposal, ProposalKind, ProposalStatus
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -71,6 +73,8 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if not actions.can_manage_tokens(request.user):
         raise Http404
     token = get_object_for_user(request.user, ApiToken, pk=pk)
+    if token.revoked_at is not None:  # a second press of 吊销
+        return already_done(request, "exchange:tokens")
     try:
         actions.token_revoke(actor=request.user, token=token, request=request)
     except (ValidationError, PermissionDenied) as exc:
@@ -159,6 +163,11 @@ def propose(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise Http404
     household = get_household_for_user(request.user, pk)
     form = ProposalForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid() and Proposal.objects.filter(
+            household=household, kind=kind, status=ProposalStatus.PENDING).exists():
+        # A second press of 提交申请: the household's page; the proposal waits for the county.
+        return already_done(request, "beneficiaries:household_detail", household.pk,
+                            detail=_("%(k)s申请已提交，待县(市)民政决定。") % {"k": ProposalKind(kind).label})
     if request.method == "POST" and form.is_valid():
         try:
             actions.proposal_create(actor=request.user, kind=kind, household=household, today=timezone.localdate(),
@@ -204,6 +213,10 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     back = reverse("beneficiaries:review_detail", args=[review.pk]) + "#proposals"
     key = f"proposal-reason-{proposal.pk}"
+    if proposal.status != ProposalStatus.PENDING:
+        # A second press of 同意/不同意 (or a colleague's decision a moment ago): the page of what was done.
+        request.session.pop(key, None)
+        return already_done(request, back, detail=_("该提议已决定：%(s)s。") % {"s": proposal.get_status_display()})
     if not form.is_valid():
         request.session[key] = request.POST.get("reason", "")
         messages.error(request, _("请选择同意或不同意，并填写决定理由。"))
@@ -218,7 +231,8 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         request.session.pop(key, None)
         messages.success(request, _("已决定：%(k)s %(w)s — %(d)s。") % {
-            "k": proposal.get_kind_display(), "w": proposal.household or proposal.name,
+            "k": proposal.get_kind_display(),
+            "w": household_text(proposal.household) if proposal.household else proposal.name,
             "d": _("同意") if form.cleaned_data["decision"] == "accept" else _("不同意")})
     return redirect(back)
 

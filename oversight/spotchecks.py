@@ -89,8 +89,11 @@ def draws_for_user(user: User) -> QuerySet[SpotCheckDraw]:
 
 
 def items_of(draw: SpotCheckDraw) -> QuerySet[SpotCheckItem]:
+    from beneficiaries.display import head_name_subquery
+
     return draw.items.select_related("visit", "visit__household", "visit__household__village", "cadre",
-                                     "checked_by").order_by("cadre__name", "visit__visited_on", "id")
+                                     "checked_by").annotate(head_name=head_name_subquery("visit__household_id")).order_by(
+        "cadre__name", "visit__visited_on", "id")
 
 
 def confirmation_rates(items: QuerySet[SpotCheckItem]) -> list[dict]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.actions import audit_record
 from accounts.models import Area, AuditAction, Role, RoleAssignment, User
+from accounts.repeat import already_done
 from accounts.scoping import area_prefixes, get_object_for_user, has_role, prefix_q, scope_queryset
 
 from . import actions, exports, forms, inspections, spotchecks
@@ -99,6 +100,8 @@ def spotcheck_item(request: HttpRequest, pk: int) -> HttpResponse:
     capture = spotchecks.capture_facts(item.visit)
     form = forms.SpotCheckForm(request.POST or None, has_capture=bool(capture),
                                initial={"checked_on": timezone.localdate()})
+    if request.method == "POST" and item.outcome != CheckOutcome.PENDING:
+        return already_done(request, "oversight:spotcheck_detail", item.draw_id)  # recorded already
     if request.method == "POST" and item.outcome == CheckOutcome.PENDING and form.is_valid():
         d = form.cleaned_data
         try:
@@ -158,6 +161,9 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problem = get_object_for_user(request.user, OversightProblem.objects.select_related(
         "area", "household", "visit", "cadre", "owner", "inspection", "spot_check", "created_by"), pk=pk)
     form = forms.FollowUpForm(request.POST or None)
+    if request.method == "POST" and problem.status == ProblemStatus.CLOSED:
+        # A second press of 整改完成 (or a colleague's a moment ago): the page of what was recorded.
+        return already_done(request, "oversight:problem_detail", problem.pk)
     if request.method == "POST" and form.is_valid():
         try:
             actions.problem_follow_up(actor=request.user, problem=problem, note=form.cleaned_data["note"],

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.notifications import SMS, notify
+from beneficiaries.display import household_text
 from visits.actions import finding_transition
 from visits.checklist import FINDING_POLICY, referral_field_for
 from visits.models import Finding, FindingStatus
@@ -48,7 +49,7 @@ def close_finding(*, referral: Referral, actor: User, now: dt.datetime, request:
     name of the liaison who resolved it (the visits action accepts them through the referral).
     If the finding cannot be closed (already closed meanwhile), the referral's timeline says
     so. Returns whether the finding was closed."""
-    finding = Finding.objects.select_related("household").get(pk=referral.finding_id)
+    finding = Finding.objects.select_related("household__village").get(pk=referral.finding_id)
     if finding.status == FindingStatus.CLOSED:
         return False
     note = _("转介办结（%(dept)s %(who)s）：%(outcome)s") % {
@@ -70,12 +71,13 @@ def close_finding(*, referral: Referral, actor: User, now: dt.datetime, request:
 def tell_finding_raiser(*, referral: Referral) -> None:
     """The one who raised the finding a referral came from hears its outcome (resolved or
     declined) — in the inbox and, where configured, by SMS. Once per referral."""
-    finding = Finding.objects.select_related("household").get(pk=referral.finding_id)
+    finding = Finding.objects.select_related("household__village").get(pk=referral.finding_id)
     if referral.status == ReferralStatus.RESOLVED:
-        title = _("您登记的问题已由%(dept)s办结：%(text)s") % {"dept": referral.department.name, "text": referral.outcome}
+        title = _("您登记的问题（%(household)s）已由%(dept)s办结：%(text)s") % {
+            "household": household_text(finding.household), "dept": referral.department.name, "text": referral.outcome}
     elif referral.status == ReferralStatus.DECLINED:
-        title = _("您登记的问题转介%(dept)s未予受理：%(text)s") % {
-            "dept": referral.department.name, "text": referral.decline_reason}
+        title = _("您登记的问题（%(household)s）转介%(dept)s未予受理：%(text)s") % {
+            "household": household_text(finding.household), "dept": referral.department.name, "text": referral.decline_reason}
     else:
         return
     notify([finding.created_by_id], key=f"referral-outcome:{referral.pk}", title=title, household=finding.household,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.actions import audit_record
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
 from accounts.permissions import apply_form_errors
+from accounts.repeat import already_done, moved_on
 from accounts.scoping import get_object_for_user, has_role, scope_queryset, user_roles
 from beneficiaries.idnumber import mask
 from beneficiaries.models import Household
@@ -34,7 +35,7 @@ from .forms import (
     ReferralForm,
     TransitionForm,
 )
-from .models import Field, Referral, ServiceProvider
+from .models import Field, Referral, ReferralStatus, ServiceProvider
 
 _apply_errors = apply_form_errors  # the one form-error helper (accounts/permissions.py)
 
@@ -79,6 +80,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "services/inbox.html", {"form": form, "page": page, "now": now})
 
 
+# How far along a referral is: a move to a step it has already passed is a repeated submit.
+_STEP = {ReferralStatus.SUBMITTED: 0, ReferralStatus.ACCEPTED: 1, ReferralStatus.IN_PROGRESS: 2,
+         ReferralStatus.RESOLVED: 3, ReferralStatus.DECLINED: 3}
+
+
+def _passed(current: str, posted: str) -> bool:
+    return posted in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS) and _STEP[current] > _STEP[posted] \
+        and current != ReferralStatus.DECLINED
+
+
 @login_required
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
@@ -93,6 +104,14 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         match_form = MatchForm(providers=providers)
     if request.method == "POST":
         which = request.POST.get("form")
+        posted = request.POST.get("to_status", "")
+        if which == "transition" and can_handle and posted in ReferralStatus.values and not rules.can_transition(
+                referral.status, posted):
+            # A second press of 受理/办结/不予受理 (or a stale page): the page of what was done.
+            if posted == referral.status or _passed(referral.status, posted):
+                return already_done(request, "services:referral", pk=referral.pk,
+                                    detail=_("当前状态：%(s)s") % {"s": referral.get_status_display()})
+            return moved_on(request, "services:referral", pk=referral.pk, state=referral.get_status_display())
         try:
             if which == "transition" and transition_form is not None:
                 transition_form = TransitionForm(request.POST, referral=referral)

@@ -16,12 +16,14 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.actions import audit_record
 from accounts.files import upload_response
 from accounts.models import AuditAction, User
+from accounts.repeat import already_done, moved_on
 from accounts.scoping import get_object_for_user, scope_queryset
 
 from . import finding_actions, queries
 from .checklist import FINDING_POLICY
 from .finding_forms import FindingDeadlineForm, FindingReassignForm, FindingUpdateForm
 from .finding_models import FindingPhoto
+from .models import FindingStatus
 
 # Kinds of finding a department takes over through a referral (转介), not as an owner.
 REFERABLE_KINDS = {kind for kind, policy in FINDING_POLICY.items() if policy.referral_field}
@@ -61,10 +63,25 @@ def _page(request: HttpRequest, finding, *, form=None, reassign_form=None, deadl
     }, status=status)
 
 
+def _repeated_status(request: HttpRequest, finding, to_status: str) -> HttpResponse | None:
+    """A second press of 开始处理/办结 (or a stale page after someone else closed it): the page of
+    what was done, not the form's error."""
+    if to_status == finding.status:
+        return already_done(request, "visits:finding", finding.pk,
+                            detail=_("当前状态：%(s)s") % {"s": finding.get_status_display()})
+    if finding.status == FindingStatus.CLOSED:
+        return moved_on(request, "visits:finding", finding.pk, state=finding.get_status_display())
+    return None
+
+
 def finding_page(request: HttpRequest, pk: int) -> HttpResponse:
     finding = queries.get_finding_for_user(request.user, pk)
     if request.method == "POST":
         form = FindingUpdateForm(request.POST, request.FILES)
+        if form.is_valid():  # whoever sees the finding may see that it was done already
+            repeated = _repeated_status(request, finding, form.cleaned_data["to_status"])
+            if repeated is not None:
+                return repeated
         if form.is_valid():
             try:
                 finding_actions.finding_update(
@@ -87,6 +104,13 @@ def finding_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     finding = queries.get_finding_for_user(request.user, pk)
     form = FindingReassignForm(request.POST, candidates=finding_actions.owner_candidates(finding),
                                groups=finding_actions.owner_choices(finding))
+    if form.is_valid() and finding_actions.can_manage(request.user, finding):
+        if finding.status == FindingStatus.CLOSED:
+            return moved_on(request, "visits:finding", finding.pk, state=finding.get_status_display())
+        due_on = form.cleaned_data["due_on"]
+        if form.cleaned_data["owner"].pk == finding.owner_id and due_on in (None, finding.due_on):
+            return already_done(request, "visits:finding", finding.pk, detail=_("责任人：%(name)s，办结期限 %(d)s。") % {
+                "name": finding.owner.display_name, "d": finding.due_on.isoformat()})
     if form.is_valid():
         try:
             finding_actions.finding_reassign(actor=request.user, finding=finding, owner=form.cleaned_data["owner"],
@@ -105,6 +129,12 @@ def finding_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_deadline(request: HttpRequest, pk: int) -> HttpResponse:
     finding = queries.get_finding_for_user(request.user, pk)
     form = FindingDeadlineForm(request.POST)
+    if form.is_valid() and finding_actions.can_manage(request.user, finding):
+        if finding.status == FindingStatus.CLOSED:
+            return moved_on(request, "visits:finding", finding.pk, state=finding.get_status_display())
+        if form.cleaned_data["due_on"] == finding.due_on:
+            return already_done(request, "visits:finding", finding.pk,
+                                detail=_("办结期限 %(d)s。") % {"d": finding.due_on.isoformat()})
     if form.is_valid():
         try:
             finding_actions.finding_reschedule(actor=request.user, finding=finding, due_on=form.cleaned_data["due_on"],

@@ -532,8 +532,12 @@ def visit_conflicts(user: User, today: dt.date) -> list[Visit]:
 
 def inbox(user: User) -> QuerySet[Notification]:
     # One's own messages, whatever else the scope admits (a message names a household by its head).
-    return scope_queryset(user, Notification.objects.filter(recipient=user).select_related("household")).order_by(
-        "-created_at", "-id")
+    # Each row carries its household's label (head · village · code) in the same query: a message
+    # whose title names no one still says whom it is about.
+    from beneficiaries.display import household_label_expression
+
+    return scope_queryset(user, Notification.objects.filter(recipient=user)).annotate(
+        household_label=household_label_expression("household__")).order_by("-created_at", "-id")
 
 
 def unread_count(user: User) -> int:

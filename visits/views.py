@@ -23,6 +23,7 @@ from accounts.actions import audit_record
 from accounts.files import upload_response
 from accounts.models import AREA_ROLES, Area, AreaLevel, AuditAction, Role
 from accounts.permissions import apply_form_errors
+from accounts.repeat import already_done
 from accounts.scoping import get_object_for_user, has_role, scope_queryset, visible_areas
 from campaigns import queries as campaign_queries
 from campaigns import visit as campaign_visit
@@ -237,6 +238,9 @@ def pause_add(request: HttpRequest, pk: int) -> HttpResponse:
 def pause_close(request: HttpRequest, pk: int) -> HttpResponse:
     pause = get_object_for_user(request.user, Pause.objects.select_related("household"), pk=pk)
     form = PauseEndForm(request.POST)
+    if pause.ends_on is not None:  # a second press of 结束暂停: the household's page
+        return already_done(request, "visits:household", pause.household_id,
+                            detail=_("暂停已于 %(d)s 结束。") % {"d": pause.ends_on.isoformat()})
     if form.is_valid():
         try:
             actions.pause_end(actor=request.user, pause=pause, ends_on=form.cleaned_data["ends_on"],

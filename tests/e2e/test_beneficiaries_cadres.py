@@ -55,7 +55,8 @@ def test_township_official_reveals_reassigns_and_exits(page, live_server, login)
     assert page.get_by_test_id("monthly-visits").inner_text() == "8"
 
     # Exit is the county's decision (§5(4)): the township proposes it with a reason from the list.
-    page.get_by_role("link", name=households[2].code).first.click()
+    # (the cadre's households are listed by their head's name, the code beside it)
+    page.get_by_role("row").filter(has_text=households[2].code).get_by_role("link").first.click()
     page.get_by_role("link", name="退出花名册").click()
     page.get_by_role("button", name="提交退出申请").click()
     page.get_by_text("该字段是必填项。").first.wait_for()

@@ -233,3 +233,18 @@ def test_the_panels_probe_finds_open_rows_only_where_the_lists_would(client, car
     assert queries.open_kinds(other_township_user) == set() == queries.open_kinds(other_cadre, mine=True)
     for user in (cadre, township_user):  # where the probe says yes, the lists have the rows
         assert queries.open_warnings(user, mine=user == cadre) and queries.open_help_requests(user, mine=user == cadre)
+
+
+def test_verifying_or_closing_twice_answers_the_page_of_what_was_done(client, warning, township_user, paired):
+    url = reverse("earlywarning:warning", args=[warning.pk])
+    data = {"outcome": "helped", "reason": "已上门，送医", "follow_up": "转介县医保局 医疗救助"}
+    assert login(client, township_user).post(url, data).status_code == 302
+    again = client.post(url, data, follow=True)
+    assert again.status_code == 200 and "此操作已完成" in again.content.decode()
+    assert Verification.objects.count() == 1
+    _household, cadre = paired
+    help_url = reverse("earlywarning:help_request", args=[HelpRequest.objects.get().pk])
+    client.logout()
+    assert login(client, cadre).post(help_url, {"outcome": "已联系家属"}).status_code == 302
+    again = client.post(help_url, {"outcome": "已联系家属"}, follow=True)
+    assert again.status_code == 200 and "此操作已完成" in again.content.decode()

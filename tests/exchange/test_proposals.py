@@ -46,9 +46,9 @@ def test_the_townships_exit_page_is_a_proposal_and_the_household_stays_on_the_ro
     p = Proposal.objects.get()
     assert (p.kind, p.reason, p.status, p.county_id) == ("exit", "moved_out", "pending", COUNTY)
     assert Household.objects.get(pk=household.pk).status == "active"
-    # The same proposal twice waits once.
-    r = client.post(url, {"reason": "moved_out", "reason_text": "again"})
-    assert "已有同类提议" in r.content.decode() and Proposal.objects.count() == 1
+    # The same proposal twice waits once: the second press lands on the household's page.
+    r = client.post(url, {"reason": "moved_out", "reason_text": "again"}, follow=True)
+    assert "此操作已完成" in r.content.decode() and Proposal.objects.count() == 1
 
 
 def test_a_household_outside_the_proposers_area_is_404(client):

@@ -172,3 +172,25 @@ def test_an_inspection_report_exports_to_xlsx_and_print(client, village_code):
     assert book.sheetnames == ["抽查家庭", "发现问题", "汇总"]
     client.force_login(user_with_role(Role.COUNTY, "522601000000"))
     assert client.get(reverse("oversight:inspection_detail", args=[inspection.pk])).status_code == 404
+
+
+def test_a_spot_check_and_a_closed_problem_posted_again_answer_their_pages(client, township, two_cadres_with_may_visits):
+    official = user_with_role(Role.TOWNSHIP, TOWNSHIP)
+    draw = actions.spot_check_draw(actor=official, area=township, month=MAY, per_cadre=1, seed=3, today=TODAY)
+    item = draw.items.first()
+    actions.spot_check_record(actor=official, item=item, method="revisit", checked_on=TODAY, date_confirmed=False,
+                              person_confirmed=True, checklist_plausible=True, location_plausible=None,
+                              note="户主说五月只见过干部一次", today=TODAY)
+    client.force_login(official)
+    again = client.post(reverse("oversight:spotcheck_item", args=[item.pk]),
+                        {"method": "phone", "checked_on": TODAY.isoformat(), "date_confirmed": "yes",
+                         "person_confirmed": "yes", "checklist_plausible": "yes"}, follow=True)
+    assert again.status_code == 200 and "此操作已完成" in again.content.decode()
+    item.refresh_from_db()
+    assert item.outcome == CheckOutcome.DISCREPANCY
+    problem = OversightProblem.objects.get(spot_check=item)
+    actions.problem_follow_up(actor=official, problem=problem, note="已补走访", closes=True, today=TODAY)
+    again = client.post(reverse("oversight:problem_detail", args=[problem.pk]), {"note": "已补走访", "closes": "on"},
+                        follow=True)
+    assert again.status_code == 200 and "此操作已完成" in again.content.decode()
+    assert RectificationStep.objects.filter(problem=problem).count() == 1
