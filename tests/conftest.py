@@ -52,6 +52,26 @@ def pytest_runtest_teardown(item, nextitem):
         load_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _system_scope_for_the_test_code(request, django_db_blocker):
+    """The test's own code runs in the system scope, as a command or a task would: a request an
+    earlier test made through the test client left its user's scope (accounts/rls.py, a session
+    setting) on the worker's connection, and functions that honour the scope for the superuser
+    too (e.g. custody's open accounts) would then see that user's rows only."""
+    if not (request.node.get_closest_marker("django_db")
+            or {"db", "transactional_db", "live_server"} & set(request.fixturenames)):
+        yield
+        return
+    from django.db import connection
+
+    from accounts import rls
+
+    if getattr(connection, "care_scope", None) != (rls.SYSTEM, ""):
+        with django_db_blocker.unblock():
+            rls.apply(rls.SYSTEM, "")
+    yield
+
+
 # --- one migration per run: workers clone a template database ---------------------------------
 # Under xdist each worker would build its own test database by running every migration (half a
 # minute each, three at once on two cores). Instead the first worker builds
