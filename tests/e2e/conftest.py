@@ -265,14 +265,30 @@ def pass_second_factor(page, username: str) -> None:
 def open_menu(page, group: str, item: str | None = None) -> None:
     """Navigate through the top menu: a top-level link, or a drop-down group and its item
     (opening the phone's collapsed menu first when it is collapsed)."""
+    from playwright.sync_api import expect
+
     toggler = page.locator(".navbar-toggler")
+    nav = page.locator("#mainnav")
     if toggler.is_visible():
         toggler.click()
-    nav = page.locator("#mainnav")
+        expect(nav).to_have_class(re.compile(r"\bshow\b"))  # the phone's menu has opened
     # A group's toggle has the role "button"; a top-level entry is a link. Both are .nav-link.
-    nav.locator(".nav-link").get_by_text(group, exact=True).first.click()
-    if item is not None:
-        nav.locator(".dropdown-menu.show").get_by_role("link", name=item, exact=True).click()
+    entry = nav.locator(".nav-link").get_by_text(group, exact=True).first
+    if item is None:
+        entry.click()
+        return
+    link = nav.locator(".dropdown-menu.show").get_by_role("link", name=item, exact=True)
+    # What the person waits for is the group's list open. A tap that landed while the phone's menu
+    # was still unfolding opens nothing, and the person taps again.
+    for _attempt in range(3):
+        if entry.get_attribute("aria-expanded") != "true":
+            entry.click()
+        try:
+            expect(link).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            continue
+    link.click()
 
 
 def pick(page, label: str, search: str, option: str | None = None) -> None:
