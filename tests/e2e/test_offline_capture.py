@@ -359,12 +359,20 @@ def test_session_ended_offline_outbox_waits_for_login_and_logout_clears_pages(ph
     _expect_outbox(page, 0)
     assert Visit.objects.exclude(client_token=None).get().household_id == h.pk
 
-    # Logout removes the pages kept for offline use.
+    # Logout removes the pages kept for offline use. It asks first when the outbox still holds
+    # entries (a dialog Playwright would dismiss): the stored outbox is empty before the tap.
     wait_js(page, "document.documentElement.dataset.offlineReady")
+    wait_js(page, f"() => window.CareOutbox.count({user.pk}).then(n => n === 0)")
+    dialogs = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
     page.locator(".navbar-toggler").click()
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))
     page.get_by_test_id("user-menu").click()
-    page.get_by_role("button", name="退出登录").click()
+    logout = page.get_by_role("button", name="退出登录")
+    expect(logout).to_be_visible()
+    logout.click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
+    assert not dialogs, dialogs
     assert page.evaluate("caches.has('care-pages')") is False
 
 
