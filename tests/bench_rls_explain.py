@@ -8,12 +8,13 @@ Seeds the demo of 雷山县 (HOUSEHOLDS households) inside the test's transactio
 
 import os
 import re
-import uuid
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+
+from tests.rls_bench_setup import seed_demo_and_subject_role
 
 HOUSEHOLDS = 300
 PAGES = os.environ.get("RLS_PAGES", "/custody/,/visits/desk/").split(",")
@@ -26,22 +27,9 @@ def _ms(plan: str) -> float:
 
 @pytest.mark.django_db
 def test_rls_explain():
-    from django.utils.module_loading import import_string
-
-    from accounts import demo as accounts_demo
     from accounts.models import User
-    from config.demo import DEMO_STEPS
 
-    accounts_demo.seed_users()
-    for path in DEMO_STEPS:
-        if not path.endswith(".seed_prefecture"):
-            import_string(path)(households=HOUSEHOLDS, seed=7, stdout=None)
-    role = f"care_rls_explain_{uuid.uuid4().hex[:8]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS")
-        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
-        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
-        cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    role = seed_demo_and_subject_role(HOUSEHOLDS, "care_rls_explain")
     client = Client()
     client.force_login(User.objects.get(username=os.environ.get("RLS_USER", "leishan")))
     for page in PAGES:
