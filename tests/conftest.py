@@ -28,30 +28,6 @@ def other_village_code(db) -> str:
     return Area.objects.filter(parent_id=OTHER_TOWNSHIP).order_by("code").values_list("code", flat=True).first()
 
 
-def _is_transactional(item) -> bool:
-    marker = item.get_closest_marker("django_db")
-    return bool(
-        (marker and marker.kwargs.get("transaction"))
-        or "transactional_db" in item.fixturenames
-        or "live_server" in item.fixturenames
-    )
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """Transactional tests (browser journeys, concurrency) flush the database after themselves,
-    taking the reference rows that data migrations loaded with them. Load them again once the
-    flush is done, so the next test on this worker finds them, whatever its kind: under xdist a
-    worker may run an ordinary test after a transactional one."""
-    yield
-    if not _is_transactional(item):
-        return
-    from pytest_django.plugin import blocking_manager_key
-
-    with item.config.stash[blocking_manager_key].unblock():
-        load_reference_data()
-
-
 @pytest.fixture(autouse=True)
 def _system_scope_for_the_test_code(request, django_db_blocker):
     """The test's own code runs in the system scope, as a command or a task would: a request an
